@@ -1,0 +1,1 @@
+"""Subcommands of the `threadtui` CLI; each module registers its own parsers."""

@@ -1,0 +1,157 @@
+"""The one interface the UI and the CLI speak to any server dialect through.
+
+The UI knows only these events and errors; which of conversations, legacy threads or chat
+completions is behind a profile is the backend's business. Errors are a small taxonomy with
+messages a user can act on, so no SDK exception (and no key) ever reaches the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from tui.core.records import DeleteReport, Identity, ThreadRecord, Turn, Usage
+
+# ---------------------------------------------------------------- stream events
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """The reply finished; ``text`` is the whole reply as the server reported it."""
+
+    response_id: str | None
+    usage: Usage | None
+    text: str
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The reply stopped early: ``partial_text`` is what arrived and must be kept."""
+
+    error: ApiError
+    partial_text: str
+
+
+StreamEvent = TextDelta | Completed | Failed
+
+# ---------------------------------------------------------------- errors
+
+
+class ApiError(Exception):
+    """Base of the taxonomy: ``str()`` is a sentence for the user, naming profile and request id.
+
+    ``retryable`` tells the UI whether to offer a retry key.
+    """
+
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        profile: str | None = None,
+        request_id: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        self.profile = profile
+        self.request_id = request_id
+        self.status_code = status_code
+        self.detail = message
+        super().__init__(self._compose(message))
+
+    def _compose(self, message: str) -> str:
+        text = message
+        if self.profile:
+            text = f"[{self.profile}] {text}"
+        if self.request_id:
+            text = f"{text} (request {self.request_id})"
+        return text
+
+
+class NotFound(ApiError):
+    """404: deleted, expired, or owned by another organization/project (the API can't tell)."""
+
+    retryable = False
+
+
+class AuthFailed(ApiError):
+    retryable = False
+
+
+class PermissionDenied(ApiError):
+    retryable = False
+
+
+class RateLimited(ApiError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object):
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class QuotaExceeded(ApiError):
+    """429 insufficient_quota: retrying will not help until billing changes."""
+
+    retryable = False
+
+
+class ServerError(ApiError):
+    pass
+
+
+class Network(ApiError):
+    pass
+
+
+class Timeout(ApiError):
+    pass
+
+
+class BadRequest(ApiError):
+    retryable = False
+
+
+class Unsupported(ApiError):
+    """The server does not serve this API at all (e.g. Assistants after its shutdown)."""
+
+    retryable = False
+
+
+# ---------------------------------------------------------------- the protocol
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One profile's connection to one server dialect."""
+
+    profile_name: str
+
+    async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord: ...
+
+    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
+        """Yield deltas then exactly one ``Completed`` or ``Failed``.
+
+        Closing the iterator early (``aclose()``, or cancelling the task consuming it) closes
+        the HTTP stream promptly.
+        """
+        ...
+
+    async def fetch_transcript(self, record: ThreadRecord) -> list[Turn]: ...
+
+    async def rename(self, record: ThreadRecord, title: str) -> None: ...
+
+    async def delete(self, record: ThreadRecord) -> DeleteReport: ...
+
+    async def check(self, record: ThreadRecord) -> bool:
+        """True when the thread exists for this profile; False on 404; other errors raise."""
+        ...
+
+    async def whoami(self) -> Identity: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,386 @@
+"""Load, validate and save `config.toml`.
+
+Every problem is reported as file:line, table and key, because a user staring at a
+traceback over SSH cannot tell which of their profiles is wrong. All problems are collected
+before raising, so one run shows everything to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from tui.core.records import Dialect, Profile
+
+DEFAULT_PROFILE_NAME = "default"
+DEFAULT_MODEL = "gpt-4.1-mini"
+DEFAULT_KEY_COMMAND_TIMEOUT = 10.0
+MAX_VALUE_LENGTH = 4096
+
+TOP_LEVEL_KEYS = {"default_profile", "theme", "key_command_timeout", "profiles", "keymap"}
+PROFILE_KEYS = {
+    "api_key_env",
+    "api_key_cmd",
+    "api_key",
+    "organization",
+    "project",
+    "base_url",
+    "api",
+    "model",
+    "owner",
+}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    file: Path
+    message: str
+    line: int | None = None
+    table: str | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
+        place = ""
+        if self.table:
+            place += f"[{self.table}]"
+        if self.key:
+            place += f"{' ' if place else ''}{self.key}"
+        return f"{where}: {place + ': ' if place else ''}{self.message}"
+
+
+class ConfigError(Exception):
+    """The config cannot be used; ``str()`` lists every problem, one per line."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path
+    exists: bool
+    profiles: dict[str, Profile]
+    default_profile: str
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+    key_command_timeout: float = DEFAULT_KEY_COMMAND_TIMEOUT
+    warnings: list[str] = field(default_factory=list)
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named profile (default when None); an unknown name is a user error, not a crash."""
+        wanted = name or self.default_profile
+        try:
+            return self.profiles[wanted]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles)) or "none"
+            raise ConfigError(
+                [ConfigProblem(self.path, f"no profile named {wanted!r} (profiles: {known})")]
+            ) from None
+
+
+def profile_from_environment(environ: Mapping[str, str] | None = None) -> Profile:
+    """The profile a user with only `OPENAI_*` variables set expects to get."""
+    env = os.environ if environ is None else environ
+    return Profile(
+        name=DEFAULT_PROFILE_NAME,
+        api_key_env="OPENAI_API_KEY",
+        organization=env.get("OPENAI_ORG_ID") or None,
+        project=env.get("OPENAI_PROJECT_ID") or None,
+        base_url=env.get("OPENAI_BASE_URL") or None,
+    )
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the config at ``path``; a missing file gives the environment's profile."""
+    if not path.exists():
+        return Config(
+            path=path,
+            exists=False,
+            profiles={DEFAULT_PROFILE_NAME: profile_from_environment(environ)},
+            default_profile=DEFAULT_PROFILE_NAME,
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(path, f"cannot read the file: {exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_problem(path, text, exc)]) from None
+    return _validate(path, text, data, environ)
+
+
+def _syntax_problem(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> ConfigProblem:
+    message = str(exc)
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        found = re.search(r"at line (\d+)", message)
+        line = int(found.group(1)) if found else None
+    table, key = _context_at(text, line) if line else (None, None)
+    detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", getattr(exc, "msg", message))
+    return ConfigProblem(path, f"TOML syntax error: {detail}", line=line, table=table, key=key)
+
+
+class _Validator:
+    """Collects problems with their locations while building the typed config."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.problems: list[ConfigProblem] = []
+
+    def problem(self, message: str, table: tuple[str, ...] = (), key: str | None = None) -> None:
+        self.problems.append(
+            ConfigProblem(
+                self.path,
+                message,
+                line=_locate(self.text, table, key),
+                table=".".join(table) or None,
+                key=key,
+            )
+        )
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: set[str], table: tuple[str, ...]):
+        for key in data:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                known = ", ".join(sorted(allowed))
+                self.problem(f"unknown key{hint}; known keys: {known}", table, key)
+
+    def string(
+        self, data: Mapping[str, Any], key: str, table: tuple[str, ...]
+    ) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(f"must be a string, not {_type_name(value)}", table, key)
+            return None
+        if len(value) > MAX_VALUE_LENGTH:
+            self.problem(f"is {len(value)} characters long (at most {MAX_VALUE_LENGTH})", table, key)
+            return None
+        if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+            self.problem("contains control characters", table, key)
+            return None
+        return value
+
+
+def _validate(
+    path: Path, text: str, data: dict[str, Any], environ: Mapping[str, str] | None
+) -> Config:
+    check = _Validator(path, text)
+    check.unknown_keys(data, TOP_LEVEL_KEYS, ())
+    warnings: list[str] = []
+
+    profiles: dict[str, Profile] = {}
+    raw_profiles = data.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        check.problem(f"must be a table, not {_type_name(raw_profiles)}", (), "profiles")
+        raw_profiles = {}
+    for name, body in raw_profiles.items():
+        table = ("profiles", name)
+        if not isinstance(body, dict):
+            check.problem(f"must be a table, not {_type_name(body)}", ("profiles",), name)
+            continue
+        profile = _profile(check, name, body, table, warnings)
+        if profile is not None:
+            profiles[name] = profile
+    if not raw_profiles:
+        profiles[DEFAULT_PROFILE_NAME] = profile_from_environment(environ)
+
+    default = check.string(data, "default_profile", ())
+    if default is not None and raw_profiles and default not in raw_profiles:
+        known = ", ".join(sorted(raw_profiles))
+        check.problem(f"names no profile; profiles are: {known}", (), "default_profile")
+    if default is None:
+        default = next(iter(raw_profiles), DEFAULT_PROFILE_NAME)
+
+    theme = check.string(data, "theme", ())
+    keymap = _keymap(check, data.get("keymap", {}))
+    timeout = data.get("key_command_timeout", DEFAULT_KEY_COMMAND_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        check.problem(f"must be a number of seconds, not {_type_name(timeout)}", (), "key_command_timeout")
+        timeout = DEFAULT_KEY_COMMAND_TIMEOUT
+    elif not 0 < timeout <= 600:
+        check.problem("must be between 0 and 600 seconds", (), "key_command_timeout")
+        timeout = DEFAULT_KEY_COMMAND_TIMEOUT
+
+    if check.problems:
+        raise ConfigError(check.problems)
+    return Config(
+        path=path,
+        exists=True,
+        profiles=profiles,
+        default_profile=default,
+        theme=theme,
+        keymap=keymap,
+        key_command_timeout=float(timeout),
+        warnings=warnings,
+    )
+
+
+def _profile(
+    check: _Validator,
+    name: str,
+    body: dict[str, Any],
+    table: tuple[str, ...],
+    warnings: list[str],
+) -> Profile | None:
+    before = len(check.problems)
+    check.unknown_keys(body, PROFILE_KEYS, table)
+    values = {key: check.string(body, key, table) for key in PROFILE_KEYS}
+
+    env_name = values["api_key_env"]
+    if env_name is not None and not _ENV_NAME.match(env_name):
+        check.problem(f"{env_name!r} is not an environment variable name", table, "api_key_env")
+    if values["api_key"] is not None:
+        mode = check.path.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            check.problem(
+                f"a literal key in a file others can read (mode {stat.filemode(mode)}) is refused;"
+                f" run `chmod 600 {check.path}` or use api_key_env / api_key_cmd",
+                table,
+                "api_key",
+            )
+        else:
+            warnings.append(
+                f"{check.path}: [profiles.{name}] holds a literal api_key; prefer api_key_env"
+                " or api_key_cmd so the key is not stored in plain text"
+            )
+    if not any(values[k] for k in ("api_key_env", "api_key_cmd", "api_key")):
+        check.problem(
+            "has no way to get a key: set api_key_env (e.g. \"OPENAI_API_KEY\"), api_key_cmd,"
+            " or api_key",
+            table,
+        )
+    dialect = Dialect.CONVERSATIONS
+    if values["api"] is not None:
+        try:
+            dialect = Dialect(values["api"])
+        except ValueError:
+            allowed = ", ".join(d.value for d in Dialect)
+            check.problem(f"{values['api']!r} is not one of: {allowed}", table, "api")
+    base_url = values["base_url"]
+    if base_url is not None and not re.match(r"^https?://[^\s/]+", base_url):
+        check.problem(f"{base_url!r} is not an http(s) URL", table, "base_url")
+    if len(check.problems) > before:
+        return None
+    return Profile(
+        name=name,
+        api_key_env=env_name,
+        api_key_cmd=values["api_key_cmd"],
+        api_key=values["api_key"],
+        organization=values["organization"],
+        project=values["project"],
+        base_url=base_url,
+        api=dialect,
+        model=values["model"] or DEFAULT_MODEL,
+        owner=values["owner"],
+    )
+
+
+def _keymap(check: _Validator, raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        check.problem(f"must be a table, not {_type_name(raw)}", (), "keymap")
+        return {}
+    keymap: dict[str, str] = {}
+    for binding_id in raw:
+        keys = check.string(raw, binding_id, ("keymap",))
+        if keys is not None:
+            if not keys.strip():
+                check.problem("must name at least one key", ("keymap",), binding_id)
+            else:
+                keymap[binding_id] = keys
+    return keymap
+
+
+def save_config_values(path: Path, updates: Mapping[str, Any]) -> None:
+    """Set top-level values (e.g. the theme chosen in the app), keeping every other setting.
+
+    TOML comments cannot survive a `tomllib` → `tomli_w` round trip; the README says so. The
+    write goes to a temp file that replaces the old one, so a crash never leaves half a config.
+    """
+    data: dict[str, Any] = {}
+    if path.exists():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data.update(updates)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            tomli_w.dump(data, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+    names |= {list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _split_dotted(name: str) -> tuple[str, ...]:
+    parts = re.findall(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^.\s]+)', name)
+    return tuple(next(p for p in groups if p) if any(groups) else "" for groups in parts)
+
+
+def _key_at(line: str) -> str | None:
+    found = re.match(r'^\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_-]+)\s*=', line)
+    return found.group(1).strip("\"'") if found else None
+
+
+def _locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
+    """Line number of ``key`` in ``[table]`` (or of the table header), for the message.
+
+    tomllib gives no positions for valid documents, so we scan the text; a key written as an
+    inline table or dotted key may not be found, and then the message has no line.
+    """
+    current: tuple[str, ...] = ()
+    header_line: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            current = _split_dotted(header.group(1))
+            if current == table and key is None:
+                return number
+            if current == table:
+                header_line = number
+            continue
+        if current == table and key is not None and _key_at(line) == key:
+            return number
+    return header_line
+
+
+def _context_at(text: str, line: int) -> tuple[str | None, str | None]:
+    """The table a line belongs to and the key it sets, for syntax errors."""
+    lines = text.splitlines()
+    table: str | None = None
+    for current in lines[: max(line, 0)]:
+        header = _HEADER.match(current)
+        if header:
+            table = ".".join(_split_dotted(header.group(1)))
+    key = _key_at(lines[line - 1]) if 0 < line <= len(lines) else None
+    return table, key

@@ -1,0 +1,226 @@
+"""Plain data that every layer shares: profiles, thread records, turns, identities.
+
+These are dataclasses rather than dicts so that a misspelt field fails loudly in mypy and
+tests instead of silently writing a new key into the user's record.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+
+class Dialect(StrEnum):
+    """Which server API a profile (and a thread) speaks."""
+
+    CONVERSATIONS = "conversations"
+    ASSISTANTS = "assistants"
+    CHAT = "chat"
+
+
+class ThreadStatus(StrEnum):
+    """What we last learnt about a thread on the server.
+
+    ``foreign``: answered 404 under the current profile but another profile can see it.
+    ``gone``: no profile can see it (expired, deleted elsewhere, or its API was retired).
+    ``unknown``: recorded from an import and not checked yet.
+    """
+
+    OK = "ok"
+    FOREIGN = "foreign"
+    GONE = "gone"
+    INTERRUPTED = "interrupted"
+    UNKNOWN = "unknown"
+
+
+class Role(StrEnum):
+    USER = "user"
+    ASSISTANT = "assistant"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One `[profiles.NAME]` table: how to reach one organization/project with one key.
+
+    The key itself is never stored here: only where to get it (see ``tui.core.keys``).
+    """
+
+    name: str
+    api_key_env: str | None = None
+    api_key_cmd: str | None = None
+    api_key: str | None = None
+    organization: str | None = None
+    project: str | None = None
+    base_url: str | None = None
+    api: Dialect = Dialect.CONVERSATIONS
+    model: str = "gpt-4.1-mini"
+    owner: str | None = None
+
+    @property
+    def key_source(self) -> str:
+        """Where the key comes from, in words a user recognises (never the key)."""
+        if self.api_key_env:
+            return f"${self.api_key_env}"
+        if self.api_key_cmd:
+            return f"command `{self.api_key_cmd}`"
+        if self.api_key:
+            return "literal api_key in the config file"
+        return "nowhere"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Usage | None:
+        if not data:
+            return None
+        return cls(
+            input_tokens=int(data.get("input_tokens", 0) or 0),
+            output_tokens=int(data.get("output_tokens", 0) or 0),
+            total_tokens=int(data.get("total_tokens", 0) or 0),
+        )
+
+
+@dataclass(slots=True)
+class Turn:
+    """One message in a transcript.
+
+    ``item_id`` is the server's id for the message (conversation item or thread message), so a
+    transcript refreshed from the server can be merged with the local one without duplicates.
+    """
+
+    role: Role
+    text: str
+    at: float = field(default_factory=time.time)
+    response_id: str | None = None
+    item_id: str | None = None
+    usage: Usage | None = None
+    interrupted: bool = False
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "role": str(self.role),
+            "text": self.text,
+            "at": self.at,
+            "response_id": self.response_id,
+            "item_id": self.item_id,
+            "usage": self.usage.to_dict() if self.usage else None,
+            "interrupted": self.interrupted,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Turn:
+        return cls(
+            role=Role(data.get("role", "user")),
+            text=str(data.get("text", "")),
+            at=float(data.get("at", 0.0) or 0.0),
+            response_id=data.get("response_id"),
+            item_id=data.get("item_id"),
+            usage=Usage.from_dict(data.get("usage")),
+            interrupted=bool(data.get("interrupted", False)),
+            error=data.get("error"),
+        )
+
+
+@dataclass(slots=True)
+class ThreadRecord:
+    """One row of the index: everything needed to find a thread again, without its transcript.
+
+    ``key_hint`` is the masked key (``sk-…abcd``) that created the thread, so the user can tell
+    which key owns it even after renaming profiles. ``server_meta`` holds dialect specifics
+    (e.g. the response ids the app created, which a real delete must remove).
+    """
+
+    id: str
+    api: Dialect = Dialect.CONVERSATIONS
+    profile: str = ""
+    organization: str | None = None
+    project: str | None = None
+    key_hint: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    title: str = ""
+    owner: str | None = None
+    created_at: float = field(default_factory=time.time)
+    last_active: float = field(default_factory=time.time)
+    status: ThreadStatus = ThreadStatus.OK
+    pinned: bool = False
+    server_meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["api"] = str(self.api)
+        data["status"] = str(self.status)
+        data["server_meta"] = dict(self.server_meta)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ThreadRecord:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["api"] = Dialect(values.get("api", Dialect.CONVERSATIONS))
+        values["status"] = ThreadStatus(values.get("status", ThreadStatus.OK))
+        values["server_meta"] = dict(values.get("server_meta") or {})
+        return cls(**values)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What the server says a key bills: the answer to "which organization is this?".
+
+    ``organization`` is the slug from the ``openai-organization`` header (the API never sends the
+    ``org-…`` id there); ``organization_id`` is the configured id when there is one.
+    """
+
+    profile: str
+    key_hint: str
+    organization: str | None = None
+    organization_id: str | None = None
+    project: str | None = None
+    base_url: str | None = None
+    rate_limit_remaining_requests: int | None = None
+    rate_limit_remaining_tokens: int | None = None
+    request_id: str | None = None
+    models_listable: bool = True
+
+
+@dataclass(slots=True)
+class DeleteReport:
+    """What a delete really removed on the server, so the user is told what could not be."""
+
+    thread_id: str
+    thread_deleted: bool = False
+    not_found: bool = False
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.thread_deleted and not self.failed
+
+    def summary(self) -> str:
+        if self.not_found:
+            return f"{self.thread_id} was not found on the server under this profile."
+        parts = [f"{self.thread_id}: " + ("deleted" if self.thread_deleted else "NOT deleted")]
+        if self.removed:
+            parts.append(f"{len(self.removed)} stored response(s) removed")
+        if self.failed:
+            details = "; ".join(f"{obj}: {why}" for obj, why in self.failed)
+            parts.append(f"could not remove {len(self.failed)}: {details}")
+        return ", ".join(parts)
