@@ -1,0 +1,1 @@
+"""Server dialects behind one async interface (see base.py). No textual here."""
