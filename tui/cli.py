@@ -27,12 +27,24 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     On subcommands the defaults are suppressed so they never overwrite a value given earlier.
     """
     default: Any = None if top else argparse.SUPPRESS
-    parser.add_argument("--profile", metavar="NAME", default=default,
-                        help="profile to use (default: default_profile in the config)")
-    parser.add_argument("--config", metavar="PATH", default=default,
-                        help="config file ($THREADTUI_CONFIG wins over this)")
-    parser.add_argument("--data-dir", metavar="DIR", default=default,
-                        help="where the local record lives ($THREADTUI_DATA_DIR wins over this)")
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=default,
+        help="profile to use (default: default_profile in the config)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file ($THREADTUI_CONFIG wins over this)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default,
+        help="where the local record lives ($THREADTUI_DATA_DIR wins over this)",
+    )
 
 
 class _SubcommandParser(argparse.ArgumentParser):
@@ -48,8 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run with no command to open the app. `threadtui --demo` needs no key.",
     )
     _add_global_options(parser, top=True)
-    parser.add_argument("--demo", action="store_true",
-                        help="run against a built-in local server with two demo organizations")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against a built-in local server with two demo organizations",
+    )
     parser.add_argument("--theme", metavar="NAME", default=None, help="theme for this run")
     parser.add_argument("--version", action="version", version=f"threadtui {__version__}")
     parser.set_defaults(func=None)

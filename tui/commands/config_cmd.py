@@ -9,7 +9,7 @@ from typing import Any
 from tui.commands.context import CliContext
 from tui.core.keys import KeyResolutionError
 from tui.core.resources import shipped
-from tui.core.secrets import mask_key
+from tui.core.secrets import mask_key, scrub
 
 
 def register(subparsers: Any) -> None:
@@ -19,14 +19,13 @@ def register(subparsers: Any) -> None:
     actions = config.add_subparsers(dest="config_action", metavar="ACTION", required=True)
     actions.add_parser("path", help="print the config file and data directory")
     check = actions.add_parser(
-        "check", help="validate the config and show each profile with its masked key",
+        "check",
+        help="validate the config and show each profile with its masked key",
     )
     check.add_argument(
         "--no-keys", action="store_true", help="do not resolve keys (no key commands are run)"
     )
-    actions.add_parser(
-        "init", help="write the commented example config if there is none yet"
-    )
+    actions.add_parser("init", help="write the commented example config if there is none yet")
     config.set_defaults(func=run_config)
 
 
@@ -46,8 +45,10 @@ def _path(args: argparse.Namespace, ctx: CliContext) -> int:
 def _check(args: argparse.Namespace, ctx: CliContext) -> int:
     config = ctx.config
     source = str(config.path) if config.exists else f"{config.path} (absent: using OPENAI_* env)"
-    print(f"{source}: OK, {len(config.profiles)} profile(s), default {config.default_profile!r}",
-          file=ctx.out)
+    print(
+        f"{source}: OK, {len(config.profiles)} profile(s), default {config.default_profile!r}",
+        file=ctx.out,
+    )
     failures = 0
     for name, profile in config.profiles.items():
         marker = "*" if name == config.default_profile else " "
@@ -60,7 +61,8 @@ def _check(args: argparse.Namespace, ctx: CliContext) -> int:
                 failures += 1
                 key_text = f"UNAVAILABLE: {exc}"
         print(f"{marker} {name}", file=ctx.out)
-        print(f"    key:          {key_text}", file=ctx.out)
+        # The command text itself may embed a key (`echo sk-…`): scrub what we print.
+        print(f"    key:          {scrub(key_text, ctx.keyring.known_keys())}", file=ctx.out)
         print(f"    organization: {profile.organization or '(key default)'}", file=ctx.out)
         print(f"    project:      {profile.project or '(key default)'}", file=ctx.out)
         print(f"    api:          {profile.api}  model: {profile.model}", file=ctx.out)

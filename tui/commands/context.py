@@ -1,4 +1,4 @@
-"""What every subcommand needs, loaded only when asked for so `threadtui --version` stays instant."""
+"""What every subcommand needs, loaded only when asked for, so `--version` stays instant."""
 
 from __future__ import annotations
 

@@ -161,9 +161,7 @@ class _Validator:
                 known = ", ".join(sorted(allowed))
                 self.problem(f"unknown key{hint}; known keys: {known}", table, key)
 
-    def string(
-        self, data: Mapping[str, Any], key: str, table: tuple[str, ...]
-    ) -> str | None:
+    def string(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> str | None:
         value = data.get(key)
         if value is None:
             return None
@@ -171,7 +169,9 @@ class _Validator:
             self.problem(f"must be a string, not {_type_name(value)}", table, key)
             return None
         if len(value) > MAX_VALUE_LENGTH:
-            self.problem(f"is {len(value)} characters long (at most {MAX_VALUE_LENGTH})", table, key)
+            self.problem(
+                f"is {len(value)} characters long (at most {MAX_VALUE_LENGTH})", table, key
+            )
             return None
         if any(ord(ch) < 32 and ch not in "\t" for ch in value):
             self.problem("contains control characters", table, key)
@@ -213,7 +213,9 @@ def _validate(
     keymap = _keymap(check, data.get("keymap", {}))
     timeout = data.get("key_command_timeout", DEFAULT_KEY_COMMAND_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        check.problem(f"must be a number of seconds, not {_type_name(timeout)}", (), "key_command_timeout")
+        check.problem(
+            f"must be a number of seconds, not {_type_name(timeout)}", (), "key_command_timeout"
+        )
         timeout = DEFAULT_KEY_COMMAND_TIMEOUT
     elif not 0 < timeout <= 600:
         check.problem("must be between 0 and 600 seconds", (), "key_command_timeout")
@@ -263,7 +265,7 @@ def _profile(
             )
     if not any(values[k] for k in ("api_key_env", "api_key_cmd", "api_key")):
         check.problem(
-            "has no way to get a key: set api_key_env (e.g. \"OPENAI_API_KEY\"), api_key_cmd,"
+            'has no way to get a key: set api_key_env (e.g. "OPENAI_API_KEY"), api_key_cmd,'
             " or api_key",
             table,
         )
