@@ -132,13 +132,29 @@ class Backend(Protocol):
 
     profile_name: str
 
+    @property
+    def last_identity(self) -> Identity | None:
+        """What the server's latest response said about organization/project/rate limits.
+
+        Read from the headers of every response this backend received (None before the
+        first); the switcher bar shows it without making a request of its own.
+        """
+        ...
+
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord: ...
 
     def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
-        """Yield deltas then exactly one ``Completed`` or ``Failed``.
+        """Yield deltas then exactly one ``Completed`` or ``Failed``; never raise ApiError.
 
-        Closing the iterator early (``aclose()``, or cancelling the task consuming it) closes
-        the HTTP stream promptly.
+        Every server or network fault ends as ``Failed(error, partial_text)``: errors before
+        the first byte (401, 429, 5xx after the SDK's retries, no connection) with empty
+        ``partial_text``, and streams cut off half-way (connection closed, ``error`` or
+        ``response.failed`` event, malformed SSE, an incomplete reply) with the text received
+        so far. The UI has one path for all of them.
+
+        Nothing happens until the iterator is first advanced. Closing it early (``aclose()``,
+        or cancelling the task consuming it) closes the HTTP stream promptly; the caller keeps
+        the text it has received. Only cancellation itself propagates.
         """
         ...
 

@@ -1,0 +1,267 @@
+"""Legacy threads (the Assistants API): threads, messages, and runs that stream.
+
+OpenAI shut this API down on 2026-08-26, but OpenAI-compatible servers may still serve it and
+users have old threads recorded. A run needs an assistant: one is created per profile and
+model and its id kept in the store (``assistant:<profile>:<model>``), so a session does not
+litter the account with a new assistant per reply. The SDK warns on every call to this API;
+the user cannot act on that, so the warning is silenced where each call is made.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import AsyncIterator, Callable
+from typing import Any, ParamSpec, TypeVar
+
+from tui.core.api.base import (
+    ApiError,
+    NotFound,
+    ServerError,
+    StreamEvent,
+    Unsupported,
+)
+from tui.core.api.conversations import conversation_metadata
+from tui.core.api.errors import error_from_code, unsupported
+from tui.core.api.sdk import ReplyState, SdkBackend
+from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+PAGE_LIMIT = 100
+ASSISTANT_NAME = "threadtui"
+SHUT_DOWN = (
+    "the Assistants API was shut down on 2026-08-26; this thread's transcript is kept locally"
+)
+
+
+def quietly(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call an SDK method of the Assistants API without its DeprecationWarning.
+
+    The warning is raised synchronously when the coroutine is created, so a local filter
+    around the call is enough and leaves the process's filters alone.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return call(*args, **kwargs)
+
+
+def assistant_meta_key(profile: str, model: str) -> str:
+    return f"assistant:{profile}:{model}"
+
+
+def _message_text(content: Any) -> str:
+    parts: list[str] = []
+    for part in content or []:
+        if getattr(part, "type", None) == "text":
+            text = getattr(part, "text", None)
+            value = getattr(text, "value", text)
+            if isinstance(value, str):
+                parts.append(value)
+        elif getattr(part, "type", None) == "refusal":
+            parts.append(str(getattr(part, "refusal", "") or ""))
+    return "".join(parts)
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None:
+        return None
+    return Usage(
+        input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
+        output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
+        total_tokens=int(getattr(raw, "total_tokens", 0) or 0),
+    )
+
+
+class AssistantsBackend(SdkBackend):
+    dialect = Dialect.ASSISTANTS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._memory: dict[str, str] = {}  # assistant ids, also when there is no store
+
+    def _assistants_served_elsewhere(self) -> bool:
+        """False on api.openai.com, where a 404 on the collections means "API retired"."""
+        base = self.profile.base_url
+        return bool(base) and "api.openai.com" not in str(base)
+
+    def _retired(self, error: NotFound) -> ApiError:
+        if self._assistants_served_elsewhere():
+            return error
+        return unsupported(self.errors, SHUT_DOWN, error.request_id)
+
+    # ------------------------------------------------------------ assistant id
+
+    def _remembered(self, key: str) -> str | None:
+        if key in self._memory:
+            return self._memory[key]
+        if self.store is not None:
+            value = self.store.get_meta(key)
+            if isinstance(value, str) and value:
+                self._memory[key] = value
+                return value
+        return None
+
+    def _remember(self, key: str, value: str) -> None:
+        self._memory[key] = value
+        if self.store is not None:
+            self.store.set_meta(key, value)
+
+    async def assistant_id(self, model: str, *, fresh: bool = False) -> str:
+        """The assistant runs use for ``model`` under this profile, created on first need."""
+        key = assistant_meta_key(self.profile.name, model)
+        if not fresh:
+            known = self._remembered(key)
+            if known:
+                return known
+        try:
+            with self.translate():
+                assistant = await quietly(
+                    self.client.beta.assistants.create,
+                    model=model,
+                    name=ASSISTANT_NAME,
+                    metadata={"app": ASSISTANT_NAME},
+                )
+        except NotFound as exc:
+            raise self._retired(exc) from None
+        self._remember(key, assistant.id)
+        return assistant.id
+
+    # ------------------------------------------------------------ the protocol
+
+    async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
+        owner = owner if owner is not None else self.profile.owner
+        try:
+            with self.translate():
+                thread = await quietly(
+                    self.client.beta.threads.create, metadata=conversation_metadata(title, owner)
+                )
+        except NotFound as exc:
+            raise self._retired(exc) from None
+        return self.new_record(thread.id, title, owner, thread.created_at)
+
+    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
+        """Add the user's message, then stream a run; text arrives in thread.message.delta."""
+        model = self.model_for(record)
+
+        async def start_run(assistant: str) -> Any:
+            with self.translate():
+                return await quietly(
+                    self.client.beta.threads.runs.create,
+                    record.id,
+                    assistant_id=assistant,
+                    stream=True,
+                )
+
+        async def open_stream() -> Any:
+            assistant = await self.assistant_id(model)
+            with self.translate():
+                await quietly(
+                    self.client.beta.threads.messages.create, record.id, role="user", content=text
+                )
+            try:
+                return await start_run(assistant)
+            except NotFound:
+                # The thread was there a moment ago, so the remembered assistant is the one
+                # missing (deleted in the dashboard): make a new one, once.
+                if not await self.check(record):
+                    raise
+                return await start_run(await self.assistant_id(model, fresh=True))
+
+        def handle(event: Any, state: ReplyState) -> str | None:
+            kind = getattr(event, "event", None)
+            data = getattr(event, "data", None)
+            if kind == "thread.message.delta":
+                state.item_id = state.item_id or getattr(data, "id", None)
+                delta = getattr(data, "delta", None)
+                return _message_text(getattr(delta, "content", None)) or None
+            if kind == "thread.run.created":
+                state.response_id = getattr(data, "id", None)
+            elif kind == "thread.message.completed":
+                state.item_id = getattr(data, "id", None) or state.item_id
+                state.final_text = _message_text(getattr(data, "content", None)) or None
+            elif kind == "thread.run.completed":
+                state.response_id = getattr(data, "id", None) or state.response_id
+                state.usage = _usage(getattr(data, "usage", None))
+                state.complete()
+            elif kind == "thread.run.failed":
+                failure = getattr(data, "last_error", None)
+                state.fail(error_from_code(
+                    getattr(failure, "code", None), getattr(failure, "message", None),
+                    self.errors, request_id=state.request_id,
+                ))
+            elif kind in {"thread.run.incomplete", "thread.run.expired", "thread.run.cancelled"}:
+                state.fail(ServerError(
+                    f"the run ended as {kind.rsplit('.', 1)[-1]} before the reply finished",
+                    profile=self.profile.name, request_id=state.request_id,
+                ))
+            elif kind == "thread.run.requires_action":
+                state.fail(Unsupported(
+                    "the assistant asked to call a tool, which threadtui does not do",
+                    profile=self.profile.name, request_id=state.request_id,
+                ))
+            elif kind == "error":
+                state.fail(error_from_code(
+                    getattr(data, "code", None), getattr(data, "message", None),
+                    self.errors, request_id=state.request_id,
+                ))
+            return None
+
+        return self.run_stream(open_stream, handle)
+
+    async def fetch_transcript(self, record: ThreadRecord) -> list[Turn]:
+        """Every message of the thread, oldest first; an expired thread answers NotFound."""
+        turns: list[Turn] = []
+        after: str | None = None
+        with self.translate():
+            while True:
+                messages = self.client.beta.threads.messages
+                if after is None:
+                    page = await quietly(messages.list, record.id, limit=PAGE_LIMIT, order="asc")
+                else:
+                    page = await quietly(
+                        messages.list, record.id, limit=PAGE_LIMIT, order="asc", after=after
+                    )
+                for message in page.data:
+                    role = Role.ASSISTANT if message.role == "assistant" else Role.USER
+                    turns.append(Turn(
+                        role=role,
+                        text=_message_text(message.content),
+                        at=float(message.created_at or record.created_at),
+                        item_id=message.id,
+                        response_id=getattr(message, "run_id", None),
+                    ))
+                if not page.has_more or not page.data or page.data[-1].id == after:
+                    break
+                after = page.data[-1].id
+        return turns
+
+    async def rename(self, record: ThreadRecord, title: str) -> None:
+        with self.translate():
+            await quietly(
+                self.client.beta.threads.update,
+                record.id,
+                metadata=conversation_metadata(title, record.owner),
+            )
+
+    async def check(self, record: ThreadRecord) -> bool:
+        try:
+            with self.translate():
+                await quietly(self.client.beta.threads.retrieve, record.id)
+        except NotFound:
+            return False
+        return True
+
+    async def delete(self, record: ThreadRecord) -> DeleteReport:
+        """Delete the thread (its messages and runs go with it); the shared assistant stays."""
+        report = DeleteReport(thread_id=record.id)
+        try:
+            with self.translate():
+                await quietly(self.client.beta.threads.delete, record.id)
+        except NotFound:
+            report.not_found = True
+        except ApiError as exc:
+            report.failed.append((record.id, str(exc)))
+        else:
+            report.thread_deleted = True
+        return report

@@ -1,0 +1,121 @@
+"""Chat Completions, for any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp …).
+
+These servers keep no conversation: the thread id is ours (``chat_<hex>``), the history is the
+local transcript, and the whole of it is sent with every turn. Nothing exists on the server to
+rename, check or delete, so those calls only report.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import openai
+
+from tui.core.api.base import StreamEvent
+from tui.core.api.sdk import ReplyState, SdkBackend
+from tui.core.records import DeleteReport, Dialect, ThreadRecord, Turn, Usage
+
+THREAD_PREFIX = "chat_"
+
+
+def new_thread_id() -> str:
+    return f"{THREAD_PREFIX}{uuid.uuid4().hex}"
+
+
+def history_messages(turns: Sequence[Turn], text: str) -> list[dict[str, str]]:
+    """The messages to send: the transcript, then ``text`` as the new user message.
+
+    The session writes the user's turn to the store before it streams (nothing typed is ever
+    lost), so when the transcript already ends with exactly this user turn it is not added
+    twice. Empty turns (a reply that failed before its first word) carry nothing for the
+    model and are left out.
+    """
+    messages = [{"role": str(turn.role), "content": turn.text} for turn in turns if turn.text]
+    if not (messages and messages[-1] == {"role": "user", "content": text}):
+        messages.append({"role": "user", "content": text})
+    return messages
+
+
+class ChatBackend(SdkBackend):
+    dialect = Dialect.CHAT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set to False once the server has refused stream_options: no point asking again.
+        self.include_usage = True
+
+    def transcript(self, record: ThreadRecord) -> list[Turn]:
+        """The local transcript; without a store (one-off use) there is no history to send."""
+        if self.store is None:
+            return []
+        return list(self.store.transcript(record.id))
+
+    async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
+        return self.new_record(new_thread_id(), title, owner)
+
+    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
+        """Send the whole history; ask for usage unless the server has refused that once."""
+        model = self.model_for(record)
+        messages: list[dict[str, str]] = []
+
+        async def create(include_usage: bool) -> Any:
+            extra: dict[str, Any] = (
+                {"stream_options": {"include_usage": True}} if include_usage else {}
+            )
+            return await self.client.chat.completions.create(
+                model=model, messages=messages, stream=True, **extra  # type: ignore[arg-type]
+            )
+
+        async def open_stream() -> Any:
+            messages.extend(history_messages(self.transcript(record), text))
+            if not self.include_usage:
+                return await create(False)
+            try:
+                return await create(True)
+            except openai.BadRequestError:
+                # Some servers reject stream_options outright; retry once without it and
+                # remember only if that works (the 400 may have been about something else).
+                stream = await create(False)
+                self.include_usage = False
+                return stream
+
+        def handle(chunk: Any, state: ReplyState) -> str | None:
+            state.response_id = state.response_id or getattr(chunk, "id", None)
+            usage = getattr(chunk, "usage", None)
+            if usage is not None:
+                state.usage = Usage(
+                    input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                    output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+                    total_tokens=int(getattr(usage, "total_tokens", 0) or 0),
+                )
+            delta_text: str | None = None
+            for choice in getattr(chunk, "choices", None) or []:
+                if getattr(choice, "index", 0) not in (0, None):
+                    continue
+                content = getattr(getattr(choice, "delta", None), "content", None)
+                if isinstance(content, str) and content:
+                    delta_text = content
+                if getattr(choice, "finish_reason", None):
+                    # The text is whole; a usage chunk may follow when it was asked for, and
+                    # a stream that ends without it still ends normally.
+                    state.finished = True
+            if state.finished and (usage is not None or not self.include_usage):
+                state.complete()
+            return delta_text
+
+        return self.run_stream(open_stream, handle)
+
+    async def fetch_transcript(self, record: ThreadRecord) -> list[Turn]:
+        return self.transcript(record)
+
+    async def rename(self, record: ThreadRecord, title: str) -> None:
+        """Nothing on the server has a title; the local record is all there is."""
+
+    async def check(self, record: ThreadRecord) -> bool:
+        return True
+
+    async def delete(self, record: ThreadRecord) -> DeleteReport:
+        """Nothing to delete on the server; the report says the thread is gone from it."""
+        return DeleteReport(thread_id=record.id, thread_deleted=True)

@@ -1,0 +1,235 @@
+"""What the three dialects share: one SDK client, error translation, identity, the stream loop.
+
+Each dialect module says only how its calls and its stream events look; how a stream is
+opened, read, cut off, closed and turned into ``TextDelta`` / ``Completed`` / ``Failed`` is
+written once here, so the three cannot drift apart in the one place the UI depends on most.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import openai
+
+from tui.core.api.base import (
+    ApiError,
+    Completed,
+    Failed,
+    Network,
+    StreamEvent,
+    TextDelta,
+)
+from tui.core.api.errors import ErrorContext, to_api_error
+from tui.core.api.identity import IdentityTracker, identity_from_headers
+from tui.core.records import (
+    Dialect,
+    Identity,
+    Profile,
+    ThreadRecord,
+    ThreadStatus,
+    Turn,
+    Usage,
+)
+
+
+class LocalStore(Protocol):
+    """The slice of ``tui.core.store.Store`` the backends use (assistant ids, chat history)."""
+
+    def get_meta(self, key: str, default: Any = None) -> Any: ...
+
+    def set_meta(self, key: str, value: Any) -> None: ...
+
+    def transcript(self, thread_id: str) -> list[Turn]: ...
+
+
+class ClosableStream(Protocol):
+    """What we need of ``openai.AsyncStream``: its HTTP response, iteration and close."""
+
+    @property
+    def response(self) -> Any: ...
+
+    def __aiter__(self) -> AsyncIterator[Any]: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(slots=True)
+class ReplyState:
+    """What one reply has produced so far; a dialect's event handler fills it in."""
+
+    parts: list[str] = field(default_factory=list)
+    response_id: str | None = None
+    item_id: str | None = None
+    usage: Usage | None = None
+    final_text: str | None = None
+    request_id: str | None = None
+    # The reply's text is complete: the stream ending now is a normal end, not a cut-off.
+    finished: bool = False
+    outcome: Completed | Failed | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def complete(self) -> None:
+        text = self.final_text if self.final_text else self.text
+        self.outcome = Completed(self.response_id, self.usage, text, self.item_id)
+
+    def fail(self, error: ApiError) -> None:
+        self.outcome = Failed(error, self.text)
+
+
+# A dialect's handler: look at one SDK event, return new text (or None), set state.outcome at
+# the end. Raising is allowed: the loop turns it into Failed.
+EventHandler = Callable[[Any, ReplyState], str | None]
+
+
+class SdkBackend:
+    """Base of the SDK-backed dialects: one profile, one ``AsyncOpenAI`` client."""
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(
+        self,
+        profile: Profile,
+        client: openai.AsyncOpenAI,
+        *,
+        key_hint: str,
+        tracker: IdentityTracker,
+        secrets: Callable[[], Iterable[str]] = lambda: (),
+        store: LocalStore | None = None,
+    ) -> None:
+        self.profile = profile
+        self.profile_name = profile.name
+        self.client = client
+        self.key_hint = key_hint
+        self.store = store
+        self._tracker = tracker
+        self.errors = ErrorContext(profile=profile, key_hint=key_hint, secrets=secrets)
+
+    # ------------------------------------------------------------ identity
+
+    @property
+    def last_identity(self) -> Identity | None:
+        """The organization/project (and rate limits) the server's latest response reported."""
+        return self._tracker.last
+
+    async def whoami(self) -> Identity:
+        """Check the key with the cheapest call and read who it bills from the headers.
+
+        A 403 on ``/models`` means the key works but may not list models (restricted project
+        keys): the headers are still read and ``models_listable`` is False.
+        """
+        try:
+            raw = await self.client.models.with_raw_response.list()
+        except openai.PermissionDeniedError as exc:
+            return identity_from_headers(
+                self.profile, self.key_hint, exc.response.headers, models_listable=False
+            )
+        except Exception as exc:
+            raise self.error(exc) from None
+        return identity_from_headers(self.profile, self.key_hint, raw.headers)
+
+    # ------------------------------------------------------------ errors
+
+    def error(self, exc: BaseException, request_id: str | None = None) -> ApiError:
+        return to_api_error(exc, self.errors, request_id=request_id)
+
+    @contextmanager
+    def translate(self) -> Iterator[None]:
+        """Re-raise SDK exceptions as the taxonomy.
+
+        ``from None`` on purpose: the SDK's exception holds the request and its Authorization
+        header, which must not ride along into a traceback the UI might log.
+        """
+        try:
+            yield
+        except ApiError:
+            raise
+        except openai.OpenAIError as exc:
+            raise self.error(exc) from None
+
+    # ------------------------------------------------------------ records
+
+    def new_record(
+        self, thread_id: str, title: str, owner: str | None, created_at: float | None = None
+    ) -> ThreadRecord:
+        """A record for a thread this backend just made, stamped with who made it and where."""
+        now = time.time()
+        seen = self.last_identity
+        return ThreadRecord(
+            id=thread_id,
+            api=self.dialect,
+            profile=self.profile.name,
+            organization=(seen.organization if seen else None) or self.profile.organization,
+            project=(seen.project if seen else None) or self.profile.project,
+            key_hint=self.key_hint,
+            base_url=self.profile.base_url,
+            model=self.profile.model,
+            title=title,
+            owner=owner if owner is not None else self.profile.owner,
+            created_at=float(created_at) if created_at else now,
+            last_active=now,
+            status=ThreadStatus.OK,
+        )
+
+    def model_for(self, record: ThreadRecord) -> str:
+        return record.model or self.profile.model
+
+    # ------------------------------------------------------------ streaming
+
+    async def run_stream(
+        self,
+        open_stream: Callable[[], Awaitable[ClosableStream]],
+        handle: EventHandler,
+    ) -> AsyncIterator[StreamEvent]:
+        """Open a stream, translate its events, and always end with Completed or Failed.
+
+        Errors before the first byte (401, 429, 5xx after the SDK's retries, no network) and
+        errors half-way (connection cut, ``error`` events, malformed SSE) both end as
+        ``Failed`` with the text received so far; nothing raises out of here except
+        cancellation. Closing this generator (``aclose()``) or cancelling the task reading it
+        closes the HTTP response at once, so the server sees the connection go.
+        """
+        state = ReplyState()
+        try:
+            stream = await open_stream()
+        except Exception as exc:
+            yield Failed(self.error(exc), "")
+            return
+        request_id = stream.response.headers.get("x-request-id")
+        state.request_id = request_id
+        try:
+            async for event in stream:
+                delta = handle(event, state)
+                if delta:
+                    state.parts.append(delta)
+                    yield TextDelta(delta)
+                if state.outcome is not None:
+                    break
+            if state.outcome is None and state.finished:
+                state.complete()
+            elif state.outcome is None:
+                state.fail(
+                    Network(
+                        f"the connection to {self.errors.server} closed before the reply"
+                        " finished",
+                        profile=self.profile.name,
+                        request_id=request_id,
+                    )
+                )
+        except Exception as exc:
+            state.fail(self.error(exc, request_id))
+        finally:
+            await stream.close()
+        assert state.outcome is not None
+        yield state.outcome
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def aclose(self) -> None:
+        await self.client.close()
