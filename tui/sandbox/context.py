@@ -1,0 +1,85 @@
+"""What a route handler receives and returns, kept apart from the HTTP plumbing.
+
+Handlers are plain functions ``(Call) -> Reply`` so that each API family lives in its own
+module and none of them knows about sockets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import Clock
+from .faults import Fault, Faults
+from .ids import IdFactory
+from .model import ModelSettings
+from .ratelimit import RateLimiter
+from .state import Store
+from .streaming import EventSink
+from .tenancy import Scope, Tenancy
+
+
+@dataclass
+class Features:
+    """Switches for whole API families (a retired Assistants API answers 404)."""
+
+    assistants: bool = True
+
+
+@dataclass
+class Services:
+    """Everything the handlers share; one per sandbox."""
+
+    tenancy: Tenancy
+    model: ModelSettings
+    clock: Clock
+    ids: IdFactory
+    store: Store
+    faults: Faults
+    limiter: RateLimiter
+    features: Features
+    stopping: threading.Event
+
+
+@dataclass
+class Call:
+    """One API request as a handler sees it."""
+
+    services: Services
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    body: dict[str, Any]
+    headers: dict[str, str]
+    scope: Scope | None = None
+    fault: Fault | None = None  # a stream fault for this request, if one was drawn
+
+    @property
+    def tenant(self) -> Scope:
+        """The authenticated caller (every /v1 handler runs after authentication)."""
+        assert self.scope is not None, "handler reached without authentication"
+        return self.scope
+
+
+@dataclass
+class JsonReply:
+    """A complete JSON answer."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StreamReply:
+    """An SSE answer: ``produce`` writes events into the sink until the stream ends."""
+
+    produce: Callable[[EventSink], None]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Reply = JsonReply | StreamReply
+Handler = Callable[[Call], Reply]
