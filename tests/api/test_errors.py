@@ -52,9 +52,8 @@ def body(message: str, code: str | None = None) -> dict[str, object]:
 
 
 def test_401_names_the_profile_the_key_source_and_the_masked_key_never_the_key() -> None:
-    exc = status_error(
-        openai.AuthenticationError, 401, body(f"Incorrect API key provided: {KEY}", "invalid_api_key")
-    )
+    said = body(f"Incorrect API key provided: {KEY}", "invalid_api_key")
+    exc = status_error(openai.AuthenticationError, 401, said)
     err = to_api_error(exc, CTX)
     assert isinstance(err, AuthFailed)
     text = str(err)
@@ -85,7 +84,8 @@ def test_statuses_map_to_the_taxonomy(
 
 
 def test_429_insufficient_quota_is_not_a_rate_limit() -> None:
-    exc = status_error(openai.RateLimitError, 429, body("You exceeded your quota", "insufficient_quota"))
+    said = body("You exceeded your quota", "insufficient_quota")
+    exc = status_error(openai.RateLimitError, 429, said)
     err = to_api_error(exc, CTX)
     assert isinstance(err, QuotaExceeded) and not err.retryable
     assert "retrying will not help" in str(err)
@@ -96,7 +96,8 @@ def test_429_insufficient_quota_is_not_a_rate_limit() -> None:
     [({"retry-after-ms": "1500"}, 1.5), ({"retry-after": "7"}, 7.0), ({}, None)],
 )
 def test_429_rate_limit_carries_retry_after(headers: dict[str, str], seconds: float | None) -> None:
-    exc = status_error(openai.RateLimitError, 429, body("slow down", "rate_limit_exceeded"), headers)
+    said = body("slow down", "rate_limit_exceeded")
+    exc = status_error(openai.RateLimitError, 429, said, headers)
     err = to_api_error(exc, CTX)
     assert isinstance(err, RateLimited)
     assert err.retry_after == seconds
