@@ -51,7 +51,7 @@ on an undefined variable. All are concrete colours (usable with `background:` an
 The shipped themes set all of them. For any other theme (Textual's built-ins, a user file
 that leaves some out) `app_variable_defaults(theme)` derives them from the theme's own colour
 system (e.g. the user message is the background tinted 12% towards `primary`, the badges
-are Textual's contrast-adjusted `text-accent` / `text-error` / `text-warning`). Theme
+are Textual's contrast-adjusted `text-secondary` / `text-error` / `text-warning`). Theme
 variables cannot refer to other variables (`"$warning"` is not substituted inside a
 variable), which is why these are computed colours. `APP_VARIABLE_DEFAULTS` is the same for
 Textual's default theme, for reference and tests.
@@ -70,13 +70,13 @@ How the app wires this (ThreadApp)::
             return app_variable_defaults(self.current_theme)   # any theme gets our variables
 
         def on_mount(self) -> None:
-            for message in self.theme_start.messages:          # each bad file, once
-                self.notify(message, title="Theme", severity="warning", timeout=12)
+            self.theme_start.notify(self)   # each bad file / unknown name, once, as plain text
 
-        def watch_theme(self, name: str) -> None:              # palette, or any other change
-            error = self.theme_start.memory.theme_changed(name)
-            if error:
-                self.notify(error, title="Theme not saved", severity="error")
+        def watch_theme(self, name: str) -> None:   # the palette's picker, or any other change
+            self.theme_start.theme_changed(self, name)   # saves user choices; shows save errors
+
+If the app shows the messages itself, it must pass `markup=False` to `notify`: they quote
+file names and TOML (`[variables]`), which Textual markup would try to interpret.
 
 Choosing and remembering: the starting theme is `--theme`, else `theme` in the config, else
 `threadtui-dusk` (an unknown name is reported, with the close matches and the list of
@@ -610,14 +610,33 @@ class ThemeStart:
     choice: ThemeChoice
     problems: list[ThemeProblem]
     memory: ThemeMemory
+    notified: bool = field(default=False, init=False)
 
     @property
     def messages(self) -> list[str]:
-        """Everything to notify once at start-up: each bad file, then an unknown theme name."""
+        """Everything to tell the user at start-up: each bad file, then an unknown theme name.
+
+        Plain text, not Textual markup: a file name or a TOML table like `[variables]` in a
+        message would be read as a markup tag, and a stray `[/x]` makes the toast raise.
+        """
         messages = [problem.message for problem in self.problems]
         if self.choice.message:
             messages.append(self.choice.message)
         return messages
+
+    def notify(self, app: App[Any], *, timeout: float = 15) -> None:
+        """Show each start-up message as a notification, once per run (call from on_mount)."""
+        if self.notified:
+            return
+        self.notified = True
+        for message in self.messages:
+            app.notify(message, title="Theme", severity="warning", timeout=timeout, markup=False)
+
+    def theme_changed(self, app: App[Any], name: str) -> None:
+        """Feed every `app.theme` change here (from `watch_theme`); saving errors are shown."""
+        error = self.memory.theme_changed(name)
+        if error:
+            app.notify(error, title="Theme not saved", severity="error", markup=False)
 
 
 def prepare_themes(
