@@ -1,0 +1,614 @@
+"""Themes: the shipped files, the user's folder, broken files, choosing and remembering.
+
+The pure loaders are tested without an app (fast). The Pilot tests use a tiny app wired
+exactly as `tui/app/themes.py` tells ThreadApp to be wired, with CSS that uses every one of
+threadtui's variables, so a theme that would break the real app's stylesheet breaks here.
+`SHIPPED_THEME_NAMES` is the list to parametrize per-theme snapshots of the real screen with.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich._palettes import EIGHT_BIT_PALETTE
+from rich.color import Color as RichColor
+from rich.color import ColorSystem as RichColorSystem
+from textual.app import App, ComposeResult
+from textual.color import Color
+from textual.command import CommandPalette
+from textual.containers import Horizontal, Vertical
+from textual.theme import BUILTIN_THEMES
+from textual.widgets import Footer, Input, Static
+
+from tui.app.themes import (
+    APP_VARIABLE_DEFAULTS,
+    APP_VARIABLES,
+    DEFAULT_THEME,
+    FALLBACK_THEME,
+    ThemeMemory,
+    ThemeOrigin,
+    app_variable_defaults,
+    choose_theme,
+    load_theme_folder,
+    load_themes,
+    prepare_themes,
+    read_theme_file,
+    remember_theme,
+    shipped_theme_names,
+    shipped_themes_dir,
+    user_themes_dir,
+)
+from tui.core.config import load_config
+
+SHIPPED_THEME_NAMES: list[str] = shipped_theme_names()
+
+GOOD_USER_THEME = """\
+name = "my-theme"
+primary = "#3a7bd5"
+background = "#101418"
+foreground = "#e8e8e8"
+dark = true
+"""
+
+
+def shipped_data(name: str) -> dict[str, Any]:
+    path = shipped_themes_dir() / f"{name}.toml"
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def write_config(tmp_path: Path, theme: str | None = None) -> Path:
+    """A config with other keys (and a profile) that remembering a theme must keep."""
+    path = tmp_path / "config.toml"
+    lines = ['default_profile = "work"', "key_command_timeout = 5"]
+    if theme is not None:
+        lines.append(f'theme = "{theme}"')
+    lines += ["", "[profiles.work]", 'api_key_env = "OPENAI_API_KEY_WORK"', 'model = "gpt-4.1"']
+    lines += ["", "[keymap]", '"sidebar.delete" = "delete"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def user_theme(config_file: Path, file_name: str, content: str | bytes) -> Path:
+    folder = user_themes_dir(config_file)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / file_name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ the shipped themes
+
+
+def test_the_shipped_folder_holds_our_four_themes() -> None:
+    assert SHIPPED_THEME_NAMES == [
+        "threadtui-dusk",
+        "threadtui-midnight-256",
+        "threadtui-paper",
+        "threadtui-sand",
+    ]
+    assert DEFAULT_THEME in SHIPPED_THEME_NAMES
+    dark = {name for name in SHIPPED_THEME_NAMES if shipped_data(name)["dark"]}
+    assert len(dark) == 2 and len(SHIPPED_THEME_NAMES) - len(dark) == 2
+    assert all(name not in BUILTIN_THEMES for name in SHIPPED_THEME_NAMES)
+
+
+@pytest.mark.parametrize("name", SHIPPED_THEME_NAMES)
+def test_shipped_theme_loads_validates_and_generates(name: str) -> None:
+    result = read_theme_file(shipped_themes_dir() / f"{name}.toml")
+    assert result.problem is None
+    assert result.theme is not None and result.theme.name == name
+    generated = result.theme.to_color_system().generate()
+    assert generated["background"].lower() == shipped_data(name)["background"].lower()
+    # Every app variable is chosen by hand in our own themes, not left to the defaults.
+    assert set(APP_VARIABLES) <= set(result.theme.variables)
+
+
+def _luminance(hex_color: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    color = Color.parse(hex_color)
+    return 0.2126 * channel(color.r) + 0.7152 * channel(color.g) + 0.0722 * channel(color.b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", SHIPPED_THEME_NAMES)
+def test_shipped_theme_is_comfortable_to_read(name: str) -> None:
+    """Body text ≥ 7:1 (WCAG AAA) wherever messages are read; quiet text and badges ≥ 4.5:1."""
+    data = shipped_data(name)
+    variables = data["variables"]
+    reading = [
+        data["background"],
+        data["surface"],
+        variables["user-message-background"],
+        variables["assistant-message-background"],
+        variables["sidebar-background"],
+    ]
+    for background in reading:
+        assert contrast(data["foreground"], background) >= 7, background
+    assert contrast(variables["switcher-foreground"], variables["switcher-background"]) >= 7
+    quiet = ["message-meta-foreground", "badge-foreign", "badge-gone", "badge-interrupted"]
+    for part in quiet:
+        for background in (data["background"], variables["sidebar-background"],
+                           variables["user-message-background"]):
+            assert contrast(variables[part], background) >= 4.5, (part, background)
+    # The three badges mean different things and must not look alike.
+    assert len({variables[p].lower() for p in quiet[1:]}) == 3
+
+
+def test_midnight_256_uses_only_the_xterm_palette_and_nothing_collapses() -> None:
+    """What the comment in the file promises: exact palette entries, still distinct in 256."""
+    data = shipped_data("threadtui-midnight-256")
+    colors = {k: v for k, v in data.items() if isinstance(v, str) and v.startswith("#")}
+    colors |= {
+        f"variables.{k}": v.split()[0]
+        for k, v in data["variables"].items()
+        if v.startswith("#")
+    }
+    palette = {EIGHT_BIT_PALETTE[n].hex.lower() for n in range(16, 256)}
+    for key, value in colors.items():
+        assert value.lower() in palette, key
+    reduced = {
+        key: RichColor.parse(value).downgrade(RichColorSystem.EIGHT_BIT).number
+        for key, value in colors.items()
+    }
+    by_value: dict[str, set[int | None]] = {}
+    for key, value in colors.items():
+        by_value.setdefault(value.lower(), set()).add(reduced[key])
+    numbers = [next(iter(n)) for n in by_value.values()]
+    assert len(numbers) == len(set(numbers)), "two different colours became one in 256 colours"
+    areas = ["background", "surface", "panel", "variables.user-message-background"]
+    assert len({reduced[a] for a in areas}) == 4
+
+
+# ------------------------------------------------------------------ app variables
+
+
+def test_app_variable_defaults_name_every_variable() -> None:
+    assert set(APP_VARIABLE_DEFAULTS) == set(APP_VARIABLES)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_THEMES))
+def test_every_builtin_theme_gets_valid_app_variables(name: str) -> None:
+    defaults = app_variable_defaults(BUILTIN_THEMES[name])
+    assert set(defaults) == set(APP_VARIABLES)
+    for variable, value in defaults.items():
+        assert "$" not in value, variable  # variables cannot refer to variables
+        Color.parse(value.split()[0])  # a concrete colour
+    assert len({defaults[b] for b in ("badge-foreign", "badge-gone", "badge-interrupted")}) >= 2
+
+
+# ------------------------------------------------------------------ user themes
+
+
+def test_user_theme_is_picked_up_and_overrides_a_shipped_one(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    user_theme(config, "mine.toml", GOOD_USER_THEME)
+    user_theme(
+        config,
+        "dusk-tweak.toml",
+        'name = "threadtui-dusk"\nprimary = "#ff8800"\nbackground = "#000000"\n',
+    )
+    catalog = load_themes(config)
+    assert catalog.problems == []
+    assert "my-theme" in catalog.names and set(SHIPPED_THEME_NAMES) <= set(catalog.names)
+    mine = catalog.themes["my-theme"]
+    assert mine.origin is ThemeOrigin.USER and mine.overrides is None
+    dusk = catalog.themes["threadtui-dusk"]
+    assert dusk.origin is ThemeOrigin.USER
+    assert dusk.theme.primary == "#ff8800"
+    assert dusk.overrides == shipped_themes_dir() / "threadtui-dusk.toml"
+
+
+def test_no_user_folder_and_no_config_are_normal(tmp_path: Path) -> None:
+    assert load_themes(tmp_path / "nowhere" / "config.toml").problems == []
+    assert load_themes().names == SHIPPED_THEME_NAMES  # shipped only, never the real home
+
+
+BROKEN_FILES: list[tuple[str, str | bytes, str]] = [
+    ("bad-key.toml", 'name = "x"\nprimary = "#112233"\nprimry = "#fff"\n',
+     "unknown key \"primry\" (did you mean 'primary'?)"),
+    ("bad-colour.toml", 'name = "x"\nprimary = "#112233"\nbackground = "blu"\n',
+     "\"background\" is not a colour: 'blu' (did you mean 'blue'?)"),
+    ("bad-toml.toml", 'name = "x\nprimary = "#112233"\n', "not valid TOML"),
+    ("not-toml.toml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "not a text file"),
+    ("prose.toml", "These are my favourite colours: blue and grey.\n", "not valid TOML"),
+    ("types.toml", 'name = 7\nprimary = "#112233"\ndark = "yes"\n',
+     '"name" must be a string, not a number'),
+    ("no-name.toml", 'primary = "#112233"\n', 'missing "name" (add e.g. name = "no-name")'),
+    ("no-primary.toml", 'name = "x"\n', 'missing "primary"'),
+    ("variable-type.toml", 'name = "x"\nprimary = "#112233"\n[variables]\nbadge-gone = 3\n',
+     'variable "badge-gone" must be a string'),
+    ("variable-ref.toml",
+     'name = "x"\nprimary = "#112233"\n[variables]\nbadge-gone = "$error"\n',
+     "variables cannot refer to other variables"),
+    ("variable-value.toml",
+     'name = "x"\nprimary = "#112233"\n[variables]\nuser-message-background = "auto 50%"\n',
+     'variable "user-message-background"'),
+    ("style-value.toml",
+     'name = "x"\nprimary = "#112233"\n[variables]\nblock-cursor-text-style = "red"\n',
+     "is not a text style"),
+    ("misplaced.toml", 'name = "x"\nprimary = "#112233"\nbadge-gone = "#ff0000"\n',
+     '"badge-gone" is a variable: put it under [variables]'),
+    ("bad-name.toml", 'name = "my theme"\nprimary = "#112233"\n', '"name" \'my theme\' must'),
+    ("fraction.toml", 'name = "x"\nprimary = "#112233"\ntext_alpha = 5\n',
+     '"text_alpha" must be between 0 and 1'),
+]
+
+
+@pytest.mark.parametrize(("file_name", "content", "reason"), BROKEN_FILES,
+                         ids=[case[0] for case in BROKEN_FILES])
+def test_a_broken_file_is_exactly_one_problem_naming_file_and_reason(
+    tmp_path: Path, file_name: str, content: str | bytes, reason: str
+) -> None:
+    config = write_config(tmp_path)
+    path = user_theme(config, file_name, content)
+    user_theme(config, "mine.toml", GOOD_USER_THEME)
+    catalog = load_themes(config)
+    assert len(catalog.problems) == 1
+    problem = catalog.problems[0]
+    assert problem.file == path and problem.skipped
+    assert reason in problem.reason
+    assert file_name in problem.message and reason in problem.message
+    assert "my-theme" in catalog.names  # the good files still load
+
+
+def test_everything_wrong_in_one_file_is_in_its_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "many.toml"
+    path.write_text('primry = "#fff"\ndark = 1\n[variables]\nbadge-gone = "nope"\n')
+    problem = read_theme_file(path).problem
+    assert problem is not None
+    for part in ('"primry"', 'missing "name"', 'missing "primary"', '"dark"', '"badge-gone"'):
+        assert part in problem.reason
+
+
+def test_an_unknown_variable_is_reported_but_the_theme_still_loads(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    typo = '[variables]\nuser-mesage-background = "#000000"\n'
+    user_theme(config, "typo.toml", GOOD_USER_THEME + typo)
+    catalog = load_themes(config)
+    assert "my-theme" in catalog.names
+    [problem] = catalog.problems
+    assert not problem.skipped
+    assert "did you mean 'user-message-background'?" in problem.message
+
+
+def test_two_files_with_one_name_the_first_wins_and_the_second_is_reported(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.toml").write_text(GOOD_USER_THEME)
+    (tmp_path / "b.toml").write_text(GOOD_USER_THEME.replace("#3a7bd5", "#ff0000"))
+    (tmp_path / ".hidden.toml").write_text("garbage =")
+    catalog = load_theme_folder(tmp_path)
+    assert catalog.themes["my-theme"].file.name == "a.toml"
+    [problem] = catalog.problems
+    assert problem.file.name == "b.toml" and "already defined by a.toml" in problem.reason
+
+
+def test_a_themes_path_that_is_a_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    user_themes_dir(config).write_text("oops")
+    catalog = load_themes(config)
+    assert len(catalog.problems) == 1 and "is not a folder" in catalog.problems[0].message
+    assert catalog.names == SHIPPED_THEME_NAMES
+
+
+# ------------------------------------------------------------------ choosing
+
+
+AVAILABLE = [*SHIPPED_THEME_NAMES, *BUILTIN_THEMES]
+
+
+def test_choice_order_is_cli_then_config_then_default() -> None:
+    assert choose_theme(AVAILABLE) == choose_theme(AVAILABLE, cli=None, config=None)
+    assert choose_theme(AVAILABLE).name == DEFAULT_THEME
+    assert choose_theme(AVAILABLE, config="nord").name == "nord"
+    chosen = choose_theme(AVAILABLE, cli="threadtui-paper", config="nord")
+    assert (chosen.name, chosen.source, chosen.message) == ("threadtui-paper", "cli", None)
+
+
+def test_an_unknown_name_is_reported_with_the_available_names_and_falls_through() -> None:
+    chosen = choose_theme(AVAILABLE, cli="threadtui-dsk", config="threadtui-sand")
+    assert (chosen.name, chosen.source) == ("threadtui-sand", "config")
+    assert chosen.message is not None
+    assert "'threadtui-dsk' (--theme; did you mean 'threadtui-dusk'" in chosen.message
+    assert "Using 'threadtui-sand'" in chosen.message
+    assert all(name in chosen.message for name in AVAILABLE)
+    unknown = choose_theme(AVAILABLE, config="no-such-theme")
+    assert unknown.name == DEFAULT_THEME and unknown.source == "default"
+    nothing = choose_theme([FALLBACK_THEME], config="x")
+    assert nothing.name == FALLBACK_THEME and nothing.source == "fallback"
+
+
+# ------------------------------------------------------------------ remembering
+
+
+def test_remember_theme_keeps_every_other_setting(tmp_path: Path) -> None:
+    config = write_config(tmp_path, theme="threadtui-dusk")
+    before = tomllib.loads(config.read_text())
+    assert remember_theme(config, "threadtui-sand") is None
+    after = tomllib.loads(config.read_text())
+    assert after == {**before, "theme": "threadtui-sand"}
+    loaded = load_config(config)
+    assert loaded.theme == "threadtui-sand" and loaded.default_profile == "work"
+    assert loaded.keymap == {"sidebar.delete": "delete"}
+
+
+def test_remember_theme_does_not_rewrite_an_unchanged_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path, theme="threadtui-sand")
+    config.write_text("# my notes\n" + config.read_text())
+    assert remember_theme(config, "threadtui-sand") is None
+    assert config.read_text().startswith("# my notes")  # comments would not survive a rewrite
+
+
+def test_remember_theme_creates_a_missing_config(tmp_path: Path) -> None:
+    config = tmp_path / "new" / "config.toml"
+    assert remember_theme(config, "threadtui-paper") is None
+    assert load_config(config).theme == "threadtui-paper"
+
+
+def test_remember_theme_reports_instead_of_raising(tmp_path: Path) -> None:
+    broken = tmp_path / "config.toml"
+    broken.write_text("theme = \n")
+    message = remember_theme(broken, "threadtui-paper")
+    assert message is not None and "not valid TOML" in message and "config.toml" in message
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    message = remember_theme(blocked / "config.toml", "threadtui-paper")
+    assert message is not None and "was not saved" in message
+
+
+def test_theme_memory_saves_only_choices_made_in_the_app(tmp_path: Path) -> None:
+    saved: list[str] = []
+
+    def save(path: Path, name: str) -> str | None:
+        saved.append(name)
+        return None
+
+    # Started with --theme paper, config says dusk.
+    memory = ThemeMemory(tmp_path, startup_theme="threadtui-paper",
+                         saved_theme="threadtui-dusk", save=save)
+    assert memory.theme_changed("threadtui-paper") is None  # the start-up set: not a choice
+    assert saved == []
+    memory.theme_changed("threadtui-sand")  # picked in the palette
+    memory.theme_changed("threadtui-sand")
+    assert saved == ["threadtui-sand"]
+    memory.theme_changed("threadtui-dusk")
+    memory.theme_changed("threadtui-dusk")
+    assert saved == ["threadtui-sand", "threadtui-dusk"]
+    off = ThemeMemory(None, startup_theme="a", saved_theme=None, save=save)
+    off.theme_changed("b")  # --demo: never writes
+    assert saved == ["threadtui-sand", "threadtui-dusk"]
+
+
+# ------------------------------------------------------------------ in a running app
+
+
+class ThemedApp(App[None]):
+    """A small stand-in for ThreadApp, wired as tui/app/themes.py documents."""
+
+    CSS = """
+    #switcher { height: 1; background: $switcher-background; color: $switcher-foreground; }
+    #sidebar { width: 24; background: $sidebar-background; }
+    .badge-foreign { color: $badge-foreign; }
+    .badge-gone { color: $badge-gone; }
+    .badge-interrupted { color: $badge-interrupted; }
+    .user { background: $user-message-background; border-left: outer $user-message-border; }
+    .assistant {
+        background: $assistant-message-background;
+        border-left: outer $assistant-message-border;
+    }
+    .meta { color: $message-meta-foreground; }
+    """
+
+    def __init__(
+        self, config_path: Path | None, config_theme: str | None, cli_theme: str | None = None
+    ) -> None:
+        super().__init__()
+        self.theme_start = prepare_themes(
+            self, config_path=config_path, config_theme=config_theme, cli_theme=cli_theme
+        )
+        self.theme = self.theme_start.choice.name
+        self.shown: list[str] = []
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return app_variable_defaults(self.current_theme)
+
+    def on_mount(self) -> None:
+        self.theme_start.notify(self)
+
+    def watch_theme(self, name: str) -> None:
+        self.theme_start.theme_changed(self, name)
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        self.shown.append(message)
+        super().notify(message, **kwargs)
+
+    def compose(self) -> ComposeResult:
+        yield Static("work · acme-corp / proj_1", id="switcher")
+        with Horizontal():
+            with Vertical(id="sidebar"):
+                yield Static("Trip plan", classes="badge-foreign")
+                yield Static("Old thread", classes="badge-gone")
+                yield Static("Draft", classes="badge-interrupted")
+            with Vertical(id="chat"):
+                yield Static("How long is the flight?", classes="user")
+                yield Static("About **eleven hours** non-stop.", classes="assistant")
+                yield Static("gpt-4.1-mini · 12:04", classes="meta")
+                yield Input(placeholder="Message")
+        yield Footer()
+
+
+def variable_color(app: App[Any], name: str) -> Color:
+    return Color.parse(app.theme_variables[name].split()[0])
+
+
+@pytest.mark.parametrize("name", SHIPPED_THEME_NAMES)
+async def test_each_shipped_theme_renders_the_app_parts(tmp_path: Path, name: str) -> None:
+    app = ThemedApp(write_config(tmp_path, theme=name), config_theme=name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == name and app.theme_start.messages == []
+        expected = Color.parse(shipped_data(name)["variables"]["user-message-background"])
+        assert app.query_one(".user").styles.background == expected
+        assert app.query_one("#switcher").styles.background == variable_color(
+            app, "switcher-background"
+        )
+        assert app.export_screenshot()  # the whole screen renders in this theme
+
+
+@pytest.mark.parametrize("name", ["textual-dark", "textual-light", "nord", "ansi-dark"])
+async def test_builtin_and_ansi_themes_work_with_the_app_css(name: str) -> None:
+    app = ThemedApp(None, config_theme=name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == name
+        assert app.theme_variables["badge-gone"] == app_variable_defaults(
+            BUILTIN_THEMES[name]
+        )["badge-gone"]
+        app.theme = DEFAULT_THEME  # switching from it re-parses the CSS with our values
+        await pilot.pause()
+        assert app.theme_variables["badge-gone"] == shipped_data(DEFAULT_THEME)["variables"][
+            "badge-gone"
+        ]
+
+
+async def test_a_user_theme_without_app_variables_gets_the_defaults(tmp_path: Path) -> None:
+    config = write_config(tmp_path, theme="my-theme")
+    user_theme(config, "mine.toml", GOOD_USER_THEME)
+    app = ThemedApp(config, config_theme="my-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "my-theme" and app.theme_start.messages == []
+        defaults = app_variable_defaults(app.current_theme)
+        for variable in APP_VARIABLES:
+            assert app.theme_variables[variable] == defaults[variable]
+
+
+async def test_broken_theme_files_are_notified_once_and_the_app_keeps_running(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, theme="my-theme")
+    for file_name, content, _reason in BROKEN_FILES[:5]:
+        user_theme(config, file_name, content)
+    user_theme(config, "mine.toml", GOOD_USER_THEME)
+    # Text that looks like Textual markup (here a bad colour, quoted) must not break a toast.
+    user_theme(config, "markup.toml", 'name = "y"\nprimary = "[/i]"\n')
+    app = ThemedApp(config, config_theme="my-theme")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert app.theme == "my-theme"
+        assert len(app.shown) == 6
+        for file_name, _content, _reason in BROKEN_FILES[:5]:
+            assert sum(file_name in message for message in app.shown) == 1
+        assert any("markup.toml" in message and "[/i]" in message for message in app.shown)
+        app.theme_start.notify(app)  # a second call does not repeat them
+        await pilot.pause()
+        assert len(app.shown) == 6 and len(app.screen.query("Toast")) == 6
+        await pilot.press("tab", "h", "i")  # still alive and responding
+        await pilot.pause()
+        assert app.query_one(Input).value == "hi"
+        app.theme = "threadtui-sand"
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+
+
+async def test_an_unknown_theme_name_is_notified_and_the_default_is_used(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, theme="no-such-theme")
+    app = ThemedApp(config, config_theme="no-such-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == DEFAULT_THEME
+        [message] = app.shown
+        assert "no-such-theme" in message and "threadtui-paper" in message
+    assert load_config(config).theme == "no-such-theme"  # falling back is not a choice
+
+
+async def pick_theme_in_palette(pilot: Any, name: str) -> None:
+    """What a user does: ctrl+p, "theme", enter, the theme's name, enter."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(app.screen, CommandPalette)
+    await pilot.press(*"theme")
+    await pilot.pause(0.2)
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+    assert isinstance(app.screen, CommandPalette)  # now the theme picker
+    await pilot.press(*name)
+    await pilot.pause(0.2)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_a_theme_picked_in_the_palette_is_remembered_for_the_next_start(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, theme="threadtui-dusk")
+    before = tomllib.loads(config.read_text())
+    app = ThemedApp(config, config_theme=load_config(config).theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "threadtui-dusk"
+        assert tomllib.loads(config.read_text()) == before  # starting wrote nothing
+        await pick_theme_in_palette(pilot, "threadtui-sand")
+        assert app.theme == "threadtui-sand"
+        assert not isinstance(app.screen, CommandPalette)
+    assert tomllib.loads(config.read_text()) == {**before, "theme": "threadtui-sand"}
+
+    restarted = ThemedApp(config, config_theme=load_config(config).theme)
+    async with restarted.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert restarted.theme == "threadtui-sand"
+        assert restarted.theme_start.choice.source == "config"
+
+
+async def test_cli_theme_is_for_one_run_only(tmp_path: Path) -> None:
+    config = write_config(tmp_path, theme="threadtui-dusk")
+    before = config.read_text()
+    app = ThemedApp(config, config_theme="threadtui-dusk", cli_theme="threadtui-paper")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "threadtui-paper"
+    assert config.read_text() == before
+
+
+async def test_a_theme_that_cannot_be_saved_is_used_and_the_user_is_told(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    app = ThemedApp(blocker / "config.toml", config_theme=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.theme = "threadtui-paper"
+        await pilot.pause()
+        assert app.theme == "threadtui-paper" and app.is_running
+        assert any("was not saved" in message for message in app.shown)
+
+
+async def test_themes_work_under_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ThemedApp(None, config_theme="threadtui-paper")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        for name in SHIPPED_THEME_NAMES:
+            app.theme = name
+            await pilot.pause()
+            assert app.export_screenshot()
