@@ -19,8 +19,8 @@ from .tenancy import Owner
 
 
 def create(services: Services, owner: Owner, raw_items: Any, metadata: Any) -> Conversation:
-    """Store a new conversation (shared by the route and the seeding helpers)."""
-    item_shapes.check_count(raw_items, "items")
+    """Store a new conversation (shared by the route and the seeding helpers, which may seed
+    more than the 20 items one API call can carry)."""
     meta = validate.metadata(metadata)
     new_items = item_shapes.normalize(services.ids, raw_items or [], "items")
     with services.store.lock:
@@ -50,6 +50,7 @@ def _conversation(call: Call) -> Conversation:
 
 def create_route(call: Call) -> JsonReply:
     """``POST /v1/conversations``."""
+    item_shapes.check_count(call.body.get("items"), "items")
     conv = create(call.services, call.tenant.owner, call.body.get("items"),
                   call.body.get("metadata"))
     return JsonReply(conv.to_api())

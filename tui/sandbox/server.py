@@ -52,6 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in separate writes, and every SSE event is a small write:
+        # without TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~40 ms to each.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection)
 
     def finish(self) -> None:

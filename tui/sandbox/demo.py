@@ -1,0 +1,60 @@
+"""Demo content: a few conversations and threads across both organizations.
+
+The API cannot list them, so whoever seeds them (``threadtui --demo``, ``python -m tui.sandbox
+--seed-demo``) gets back everything a client needs to record them: id, dialect, key, tenant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .sandbox import Sandbox
+from .tenancy import ACME_KEY, PERSONAL_KEY, USER_KEY
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """One seeded conversation or thread and the tenant that owns it."""
+
+    api: str  # "conversations" or "assistants"
+    id: str
+    key: str
+    organization: str  # slug, as the openai-organization header says it
+    project: str
+    title: str
+    turns: tuple[tuple[str, str], ...]
+
+
+_DEMO: tuple[tuple[str, str, str | None, str, tuple[tuple[str, str], ...]], ...] = (
+    ("conversations", ACME_KEY, None, "Quarterly report outline", (
+        ("user", "Outline the Q3 report for the board."),
+        ("assistant", "## Q3 report\n\n- Revenue\n- Hiring\n- Risks"),
+    )),
+    ("conversations", PERSONAL_KEY, None, "Sourdough schedule", (
+        ("user", "When should I feed the starter for a Saturday bake?"),
+        ("assistant", "Feed it **Friday evening**, about 12 hours before mixing."),
+    )),
+    ("conversations", USER_KEY, "personal", "Trip packing list", (
+        ("user", "Packing list for three days of hiking?"),
+        ("assistant", "- boots\n- rain jacket\n- water filter"),
+    )),
+    ("assistants", ACME_KEY, None, "Legacy support thread", (
+        ("user", "Can you summarise ticket 4521?"),
+        ("assistant", "The customer reports a login loop after the last update."),
+    )),
+)
+
+
+def seed_demo(sandbox: Sandbox) -> list[Seeded]:
+    """Create the demo history (and one assistant per tenant with a thread) in ``sandbox``."""
+    seeded: list[Seeded] = []
+    for api, key, org, title, turns in _DEMO:
+        scope = sandbox.tenancy.resolve(key, org)
+        if api == "conversations":
+            ident = sandbox.seed_conversation(key, title=title, turns=turns, org=org)
+        else:
+            sandbox.seed_assistant(key, name="Demo assistant", org=org)
+            ident = sandbox.seed_thread(key, title=title, turns=turns, org=org)
+        seeded.append(Seeded(api, ident, key, scope.organization.slug, scope.project.id, title,
+                             turns))
+    return seeded
