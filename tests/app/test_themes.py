@@ -18,7 +18,7 @@ from rich.color import Color as RichColor
 from rich.color import ColorSystem as RichColorSystem
 from textual.app import App, ComposeResult
 from textual.color import Color
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.theme import BUILTIN_THEMES
 from textual.widgets import Footer, Input, Static
@@ -539,19 +539,30 @@ async def test_an_unknown_theme_name_is_notified_and_the_default_is_used(
     assert load_config(config).theme == "no-such-theme"  # falling back is not a choice
 
 
-async def pick_theme_in_palette(pilot: Any, name: str) -> None:
-    """What a user does: ctrl+p, "theme", enter, the theme's name, enter."""
+async def wait_for_hit(pilot: Any, text: str) -> None:
+    """Wait until the palette's highlighted hit mentions ``text`` (searching is async)."""
+    for _ in range(100):
+        await pilot.pause(0.02)
+        found = pilot.app.screen.query(CommandList)
+        option = found.first().highlighted_option if found else None
+        if option is not None and text.lower() in str(option.prompt).lower():
+            return
+    raise AssertionError(f"the command palette never offered {text!r}")
+
+
+async def pick_theme_in_palette(pilot: Any, name: str, query: str) -> None:
+    """What a user does: ctrl+p, "theme", enter, part of the theme's name, enter."""
     app = pilot.app
     await pilot.press("ctrl+p")
     await pilot.pause()
     assert isinstance(app.screen, CommandPalette)
     await pilot.press(*"theme")
-    await pilot.pause(0.2)
+    await wait_for_hit(pilot, "theme")
     await pilot.press("enter")
-    await pilot.pause(0.2)
+    await pilot.pause()
     assert isinstance(app.screen, CommandPalette)  # now the theme picker
-    await pilot.press(*name)
-    await pilot.pause(0.2)
+    await pilot.press(*query)  # each key runs a search: keep it short
+    await wait_for_hit(pilot, name)
     await pilot.press("enter")
     await pilot.pause()
 
@@ -566,7 +577,7 @@ async def test_a_theme_picked_in_the_palette_is_remembered_for_the_next_start(
         await pilot.pause()
         assert app.theme == "threadtui-dusk"
         assert tomllib.loads(config.read_text()) == before  # starting wrote nothing
-        await pick_theme_in_palette(pilot, "threadtui-sand")
+        await pick_theme_in_palette(pilot, "threadtui-sand", query="sand")
         assert app.theme == "threadtui-sand"
         assert not isinstance(app.screen, CommandPalette)
     assert tomllib.loads(config.read_text()) == {**before, "theme": "threadtui-sand"}
