@@ -105,6 +105,7 @@ from typing import Any, Literal
 from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.css.styles import Styles
+from textual.css.tokenize import tokenize_value
 from textual.theme import BUILTIN_THEMES, Theme
 
 from tui.core.config import save_config_values
@@ -695,6 +696,22 @@ def _variable_kind(name: str) -> str:
 
 
 def _variable_problem(name: str, value: str) -> str | None:
+    """Why a variable's value would break the stylesheet, or None.
+
+    Textual tokenizes *every* theme variable whenever it builds the stylesheet, so even a
+    variable nothing uses must tokenize; the ones its CSS (or ours) uses must also be valid for
+    the property they are used in.
+    """
+    if "$" in value:
+        return f'variable "{name}" = {value!r}: variables cannot refer to other variables'
+    try:
+        if any(ch in value for ch in ";{}") or any(ord(ch) < 32 for ch in value):
+            raise ValueError(value)
+        list(tokenize_value(value, ("theme", name)))
+    except Exception:
+        return f'variable "{name}" = {value!r} is not a value Textual CSS can read'
+    if name not in _known_variables():
+        return None  # unused, so any readable value is harmless (reported as unknown instead)
     kind = _variable_kind(name)
     reason = _css_value_problem(kind, value)
     if reason is None:
