@@ -243,6 +243,9 @@ BROKEN_FILES: list[tuple[str, str | bytes, str]] = [
      "is not a text style"),
     ("misplaced.toml", 'name = "x"\nprimary = "#112233"\nbadge-gone = "#ff0000"\n',
      '"badge-gone" is a variable: put it under [variables]'),
+    ("unused-variable.toml",  # Textual tokenizes every variable, used or not
+     'name = "x"\nprimary = "#112233"\n[variables]\nmy-own = "@@"\n',
+     'variable "my-own" = \'@@\' is not a value Textual CSS can read'),
     ("bad-name.toml", 'name = "my theme"\nprimary = "#112233"\n', '"name" \'my theme\' must'),
     ("fraction.toml", 'name = "x"\nprimary = "#112233"\ntext_alpha = 5\n',
      '"text_alpha" must be between 0 and 1'),
@@ -496,6 +499,29 @@ async def test_a_user_theme_without_app_variables_gets_the_defaults(tmp_path: Pa
         defaults = app_variable_defaults(app.current_theme)
         for variable in APP_VARIABLES:
             assert app.theme_variables[variable] == defaults[variable]
+
+
+async def test_every_value_the_validation_accepts_really_applies(tmp_path: Path) -> None:
+    """The other side of validation: what passes must not break the stylesheet when applied."""
+    config = write_config(tmp_path)
+    accepted = GOOD_USER_THEME + (
+        "[variables]\n"
+        'text = "auto 80%"\n'
+        'button-focus-text-style = "b reverse"\n'
+        'input-selection-background = "#3a7bd5 35%"\n'
+        'badge-gone = "ansi_red"\n'
+        'user-message-background = "rgb(20,30,40)"\n'
+        'my-own-note = "1 2"\n'
+    )
+    user_theme(config, "mine.toml", accepted)
+    app = ThemedApp(config, config_theme="my-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "my-theme"
+        [message] = app.theme_start.messages  # only the note about the unknown variable
+        assert "my-own-note" in message and "has no effect" in message
+        assert app.query_one(".user").styles.background == Color(20, 30, 40)
+        assert app.export_screenshot()
 
 
 async def test_broken_theme_files_are_notified_once_and_the_app_keeps_running(
