@@ -10,7 +10,7 @@ the user cannot act on that, so the warning is silenced where each call is made.
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, ParamSpec, TypeVar
 
 from tui.core.api.base import (
@@ -140,7 +140,7 @@ class AssistantsBackend(SdkBackend):
             raise self._retired(exc) from None
         return self.new_record(thread.id, title, owner, thread.created_at)
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
+    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
         """Add the user's message, then stream a run; text arrives in thread.message.delta."""
         model = self.model_for(record)
 

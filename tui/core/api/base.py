@@ -7,7 +7,7 @@ messages a user can act on, so no SDK exception (and no key) ever reaches the sc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -143,7 +143,7 @@ class Backend(Protocol):
 
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord: ...
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
+    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
         """Yield deltas then exactly one ``Completed`` or ``Failed``; never raise ApiError.
 
         Every server or network fault ends as ``Failed(error, partial_text)``: errors before

@@ -8,7 +8,7 @@ rename, check or delete, so those calls only report.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import openai
@@ -55,7 +55,7 @@ class ChatBackend(SdkBackend):
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         return self.new_record(new_thread_id(), title, owner)
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
+    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
         """Send the whole history; ask for usage unless the server has refused that once."""
         model = self.model_for(record)
         messages: list[dict[str, str]] = []

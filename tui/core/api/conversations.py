@@ -9,7 +9,7 @@ even an interrupted reply can be deleted later.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from tui.core.api.base import (
@@ -97,7 +97,7 @@ class ConversationsBackend(SdkBackend):
         record.server_meta[RESPONSE_IDS] = []
         return record
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncIterator[StreamEvent]:
+    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
         """Stream one turn; see ``SdkBackend.run_stream`` for how it ends and is cancelled."""
         response_ids: list[str] = record.server_meta.setdefault(RESPONSE_IDS, [])
 

@@ -8,7 +8,7 @@ written once here, so the three cannot drift apart in the one place the UI depen
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -186,7 +186,7 @@ class SdkBackend:
         self,
         open_stream: Callable[[], Awaitable[ClosableStream]],
         handle: EventHandler,
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Open a stream, translate its events, and always end with Completed or Failed.
 
         Errors before the first byte (401, 429, 5xx after the SDK's retries, no network) and
