@@ -1,0 +1,177 @@
+"""Real processes against one store: a writer to SIGKILL, and adders that race each other.
+
+Shared by the crash and concurrency tests (a few dozen kills) and by
+``tests/benchmarks/bench_store.py`` (hundreds). Run as a script, it is the worker:
+
+    python store_harness.py writer DATA_DIR SEED      # writes until killed, acks on stdout
+    python store_harness.py adder DATA_DIR PREFIX N   # adds N threads once DATA_DIR/go exists
+
+A writer prints an acknowledgement line only after the store call has returned, so every
+acknowledged change must be found after the kill, whatever moment the kill hit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui.core.records import Role, ThreadRecord, Turn
+from tui.core.store import Store
+
+HERE = Path(__file__).resolve()
+
+
+@dataclass
+class KillReport:
+    kills: int = 0
+    acknowledged: int = 0
+    mid_write: int = 0  # kills that left a temporary file behind: they hit a write
+    unreadable: int = 0
+    lost: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# -- workers ----------------------------------------------------------------------------------
+
+
+def _ack(line: str) -> None:
+    os.write(1, (line + "\n").encode())
+
+
+def run_writer(data_dir: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    store = Store.open(data_dir)
+    mine: list[str] = [r.id for r in store.list_threads(limit=20)]
+    _ack("ready")
+    step = 0
+    while True:
+        step += 1
+        choice = rng.random()
+        if choice < 0.45 or not mine:
+            thread_id = f"conv_k{seed}x{step}"
+            store.upsert(ThreadRecord(id=thread_id, title=f"kill test {seed}/{step}", profile="p"))
+            mine.append(thread_id)
+            _ack(f"T {thread_id}")
+        elif choice < 0.85:
+            thread_id = rng.choice(mine)
+            text = f"turn {seed}/{step}"
+            store.append_turn(thread_id, Turn(role=Role.USER, text=text))
+            _ack(f"U {thread_id} {text}")
+        else:
+            store.set_meta(f"counter{seed}", step)
+            _ack(f"M counter{seed} {step}")
+
+
+def run_adder(data_dir: Path, prefix: str, count: int) -> None:
+    store = Store.open(data_dir)
+    _ack("ready")
+    while not (data_dir / "go").exists():
+        time.sleep(0.001)
+    for n in range(count):
+        store.upsert(ThreadRecord(id=f"conv_{prefix}{n}", title=f"{prefix} {n}", profile=prefix))
+    store.close()
+
+
+# -- drivers ----------------------------------------------------------------------------------
+
+
+def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(HERE), *args], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+
+
+def kill_loop(data_dir: Path, kills: int, seed: int = 1, max_delay: float = 0.3) -> KillReport:
+    """SIGKILL a writer ``kills`` times at random moments; check the store after each kill."""
+    rng = random.Random(seed)
+    report = KillReport()
+    started = time.perf_counter()
+    pending: list[str] = []
+    for round_number in range(kills):
+        worker = _spawn("writer", str(data_dir), str(seed * 100_000 + round_number))
+        assert worker.stdout is not None
+        if worker.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the writer did not start")
+        time.sleep(rng.uniform(0.0, max_delay))
+        worker.send_signal(signal.SIGKILL)
+        output = worker.stdout.read()
+        worker.wait()
+        report.kills += 1
+        report.mid_write += any((data_dir / ".tmp").iterdir())
+        complete = output.decode().split("\n")[:-1]  # a torn last line was not acknowledged
+        pending.extend(complete)
+        report.acknowledged += len(complete)
+        _check_after_kill(data_dir, pending, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_after_kill(data_dir: Path, acks: list[str], report: KillReport) -> None:
+    try:
+        json.loads((data_dir / "index.json").read_bytes())
+    except (OSError, ValueError) as exc:
+        report.unreadable += 1
+        report.problems.append(f"index.json unreadable: {exc}")
+    with Store.open(data_dir) as store:
+        report.problems.extend(str(p) for p in store.take_problems())
+        report.lost.extend(_missing(store, acks))
+
+
+def _missing(store: Store, acks: list[str]) -> list[str]:
+    lost = []
+    transcripts: dict[str, set[str]] = {}
+    meta_floor: dict[str, int] = {}
+    for line in acks:
+        kind, _, rest = line.partition(" ")
+        if kind == "T" and rest not in store:
+            lost.append(line)
+        elif kind == "U":
+            thread_id, _, text = rest.partition(" ")
+            if thread_id not in transcripts:
+                transcripts[thread_id] = {t.text for t in store.transcript(thread_id)}
+            if text not in transcripts[thread_id]:
+                lost.append(line)
+        elif kind == "M":
+            key, _, value = rest.partition(" ")
+            meta_floor[key] = max(meta_floor.get(key, 0), int(value))
+    for key, floor in meta_floor.items():
+        # A later write may have landed without its ack being printed: never less, maybe more.
+        if int(store.get_meta(key, 0)) < floor:
+            lost.append(f"M {key} {floor}")
+    return lost
+
+
+def race_adders(data_dir: Path, count: int = 300) -> int:
+    """Two processes add ``count`` threads each at the same moment; returns the final count."""
+    Store.open(data_dir).close()
+    workers = [_spawn("adder", str(data_dir), prefix, str(count)) for prefix in ("a", "b")]
+    for worker in workers:
+        assert worker.stdout is not None
+        worker.stdout.readline()
+    (data_dir / "go").touch()
+    for worker in workers:
+        if worker.wait(timeout=300) != 0:
+            raise RuntimeError("an adder failed")
+    with Store.open(data_dir) as store:
+        return len(store)
+
+
+def main(argv: list[str]) -> None:
+    if argv[0] == "writer":
+        run_writer(Path(argv[1]), int(argv[2]))
+    elif argv[0] == "adder":
+        run_adder(Path(argv[1]), argv[2], int(argv[3]))
+    else:
+        raise SystemExit(f"unknown worker {argv[0]!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,234 @@
+"""Damaged, old and foreign files: moved aside and reported, never silently dropped."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.core.migrations import CURRENT_VERSION, MIGRATIONS, migrate
+from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.store import ProblemKind, Store, StoreProblem, StoreTooNew
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "record"
+
+
+def seed(data_dir: Path) -> None:
+    """Two threads, one with a transcript (so it can be rebuilt if the index is lost)."""
+    with Store.open(data_dir) as store:
+        store.upsert(ThreadRecord(id="conv_talk", title="Talked", profile="work", last_active=5))
+        store.upsert(ThreadRecord(id="conv_quiet", title="Never spoke", last_active=1))
+        store.append_turn("conv_talk", Turn(role=Role.USER, text="hello", at=10.0))
+
+
+def only_problem(store: Store, kind: ProblemKind) -> StoreProblem:
+    assert [p.kind for p in store.problems] == [kind], store.problems
+    return store.problems[0]
+
+
+CORRUPT_INDEXES = {
+    "garbage": b"\x00\xffnot json at all",
+    "truncated": b'{"_store":{"1":{"schema_version":2}},"threads":{"conv_talk":{"id":"co',
+    "a list": b"[1, 2, 3]",
+    "a table that is not an object": b'{"_store":{"1":{"schema_version":2}},"threads":[]}',
+    "a malformed version": b'{"_store":{"1":{"schema_version":"two"}},"threads":{}}',
+}
+
+
+@pytest.mark.parametrize("content", CORRUPT_INDEXES.values(), ids=CORRUPT_INDEXES.keys())
+def test_an_unreadable_index_is_moved_aside_and_rebuilt_from_transcripts(
+    data_dir: Path, content: bytes
+) -> None:
+    seed(data_dir)
+    (data_dir / "index.json").write_bytes(content)
+    with Store.open(data_dir) as store:
+        problem = only_problem(store, ProblemKind.CORRUPT_INDEX)
+        assert problem.path is not None and problem.path.read_bytes() == content
+        assert problem.path.name.startswith("index.json.corrupt-")
+        assert (
+            str(problem.path) in problem.message and "1 thread(s) were rebuilt" in problem.message
+        )
+        assert [r.id for r in store.list_threads()] == ["conv_talk"]
+        rebuilt = store.get("conv_talk")
+        assert rebuilt is not None and (rebuilt.title, rebuilt.profile) == ("Talked", "work")
+        assert [t.text for t in store.transcript("conv_talk")] == ["hello"]
+        store.upsert(ThreadRecord(id="conv_after"))
+    with Store.open(data_dir) as store:
+        assert store.problems == [] and "conv_after" in store
+
+
+def test_a_missing_index_is_rebuilt_from_transcripts_and_said(data_dir: Path) -> None:
+    seed(data_dir)
+    (data_dir / "index.json").unlink()
+    with Store.open(data_dir) as store:
+        problem = only_problem(store, ProblemKind.REBUILT_INDEX)
+        assert "1 thread(s) were rebuilt" in problem.message
+        assert "conv_talk" in store
+
+
+def test_a_transcript_without_its_stored_row_gives_a_stub(data_dir: Path) -> None:
+    transcripts = data_dir / "transcripts"
+    transcripts.mkdir(parents=True)
+    turns = [
+        {"role": "user", "text": "What is   the\nweather?", "at": 7.0},
+        {"role": "assistant", "text": "Sunny.", "at": 9.0},
+    ]
+    document = {"format": "threadtui-transcript", "version": 1, "thread_id": "thread_x"}
+    (transcripts / "thread_x.json").write_text(json.dumps({**document, "turns": turns}))
+    with Store.open(data_dir) as store:
+        record = store.get("thread_x")
+        assert record is not None
+        assert (record.api, record.status) == (Dialect.ASSISTANTS, ThreadStatus.UNKNOWN)
+        assert (record.title, record.created_at, record.last_active) == (
+            "What is the weather?",
+            7,
+            9,
+        )
+
+
+def test_unusable_rows_are_left_out_and_the_original_kept(data_dir: Path) -> None:
+    seed(data_dir)
+    index = data_dir / "index.json"
+    data = json.loads(index.read_text())
+    data["threads"]["conv_quiet"]["status"] = "exploded"
+    data["threads"]["conv_wrong_key"] = {"id": "conv_other"}
+    data["meta"]["broken"] = "not an object"
+    original = json.dumps(data).encode()
+    index.write_bytes(original)
+    with Store.open(data_dir) as store:
+        problem = only_problem(store, ProblemKind.DAMAGED_INDEX)
+        assert "3 unusable row(s)" in problem.message and "exploded" in problem.message
+        assert problem.path is not None and problem.path.read_bytes() == original
+        assert [r.id for r in store.list_threads()] == ["conv_talk"]
+    with Store.open(data_dir) as store:
+        assert store.problems == []  # cleaned once, reported once
+
+
+def test_a_record_from_a_newer_threadtui_is_left_alone(data_dir: Path) -> None:
+    seed(data_dir)
+    index = data_dir / "index.json"
+    data = json.loads(index.read_text())
+    data["_store"]["1"]["schema_version"] = CURRENT_VERSION + 1
+    index.write_text(json.dumps(data))
+    before = index.read_bytes()
+    with pytest.raises(StoreTooNew, match="newer threadtui"):
+        Store.open(data_dir)
+    assert index.read_bytes() == before
+    assert list(data_dir.glob("index.json.*")) == []
+
+
+def test_an_unreadable_transcript_is_moved_aside_and_the_rest_kept(data_dir: Path) -> None:
+    seed(data_dir)
+    with Store.open(data_dir) as store:
+        store.append_turn("conv_quiet", Turn(role=Role.USER, text="fine", at=3.0))
+        path = store.transcript_path("conv_talk")
+        path.write_bytes(b'{"format": "threadtui-transcript", "turns": [{"role"')
+        assert store.transcript("conv_talk") == []
+        problem = only_problem(store, ProblemKind.CORRUPT_TRANSCRIPT)
+        assert problem.path is not None and problem.path.name.startswith("conv_talk.json.corrupt-")
+        assert str(problem.path) in problem.message and "conv_talk" in problem.message
+        assert [t.text for t in store.transcript("conv_quiet")] == ["fine"]
+        assert "conv_talk" in store  # the row stays
+        store.append_turn("conv_talk", Turn(role=Role.USER, text="again", at=20.0))
+        assert [t.text for t in store.transcript("conv_talk")] == ["again"]
+        assert len(store.problems) == 1
+
+
+def test_a_transcript_of_another_thread_is_not_shown(data_dir: Path) -> None:
+    seed(data_dir)
+    with Store.open(data_dir) as store:
+        shutil.copy(store.transcript_path("conv_talk"), store.transcript_path("conv_quiet"))
+        assert store.transcript("conv_quiet") == []
+        problem = only_problem(store, ProblemKind.CORRUPT_TRANSCRIPT)
+        assert "another thread" in problem.message
+
+
+def test_unusable_messages_are_left_out_and_the_original_kept(data_dir: Path) -> None:
+    seed(data_dir)
+    with Store.open(data_dir) as store:
+        path = store.transcript_path("conv_talk")
+        document = json.loads(path.read_text())
+        document["turns"].append({"role": "robot", "text": "?"})
+        document["turns"].append({"role": "user", "text": "still here", "at": 11.0})
+        path.write_text(json.dumps(document))
+        assert [t.text for t in store.transcript("conv_talk")] == ["hello", "still here"]
+        problem = only_problem(store, ProblemKind.DAMAGED_TRANSCRIPT)
+        assert problem.path is not None and "robot" in problem.path.read_text()
+        assert [t.text for t in store.transcript("conv_talk")] == ["hello", "still here"]
+        assert len(store.problems) == 1  # repaired on disk: said once
+
+
+def test_problems_are_handed_out_once(data_dir: Path) -> None:
+    seed(data_dir)
+    (data_dir / "index.json").write_text("{")
+    with Store.open(data_dir) as store:
+        assert len(store.take_problems()) == 1
+        assert store.take_problems() == []
+        assert len(store.problems) == 1
+
+
+# -- migrations -------------------------------------------------------------------------------
+
+
+def test_a_version_1_record_is_upgraded(data_dir: Path) -> None:
+    shutil.copytree(FIXTURES / "store_v1", data_dir)
+    original = (data_dir / "index.json").read_bytes()
+    with Store.open(data_dir) as store:
+        problem = only_problem(store, ProblemKind.UPGRADED)
+        assert "from schema v1 to v2" in problem.message
+        assert problem.path is not None and problem.path.read_bytes() == original
+        assert [r.id for r in store.list_threads()] == [
+            "conv_68a1f0c2d9e84b7f",
+            "thread_Ab12Cd34Ef56",
+        ]
+        report = store.get("conv_68a1f0c2d9e84b7f")
+        assert report is not None
+        assert (report.title, report.pinned, report.owner) == (
+            "Quarterly report — draft",
+            True,
+            "alice",
+        )
+        assert report.server_meta == {"response_ids": ["resp_1", "resp_2"]}
+        turns = store.transcript("conv_68a1f0c2d9e84b7f")
+        # the duplicate v1 row's turn is kept too, in time order
+        assert [t.item_id for t in turns] == [None, "msg_u1", "msg_a1"]
+        assert turns[2].usage is not None and turns[2].usage.total_tokens == 30
+        recipes = store.get("thread_Ab12Cd34Ef56")
+        assert recipes is not None and recipes.status is ThreadStatus.GONE
+        assert store.transcript("thread_Ab12Cd34Ef56") == []
+    data = json.loads((data_dir / "index.json").read_text())
+    assert data["_store"]["1"]["schema_version"] == CURRENT_VERSION
+    assert all("turns" not in row for row in data["threads"].values())
+    with Store.open(data_dir) as store:
+        assert store.problems == []
+
+
+class _Transcripts:
+    """A MigrationIO that keeps what it is given, to run a migration outside a store."""
+
+    def __init__(self) -> None:
+        self.written: dict[str, list[dict[str, Any]]] = {}
+
+    def write_transcript(
+        self, thread_id: str, turns: list[dict[str, Any]], record: dict[str, Any]
+    ) -> None:
+        self.written[thread_id] = turns
+
+
+def test_migrations_can_run_again_after_a_kill() -> None:
+    """A kill after the transcripts were written but before the index was replaced re-runs
+    the migration from the old file: it must come to the same result."""
+    raw = json.loads((FIXTURES / "store_v1" / "index.json").read_text())
+    first_io, second_io = _Transcripts(), _Transcripts()
+    first, version = migrate(json.loads(json.dumps(raw)), first_io)
+    second, _ = migrate(json.loads(json.dumps(raw)), second_io)
+    assert version == 1 and first == second and first_io.written == second_io.written
+    assert len(MIGRATIONS) == CURRENT_VERSION - 1

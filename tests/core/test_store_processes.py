@@ -1,0 +1,51 @@
+"""Real processes: SIGKILL at random moments, two writers at once, a reader and a writer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import store_harness
+
+from tui.core.store import Store
+
+
+def test_no_kill_leaves_an_unreadable_store_or_loses_an_acknowledged_write(
+    tmp_path: Path,
+) -> None:
+    report = store_harness.kill_loop(tmp_path / "record", kills=30, seed=5, max_delay=0.15)
+    assert report.kills == 30 and report.acknowledged > 100
+    assert report.unreadable == 0
+    assert report.lost == []
+    assert report.problems == []
+    assert list((tmp_path / "record" / ".tmp").iterdir()) == []  # swept by the last reopen
+
+
+def test_two_processes_adding_at_once_lose_nothing(tmp_path: Path) -> None:
+    assert store_harness.race_adders(tmp_path / "record", count=300) == 600
+
+
+WRITER = """
+import sys
+from tui.core.records import Role, ThreadRecord, Turn
+from tui.core.store import Store
+with Store.open(sys.argv[1]) as store:
+    store.upsert(ThreadRecord(id="conv_from_elsewhere", title="written by another process"))
+    store.append_turn("conv_from_elsewhere", Turn(role=Role.USER, text="hi from there"))
+"""
+
+
+def test_a_reader_sees_another_process_write_after_reload(tmp_path: Path) -> None:
+    data_dir = tmp_path / "record"
+    with Store.open(data_dir) as reader:
+        assert reader.changed_on_disk() is False
+        script = textwrap.dedent(WRITER)
+        subprocess.run([sys.executable, "-c", script, str(data_dir)], check=True)
+        assert reader.changed_on_disk() is True
+        assert reader.reload() is True
+        record = reader.get("conv_from_elsewhere")
+        assert record is not None and record.title == "written by another process"
+        assert [t.text for t in reader.transcript("conv_from_elsewhere")] == ["hi from there"]
+        assert reader.changed_on_disk() is False
