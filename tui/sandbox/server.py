@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -173,6 +174,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             with self._lock:
                 self._handler_threads.discard(threading.current_thread())
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A peer that resets its connection is normal for a client; anything else is a bug."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError) or self.stopping.is_set():
+            return
+        super().handle_error(request, client_address)
+
     def close_all(self) -> None:
         """Shut every open connection and wait for every handler thread to end."""
         with self._lock:
@@ -198,7 +206,7 @@ class ServerThread:
         self.port: int = self.server.server_address[1]
         self.stopping = stopping
         self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
             name=f"sandbox-{self.port}", daemon=True,
         )
 
