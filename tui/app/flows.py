@@ -1,0 +1,325 @@
+"""The app's verbs as coroutines run in workers: open, send, the 404 flow, delete, rename.
+
+They hold the UI side of ``tui.core.session`` (which does the storing in the right order) and
+of ``tui.core.ownership`` (which asks the other profiles). Kept out of ``app.py`` so the app
+class stays a wiring diagram; each function takes the app and touches it on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+
+from tui.app.export import export_thread
+from tui.app.formatting import one_line
+from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.foreign import ForeignThreadScreen
+from tui.app.widgets.message import MessageView
+from tui.core import session
+from tui.core.api.base import ApiError, Completed, Failed, NotFound, TextDelta
+from tui.core.keys import KeyResolutionError
+from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
+
+if TYPE_CHECKING:
+    from tui.app.app import ThreadApp
+
+TITLE_LENGTH = 60
+
+
+def title_from(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return one_line(line, TITLE_LENGTH)
+    return "New chat"
+
+
+def describe_identity(identity: Identity) -> str:
+    lines = [
+        f"profile {identity.profile} · key {identity.key_hint}",
+        f"organization: {identity.organization or '?'}"
+        + (f" ({identity.organization_id})" if identity.organization_id else ""),
+        f"project: {identity.project or '?'}",
+    ]
+    if identity.rate_limit_remaining_requests is not None:
+        lines.append(f"requests left this window: {identity.rate_limit_remaining_requests:,}")
+    if identity.rate_limit_remaining_tokens is not None:
+        lines.append(f"tokens left this window: {identity.rate_limit_remaining_tokens:,}")
+    if not identity.models_listable:
+        lines.append("(this key may not list models)")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- opening
+
+
+async def open_thread(app: ThreadApp, record: ThreadRecord, focus_composer: bool) -> None:
+    """Show the local transcript at once, then refresh it from the server in the background."""
+    app.retry = None
+    await app.chat.show(record, app.store.transcript(record.id))
+    app.refresh_thread_views(record)
+    if focus_composer and not app.composer.read_only:
+        app.composer.focus()
+    if record.status is not ThreadStatus.GONE:
+        app.run_worker(refresh(app, record), group="refresh", exclusive=True)
+
+
+async def refresh(app: ThreadApp, record: ThreadRecord) -> None:
+    profile = app.profile_name
+    try:
+        backend = await app.pool.get(profile, record.api)
+    except KeyResolutionError as exc:
+        app.notify(f"Showing the local copy: {exc}", severity="warning", timeout=8)
+        return
+    try:
+        views = session.open_thread(app.store, backend, record)
+        try:
+            first = True
+            async for turns in views:
+                if first:  # the local transcript: already on screen
+                    first = False
+                    continue
+                if app.chat.record is not None and app.chat.record.id == record.id:
+                    await app.chat.merge(turns)
+        finally:
+            aclose = getattr(views, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    except NotFound:
+        app.note_identity(profile, backend.last_identity)
+        await not_found(app, record)
+        return
+    except ApiError as exc:
+        app.notify(f"Showing the local copy: {exc}", severity="warning", timeout=8)
+        return
+    app.note_identity(profile, backend.last_identity)
+    fresh = app.store.get(record.id)
+    if fresh is not None:
+        app.refresh_thread_views(fresh)
+
+
+# ---------------------------------------------------------------------------- the 404 flow
+
+
+async def not_found(app: ThreadApp, record: ThreadRecord) -> None:
+    """Name the owner (from the record, else by asking the other profiles) and offer a switch;
+    with no owner, mark the thread gone and offer to forget it locally."""
+    from tui.core.ownership import probe_and_record
+
+    store = app.store
+    current = app.profile_name
+    organization, project = record.organization, record.project
+    owner_name: str | None
+    if record.profile and record.profile != current and record.profile in app.config.profiles:
+        owner_name = record.profile
+        if record.id in store:
+            record = store.mark_status(record.id, ThreadStatus.FOREIGN)
+    else:
+        app.notify(
+            f"{record.id} is not found under profile {current}: asking the other profiles…",
+            timeout=5,
+        )
+        probe = await probe_and_record(
+            store, record, app.config.profiles.values(), app.keyring,
+            current_profile=current, exclude=[current],
+        )
+        if probe.owner is None and not probe.gone:
+            app.refresh_thread_views(store.get(record.id) or record)
+            app.notify(probe.describe(), title="Owner unknown", severity="warning", timeout=15)
+            return
+        owner_name = probe.owner
+        if probe.identity is not None:
+            organization = probe.identity.organization or organization
+            project = probe.identity.project or project
+    fresh = store.get(record.id) or record
+    app.refresh_thread_views(fresh)
+    owner = app.config.profiles.get(owner_name) if owner_name else None
+    screen = ForeignThreadScreen(
+        fresh, current, owner,
+        organization=organization or (owner.organization if owner else None),
+        project=project or (owner.project if owner else None),
+    )
+    answer = await app.push_screen_wait(screen)
+    if answer == "switch" and owner is not None:
+        app.activate_profile(owner.name)
+        app.open_thread(fresh.id)
+    elif answer == "forget":
+        app.forget_locally(fresh)
+
+
+# ---------------------------------------------------------------------------- sending
+
+
+async def send(app: ThreadApp, text: str) -> None:
+    """Create the thread if this is a new chat, then stream the reply into the pane."""
+    store = app.store
+    record = app.chat.record
+    profile = app.profile
+    try:
+        backend = await app.pool.get(profile.name, record.api if record else None)
+    except KeyResolutionError as exc:
+        app.notify(str(exc), title="No key", severity="error", timeout=15)
+        _give_back(app, text)
+        return
+    if record is None:
+        try:
+            record = await session.create_and_record(
+                store, backend, title_from(text), profile.owner
+            )
+        except ApiError as exc:
+            app.notify(str(exc), title="Could not start the chat", severity="error", timeout=15)
+            _give_back(app, text)
+            return
+        app.chat.record = record
+        app.refresh_thread_views(record)
+    app.retry = None
+    await app.chat.add_turn(Turn(role=Role.USER, text=text))
+    view = await app.chat.add_turn(Turn(role=Role.ASSISTANT, text=""), streaming=True)
+    view.start_stream()
+    failure: ApiError | None = None
+    try:
+        async with aclosing(session.send_message(store, backend, record, text)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    if view.is_attached:
+                        await view.write(event.text)
+                    else:
+                        view.turn.text += event.text
+                elif isinstance(event, Completed):
+                    view.turn.usage = event.usage
+                    view.turn.response_id = event.response_id
+                    await _end(view, event.text)
+                elif isinstance(event, Failed):
+                    failure = event.error
+                    view.turn.interrupted = bool(event.partial_text)
+                    view.turn.error = str(event.error)
+                    await _end(view, event.partial_text or view.turn.text)
+    except asyncio.CancelledError:
+        view.turn.interrupted = True
+        view.turn.error = session.STOPPED
+        await _end(view, None)
+        app.retry = (record.id, text)
+        _after_reply(app, record)
+        raise
+    app.note_identity(profile.name, backend.last_identity)
+    _after_reply(app, record)
+    if isinstance(failure, NotFound):
+        await not_found(app, app.store.get(record.id) or record)
+    elif failure is not None:
+        if failure.retryable:
+            app.retry = (record.id, text)
+        app.notify(
+            str(failure) + (" · ctrl+r retries" if failure.retryable else ""),
+            title="Reply failed",
+            severity="error",
+            timeout=10,
+        )
+
+
+async def _end(view: MessageView, final_text: str | None) -> None:
+    if view.is_attached:
+        await view.end_stream(final_text)
+    elif final_text is not None:
+        view.turn.text = final_text
+
+
+def _after_reply(app: ThreadApp, record: ThreadRecord) -> None:
+    fresh = app.store.get(record.id)
+    if fresh is not None:
+        app.refresh_thread_views(fresh)
+    app.refresh_bindings()
+
+
+def _give_back(app: ThreadApp, text: str) -> None:
+    """Nothing typed is lost: a prompt that could not be sent goes back into the composer."""
+    if not app.composer.text:
+        app.composer.load_text(text)
+
+
+def retry_text(app: ThreadApp) -> str | None:
+    """The prompt to send again when the open thread's last reply failed or was stopped."""
+    retry = app.retry
+    record = app.chat.record
+    if retry is None or record is None or retry[0] != record.id:
+        return None
+    return retry[1]
+
+
+# ---------------------------------------------------------------------------- delete, rename
+
+
+def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
+    title = one_line(record.display_title, 60)
+    if record.status is ThreadStatus.GONE:
+        body = Content.assemble(
+            (title, "bold"), f"\n{one_line(record.id, 60)}\n\n",
+            "The server no longer has this thread. Forget it locally (its transcript too)?",
+        )
+        return ConfirmScreen("Forget thread", body, yes="Forget", no="Keep")
+    responses = len(record.server_meta.get(session.RESPONSE_IDS, []) or [])
+    what = "the conversation" if str(record.api) == "conversations" else "the thread"
+    if responses:
+        what += f" and {responses} stored response(s)"
+    body = Content.assemble(
+        (title, "bold"), f"\n{one_line(record.id, 60)}\n\n",
+        f"Deletes {what} on the server with profile ", (profile, "bold"),
+        ", then the local record. This cannot be undone.",
+    )
+    return ConfirmScreen("Delete thread", body, yes="Delete", no="Cancel")
+
+
+async def delete(app: ThreadApp, record: ThreadRecord) -> None:
+    if record.status is ThreadStatus.GONE:
+        app.forget_locally(record)
+        return
+    try:
+        backend = await app.pool.get(app.profile_name, record.api)
+        report = await session.delete_thread(app.store, backend, record)
+    except KeyResolutionError as exc:
+        app.notify(str(exc), title="No key", severity="error", timeout=15)
+        return
+    except ApiError as exc:
+        app.notify(str(exc), title="Delete failed", severity="error", timeout=15)
+        return
+    if report.not_found:
+        await not_found(app, record)
+        return
+    if report.complete:
+        app.notify(report.summary(), title="Deleted", timeout=8)
+    else:
+        app.notify(report.summary(), title="Delete incomplete", severity="warning", timeout=20)
+    fresh = app.store.get(record.id)
+    if fresh is None:
+        app.sidebar.remove_thread(record.id)
+        if app.chat.record is not None and app.chat.record.id == record.id:
+            app.open_new()
+    else:
+        app.refresh_thread_views(fresh)
+
+
+async def rename(app: ThreadApp, record: ThreadRecord, title: str) -> None:
+    """Rename locally at once (the list is ours), then on the server where it has titles."""
+    fresh = app.store.update_thread(record.id, title=title)
+    app.refresh_thread_views(fresh)
+    if fresh.status in {ThreadStatus.GONE, ThreadStatus.FOREIGN}:
+        return
+    if fresh.profile and fresh.profile != app.profile_name:
+        return
+    try:
+        backend = await app.pool.get(app.profile_name, fresh.api)
+        await backend.rename(fresh, title)
+    except (ApiError, KeyResolutionError) as exc:
+        app.notify(f"Renamed here; the server copy kept its old title: {exc}",
+                   severity="warning", timeout=8)
+
+
+def export(app: ThreadApp, record: ThreadRecord) -> None:
+    try:
+        path = export_thread(record, app.store.transcript(record.id), app.data_dir,
+                             app.export_dir)
+    except OSError as exc:
+        app.notify(f"Could not export: {exc}", severity="error")
+        return
+    app.notify(f"Exported to {path}", title="Export", timeout=10)

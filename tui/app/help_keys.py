@@ -1,0 +1,56 @@
+"""Which bindings the help screen lists, grouped by where they work.
+
+Taken from the widgets' own ``BINDINGS`` so the help cannot disagree with the keys; the few
+keys handled in code (enter in the composer, up to recall) are described as plain pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.binding import Binding, BindingType
+
+from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.foreign import ForeignThreadScreen
+from tui.app.screens.help import HelpGroup
+from tui.app.screens.profile_picker import ProfilePicker
+from tui.app.widgets.chat import EarlierMessages
+from tui.app.widgets.composer import Composer
+from tui.app.widgets.message import MessageView
+from tui.app.widgets.sidebar import FilterInput
+from tui.app.widgets.thread_list import ThreadList
+
+
+def _bindings(items: Iterable[BindingType]) -> list[Binding]:
+    return [b for b in items if isinstance(b, Binding) and not b.system]
+
+
+def help_groups(app_bindings: Iterable[BindingType] = ()) -> list[HelpGroup]:
+    return [
+        ("Anywhere", [*_bindings(app_bindings), ("tab / shift+tab", "Move focus")]),
+        (
+            "Past chats (sidebar)",
+            [("↑ / ↓", "Move"), *_bindings(ThreadList.BINDINGS)],
+        ),
+        (
+            "Filter box",
+            [
+                ("words", "Match title, id, profile, organization, project"),
+                ("?words", "Search the text of every transcript"),
+                *_bindings(FilterInput.BINDINGS),
+            ],
+        ),
+        ("Chat (a message has focus)", [*_bindings(MessageView.BINDINGS),
+                                        *_bindings(EarlierMessages.BINDINGS)]),
+        (
+            "Composer",
+            [
+                ("enter", "Send"),
+                *_bindings(Composer.BINDINGS),
+                ("↑ (when empty)", "Recall the last prompt"),
+            ],
+        ),
+        ("Switch profile (ctrl+o)", _bindings(ProfilePicker.BINDINGS)),
+        ("Not-found prompt", _bindings(ForeignThreadScreen.BINDINGS)),
+        ("Confirmations", _bindings(ConfirmScreen.BINDINGS)),
+    ]

@@ -1,0 +1,115 @@
+"""Start the app: config, store, keyring, themes; with ``--demo``, a local sandbox instead.
+
+A ``ConfigError`` propagates (``tui.cli`` prints it and exits 2); problems found opening the
+record are shown as notifications once the app is up, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tui.commands.context import CliContext
+from tui.core.config import Config, load_config
+from tui.core.keys import KeyRing
+from tui.core.store import Store
+
+
+def launch(args: argparse.Namespace, ctx: CliContext) -> int:
+    if getattr(args, "demo", False):
+        return _launch_demo(args)
+    config = ctx.config
+    return run_app(
+        config=config,
+        data_dir=ctx.data_dir,
+        keyring=ctx.keyring,
+        profile=getattr(args, "profile", None),
+        cli_theme=getattr(args, "theme", None),
+        remember_theme=True,
+    )
+
+
+def run_app(
+    *,
+    config: Config,
+    data_dir: Path,
+    keyring: KeyRing,
+    profile: str | None,
+    cli_theme: str | None,
+    remember_theme: bool,
+    notes: tuple[str, ...] = (),
+) -> int:
+    from tui.app.app import ThreadApp  # textual loads here, not at `threadtui --version`
+
+    config.profile(profile)  # an unknown --profile is a ConfigError before the screen opens
+    store = Store.open(data_dir)
+    try:
+        app = ThreadApp(
+            config=config,
+            store=store,
+            keyring=keyring,
+            data_dir=data_dir,
+            profile=profile,
+            cli_theme=cli_theme,
+            remember_theme=remember_theme,
+            notes=notes,
+        )
+        app.run()
+        return app.return_code or 0
+    finally:
+        store.close()
+
+
+def _launch_demo(args: argparse.Namespace) -> int:
+    from tui.sandbox.demo import demo_environment
+
+    with demo_environment() as demo, _environment(_demo_env(demo)):
+        config_path = Path(_attr(demo, "config_path", "config"))
+        data_dir = Path(_attr(demo, "data_dir"))
+        config = load_config(config_path)
+        return run_app(
+            config=config,
+            data_dir=data_dir,
+            keyring=KeyRing(timeout=config.key_command_timeout),
+            profile=getattr(args, "profile", None),
+            cli_theme=getattr(args, "theme", None),
+            remember_theme=False,
+            notes=("Demo: a local stand-in server with two organizations; nothing leaves"
+                   " this machine. ctrl+o switches between the demo profiles.",),
+        )
+
+
+def _attr(obj: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(obj, Mapping) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    raise AttributeError(f"demo environment has none of {names}")
+
+
+def _demo_env(demo: Any) -> Mapping[str, str]:
+    for name in ("env", "environ", "environment"):
+        value = demo.get(name) if isinstance(demo, Mapping) else getattr(demo, name, None)
+        if isinstance(value, Mapping):
+            return value
+    return {}
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set the demo keys' variables for the run only, restoring the user's afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old

@@ -1,0 +1,110 @@
+"""Pick a profile by typing part of its name (or organization, project, model) and enter.
+
+The list shows only configuration: nothing here touches the network or runs a key command,
+so the picker opens instantly even when a profile's key comes from a slow password manager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.app.formatting import one_line
+from tui.core.records import Profile
+
+
+def profile_prompt(profile: Profile, current: str) -> Content:
+    marker = ("● ", "$accent") if profile.name == current else ("  ", "")
+    where = "/".join(one_line(v, 28) for v in (profile.organization, profile.project) if v)
+    return Content.assemble(
+        marker,
+        (one_line(profile.name, 24), "bold"),
+        ("  " + (where or "(org from key)"), "$text-muted"),
+        (f"  {profile.api} · {one_line(profile.model, 24)}", "$text-muted"),
+    )
+
+
+def profile_matches(profile: Profile, query: str) -> bool:
+    words = query.lower().split()
+    hay = " ".join(
+        v or ""
+        for v in (
+            profile.name,
+            profile.organization,
+            profile.project,
+            profile.model,
+            str(profile.api),
+            profile.owner,
+        )
+    ).lower()
+    return all(word in hay for word in words)
+
+
+class ProfilePicker(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "move(1)", "Down", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
+        Binding("enter", "choose", "Switch", id="picker.choose"),
+    ]
+
+    def __init__(self, profiles: Sequence[Profile], current: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self._profiles = list(profiles)
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="picker"):
+            yield Static("Switch profile", classes="dialog-title", markup=False)
+            yield Input(placeholder="type to filter", id="picker-filter", compact=True)
+            yield OptionList(id="picker-list", markup=False)
+            yield Static("enter switches · esc cancels", classes="dialog-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self._show("")
+        self.query_one("#picker-filter", Input).focus()
+
+    def _show(self, query: str) -> None:
+        listing = self.query_one("#picker-list", OptionList)
+        shown = [p for p in self._profiles if profile_matches(p, query)]
+        listing.set_options(Option(profile_prompt(p, self._current), id=p.name) for p in shown)
+        if shown:
+            names = [p.name for p in shown]
+            listing.highlighted = names.index(self._current) if self._current in names else 0
+
+    @on(Input.Changed, "#picker-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    @on(Input.Submitted, "#picker-filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_choose()
+
+    @on(OptionList.OptionSelected, "#picker-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_move(self, step: int) -> None:
+        listing = self.query_one("#picker-list", OptionList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    def action_choose(self) -> None:
+        option = self.query_one("#picker-list", OptionList).highlighted_option
+        if option is not None:
+            self.dismiss(option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

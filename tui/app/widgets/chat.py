@@ -1,0 +1,182 @@
+"""The chat pane: a header naming the open thread, and its transcript as focusable messages.
+
+Opening a thread mounts only the newest ``WINDOW`` messages (mounting hundreds of Markdown
+widgets would stall the UI); the older ones are one key away. The transcript container is
+anchored, so a streaming reply is followed while the user is at the bottom and left alone once
+they scroll up (Textual releases the anchor on a user scroll and restores it at the bottom).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.app.formatting import one_line
+from tui.app.widgets.message import MessageView, RovingFocus
+from tui.app.widgets.thread_list import owner_tag, row_badges
+from tui.core.records import Role, ThreadRecord, Turn
+
+WINDOW = 40
+
+EMPTY_TEXT = (
+    "New chat. Type below and press enter to send.\n"
+    "ctrl+o switches profile · / filters past chats · ? lists every key"
+)
+
+
+class EarlierMessages(RovingFocus, Static, can_focus=True):
+    """A marker standing in for messages not mounted yet; enter shows them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "show_earlier", "Show earlier", id="chat.earlier"),
+        Binding("down,j", "app.message_next", "Next", show=False, id="chat.earlier_next"),
+    ]
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__("", markup=False, classes="earlier")
+        self.hidden = hidden
+
+    def on_mount(self) -> None:
+        self.update(f"… {self.hidden:,} earlier message(s): press enter to show them")
+
+    async def action_show_earlier(self) -> None:
+        pane = self.screen.query_one(ChatPane)
+        await pane.show_all()
+
+
+class ChatPane(Vertical):
+    """Shows one thread; the app drives it (open, stream, merge), it never calls the network."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.record: ThreadRecord | None = None
+        self.turns: list[Turn] = []
+        self.active_profile = ""
+        self.now = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chat-header", markup=False)
+        with VerticalScroll(id="transcript"):
+            yield Static(EMPTY_TEXT, id="empty", markup=False)
+
+    def on_mount(self) -> None:
+        self.transcript.anchor()
+        self._update_header()
+
+    @property
+    def transcript(self) -> VerticalScroll:
+        return self.query_one("#transcript", VerticalScroll)
+
+    @property
+    def messages(self) -> list[MessageView]:
+        return list(self.transcript.query(MessageView))
+
+    # ------------------------------------------------------------ header
+
+    def _update_header(self) -> None:
+        header = self.query_one("#chat-header", Static)
+        record = self.record
+        if record is None:
+            header.update(
+                Content.assemble(("New chat", "bold"), ("  (not sent yet)", "$text-muted"))
+            )
+            return
+        parts: list[str | tuple[str, str]] = [
+            (one_line(record.display_title, 80), "bold"),
+            ("  " + one_line(record.id, 60), "$text-muted"),
+            ("  " + owner_tag(record), "$text-muted"),
+        ]
+        for label, style in row_badges(record, self.active_profile, self.now):
+            parts.extend([" ", (f" {label} ", style)])
+        header.update(Content.assemble(*parts))
+
+    def set_context(self, active_profile: str, now: float) -> None:
+        self.active_profile = active_profile
+        self.now = now
+        self._update_header()
+
+    def update_record(self, record: ThreadRecord) -> None:
+        """The open thread's record changed (renamed, marked gone…): redraw the header."""
+        if self.record is not None and self.record.id == record.id:
+            self.record = record
+            self._update_header()
+
+    # ------------------------------------------------------------ content
+
+    async def show(self, record: ThreadRecord | None, turns: list[Turn]) -> None:
+        """Replace the pane's content with ``record``'s transcript (``None``: a new chat)."""
+        self.record = record
+        self.turns = list(turns)
+        self._update_header()
+        await self._mount_turns(self.turns[-WINDOW:], hidden=max(0, len(self.turns) - WINDOW))
+
+    async def show_all(self) -> None:
+        await self._mount_turns(self.turns, hidden=0)
+        self.transcript.scroll_home(animate=False)
+
+    async def _mount_turns(self, turns: list[Turn], hidden: int) -> None:
+        transcript = self.transcript
+        with self.app.batch_update():
+            await transcript.remove_children()
+            widgets: list[Static | MessageView] = []
+            if hidden:
+                widgets.append(EarlierMessages(hidden))
+            widgets.extend(MessageView(turn) for turn in turns)
+            if not widgets:
+                widgets.append(Static(EMPTY_TEXT, id="empty", markup=False))
+            if isinstance(widgets[-1], MessageView):
+                widgets[-1].tab_stop = True
+            await transcript.mount_all(widgets)
+        transcript.anchor()
+
+    async def add_turn(self, turn: Turn, *, streaming: bool = False) -> MessageView:
+        """Append a message at the bottom (the user's prompt, or a reply about to stream)."""
+        self.turns.append(turn)
+        transcript = self.transcript
+        empty = transcript.query("#empty")
+        if empty:
+            await empty.remove()
+        view = MessageView(turn, streaming=streaming)
+        self._set_tab_stop(view)
+        await transcript.mount(view)
+        transcript.anchor()  # sending jumps to the bottom and follows the reply from there
+        return view
+
+    async def merge(self, turns: list[Turn]) -> bool:
+        """Show a refreshed transcript if it differs from what is shown; True when redrawn."""
+        if [(t.role, t.text) for t in turns] == [(t.role, t.text) for t in self.turns]:
+            return False
+        at_bottom = transcript_at_bottom(self.transcript)
+        await self.show(self.record, turns)
+        if not at_bottom:
+            self.transcript.scroll_home(animate=False)
+        return True
+
+    def _set_tab_stop(self, target: Widget) -> None:
+        for widget in self.transcript.query("EarlierMessages, MessageView"):
+            if isinstance(widget, RovingFocus):
+                widget.tab_stop = widget is target
+        if isinstance(target, RovingFocus):
+            target.tab_stop = True
+
+    def focus_message(self, target: Widget) -> None:
+        """Move the keyboard to one message (it becomes the pane's tab stop)."""
+        self._set_tab_stop(target)
+        target.focus()
+        target.scroll_visible(animate=False)
+
+    def last_view(self, role: Role | None = None) -> MessageView | None:
+        for view in reversed(self.messages):
+            if role is None or view.turn.role is role:
+                return view
+        return None
+
+
+def transcript_at_bottom(scroll: VerticalScroll) -> bool:
+    return scroll.max_scroll_y - scroll.scroll_y <= 1

@@ -1,0 +1,146 @@
+"""One message in the chat pane: focusable (so it can be copied by keyboard), plain or Markdown.
+
+User text is shown as typed (plain text: a prompt full of ``[brackets]`` or ``*stars*`` stays
+as it was written). Assistant text is Markdown; while a reply streams, fragments go through
+``Markdown.get_stream`` which batches them, so each delta costs an append, not a re-render.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from tui.app.formatting import clock_time, strip_controls
+from tui.core.records import Role, Turn, Usage
+
+
+def usage_text(usage: Usage | None) -> str:
+    if usage is None:
+        return ""
+    return (
+        f"{usage.total_tokens:,} tokens (in {usage.input_tokens:,} · out {usage.output_tokens:,})"
+    )
+
+
+class RovingFocus:
+    """Only one message is a tab stop (the last one focused, else the newest): tab reaches the
+    chat pane in one press instead of walking every message; up/down move inside it."""
+
+    tab_stop: bool = False
+
+    def allow_focus(self) -> bool:
+        return self.tab_stop
+
+
+class MessageView(RovingFocus, Vertical, can_focus=True):
+    """A turn: header (who, when), body, and a footer for usage, interruption or the error."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy", "Copy", id="chat.copy"),
+        Binding("up,k", "app.message_previous", "Previous", show=False, id="chat.previous"),
+        Binding("down,j", "app.message_next", "Next", show=False, id="chat.next"),
+    ]
+
+    def __init__(self, turn: Turn, *, streaming: bool = False) -> None:
+        classes = f"message -{turn.role}"
+        super().__init__(classes=classes)
+        self.turn = turn
+        self.streaming = streaming
+        self._stream: MarkdownStream | None = None
+        self._body: Markdown | Static | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header(), classes="message-header", markup=False)
+        text = strip_controls(self.turn.text)
+        if self.turn.role is Role.ASSISTANT:
+            self._body = Markdown(text, classes="message-body", open_links=False)
+        else:
+            self._body = Static(Content(text), classes="message-body", markup=False)
+        yield self._body
+        yield Static(self._footer(), classes="message-footer", markup=False)
+
+    def _header(self) -> Content:
+        who = {Role.USER: "You", Role.ASSISTANT: "Assistant", Role.SYSTEM: "System"}[
+            self.turn.role
+        ]
+        parts: list[str | tuple[str, str]] = [
+            (who, "bold"),
+            ("  " + clock_time(self.turn.at), "$text-muted"),
+        ]
+        if self.streaming:
+            parts.append(("  streaming… esc stops", "$text-warning"))
+        return Content.assemble(*parts)
+
+    def _footer(self) -> Content:
+        turn = self.turn
+        parts: list[str | tuple[str, str]] = []
+        if turn.interrupted:
+            parts.append(("interrupted: partial reply kept", "$text-warning"))
+        if turn.error:
+            if parts:
+                parts.append("  ")
+            parts.append((strip_controls(turn.error), "$text-error"))
+        if turn.usage:
+            if parts:
+                parts.append("  ")
+            parts.append((usage_text(turn.usage), "$text-muted"))
+        return Content.assemble(*parts)
+
+    def refresh_chrome(self) -> None:
+        """Redraw header and footer after the turn changed (finished, failed, stopped)."""
+        if not self.is_mounted:
+            return
+        self.query_one(".message-header", Static).update(self._header())
+        footer = self.query_one(".message-footer", Static)
+        footer.update(self._footer())
+        footer.display = bool(self._footer().plain)
+
+    def on_mount(self) -> None:
+        footer = self.query_one(".message-footer", Static)
+        footer.display = bool(self._footer().plain)
+
+    # ------------------------------------------------------------ streaming
+
+    @property
+    def markdown(self) -> Markdown | None:
+        return self._body if isinstance(self._body, Markdown) else None
+
+    def start_stream(self) -> MarkdownStream:
+        assert self.markdown is not None, "only assistant messages stream"
+        self.streaming = True
+        self._stream = Markdown.get_stream(self.markdown)
+        return self._stream
+
+    async def write(self, fragment: str) -> None:
+        self.turn.text += fragment
+        if self._stream is not None:
+            await self._stream.write(strip_controls(fragment))
+
+    async def end_stream(self, final_text: str | None = None) -> None:
+        """Stop streaming; re-render once only if the server's final text differs."""
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        self.streaming = False
+        if final_text is not None and final_text != self.turn.text:
+            self.turn.text = final_text
+            if self.markdown is not None:
+                await self.markdown.update(strip_controls(final_text))
+        self.refresh_chrome()
+
+    async def set_text(self, text: str) -> None:
+        self.turn.text = text
+        if self.markdown is not None:
+            await self.markdown.update(strip_controls(text))
+        elif isinstance(self._body, Static):
+            self._body.update(Content(strip_controls(text)))
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.turn.text)
+        self.app.notify(f"Copied {len(self.turn.text):,} characters (OSC 52)", timeout=3)

@@ -1,0 +1,193 @@
+"""Past chats: every recorded thread, pinned first then newest first, with a type-to-filter box.
+
+The sidebar keeps the index rows in memory (the store's index is small by design) so that
+filtering by title, id, profile or organization is a string scan and never touches the disk.
+A query starting with ``?`` searches transcript text instead; that goes through the store in a
+worker (see ``ThreadApp``), because transcripts are not in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+from textual.widgets.option_list import Option
+
+from tui.app.widgets.thread_list import ThreadList
+from tui.core.records import ThreadRecord
+
+FULL_TEXT_PREFIX = "?"
+
+
+def sort_key(record: ThreadRecord) -> tuple[bool, float]:
+    return (not record.pinned, -record.last_active)
+
+
+def haystack(record: ThreadRecord) -> str:
+    """What a plain filter matches against: title, id, profile, organization and project."""
+    return "\n".join(
+        (record.title, record.id, record.profile, record.organization or "", record.project or "")
+    ).lower()
+
+
+class FilterInput(Input):
+    """The filter box; down/enter hand the keyboard to the list, esc clears."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.clear_filter", "Clear filter", id="filter.clear"),
+        Binding("down", "app.focus_threads", "To list", show=False, id="filter.to_list"),
+    ]
+
+
+class Sidebar(Vertical):
+    """Owns the in-memory index rows and shows them through ``ThreadList``."""
+
+    class FullTextSearch(Message):
+        """The user asked for transcript search; the app runs it off the UI thread."""
+
+        def __init__(self, query: str) -> None:
+            super().__init__()
+            self.query = query
+
+    def __init__(self, *, now: float, active_profile: str, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._records: dict[str, ThreadRecord] = {}
+        self._order: list[ThreadRecord] = []
+        self._haystacks: dict[str, str] = {}
+        self._options: dict[str, Option] = {}
+        self.active_profile = active_profile
+        self.now = now
+        self.query_text = ""
+        self._shown_ids: list[str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput(
+            placeholder="/ filter · ?text searches chats", id="filter", compact=True
+        )
+        yield ThreadList(id="threads")
+        yield Static("", id="sidebar-status", markup=False)
+
+    @property
+    def thread_list(self) -> ThreadList:
+        return self.query_one(ThreadList)
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    # ------------------------------------------------------------ the model
+
+    def load(self, records: Iterable[ThreadRecord]) -> None:
+        """Replace every row (start-up, reload after another process wrote the store)."""
+        self._records = {record.id: record for record in records}
+        self._haystacks.clear()
+        self._options.clear()
+        self._resort()
+        self.refresh_rows()
+
+    def add_records(self, records: Iterable[ThreadRecord]) -> None:
+        """Add rows that arrived later (the rest of a paged load), without moving the cursor."""
+        for record in records:
+            self._records[record.id] = record
+            self._haystacks.pop(record.id, None)
+            self._options.pop(record.id, None)
+        self._resort()
+        self.refresh_rows()
+
+    def upsert(self, record: ThreadRecord) -> None:
+        """Show a changed or new record (it moves to the top when it was just active)."""
+        self.add_records([record])
+
+    def remove_thread(self, thread_id: str) -> None:
+        self._records.pop(thread_id, None)
+        self._haystacks.pop(thread_id, None)
+        self._options.pop(thread_id, None)
+        self._resort()
+        self.refresh_rows()
+
+    def get(self, thread_id: str) -> ThreadRecord | None:
+        return self._records.get(thread_id)
+
+    @property
+    def records(self) -> list[ThreadRecord]:
+        return list(self._order)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def set_active_profile(self, name: str, now: float) -> None:
+        """Badges are relative to the active profile: rebuild rows, keep the cursor's thread."""
+        self.active_profile = name
+        self.now = now
+        self._options.clear()
+        self.refresh_rows()
+
+    def _resort(self) -> None:
+        self._order = sorted(self._records.values(), key=sort_key)
+
+    # ------------------------------------------------------------ filtering
+
+    def set_query(self, text: str) -> None:
+        """Apply a filter; a ``?`` query is handed to the app for a transcript search."""
+        self.query_text = text
+        if text.startswith(FULL_TEXT_PREFIX):
+            words = text[len(FULL_TEXT_PREFIX) :].strip()
+            if words:
+                self.post_message(self.FullTextSearch(words))
+                return
+            self._shown_ids = None
+        else:
+            self._shown_ids = None
+        self.refresh_rows()
+
+    def show_ids(self, ids: Iterable[str]) -> None:
+        """Show only these threads (the answer of a transcript search), in list order."""
+        wanted = set(ids)
+        self._shown_ids = [r.id for r in self._order if r.id in wanted]
+        self.refresh_rows()
+
+    def _matches(self) -> list[ThreadRecord]:
+        if self._shown_ids is not None and self.query_text.startswith(FULL_TEXT_PREFIX):
+            return [self._records[i] for i in self._shown_ids if i in self._records]
+        words = self.query_text.lower().split()
+        if not words:
+            return self._order
+        hay = self._haystacks
+        found = []
+        for record in self._order:
+            text = hay.get(record.id)
+            if text is None:
+                text = hay[record.id] = haystack(record)
+            if all(word in text for word in words):
+                found.append(record)
+        return found
+
+    def refresh_rows(self) -> None:
+        if not self.is_mounted:
+            return
+        listing = self.thread_list
+        keep = listing.highlighted_id
+        matches = self._matches()
+        listing.show_records(matches, self.active_profile, self.now, keep, self._options)
+        total = len(self._records)
+        if self.query_text:
+            status = f"{len(matches):,} of {total:,} threads"
+        else:
+            status = f"{total:,} thread{'s' if total != 1 else ''}"
+        self.query_one("#sidebar-status", Static).update(status)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.set_query(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.thread_list.focus()

@@ -1,0 +1,183 @@
+"""The list of recorded threads: an OptionList whose rows are all exactly two lines high.
+
+Why not the stock OptionList as is: it measures every option (wrapping its text) whenever the
+options change, which costs ~200 ms at 10,000 threads and makes each filter keystroke lag.
+Our rows are always two lines, so the line map is arithmetic; and each row's text is built
+only when the row is first drawn (``ThreadRow.visualize``), so filtering reuses cached
+options instead of building 10,000 styled strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import ClassVar, cast
+
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.geometry import Size
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tui.app.formatting import age, days_until_legacy_expiry, near_legacy_expiry, one_line
+from tui.core.records import ThreadRecord, ThreadStatus
+
+ROW_HEIGHT = 2
+TITLE_LIMIT = 200
+
+
+def row_badges(record: ThreadRecord, active_profile: str, now: float) -> list[tuple[str, str]]:
+    """(label, style) pairs for a row, most important first; shared with the chat header."""
+    badges: list[tuple[str, str]] = []
+    if record.status is ThreadStatus.GONE:
+        badges.append(("gone", "$badge-gone"))
+    elif record.status is ThreadStatus.FOREIGN or (
+        record.profile and record.profile != active_profile
+    ):
+        badges.append(("foreign", "$badge-foreign"))
+    if record.status is ThreadStatus.INTERRUPTED:
+        badges.append(("interrupted", "$badge-interrupted"))
+    if record.status is not ThreadStatus.GONE and near_legacy_expiry(record, now):
+        left = days_until_legacy_expiry(record, now)
+        label = f"expires {left}d" if left >= 0 else "may be expired"
+        badges.append((label, "$badge-gone"))
+    return badges
+
+
+def owner_tag(record: ThreadRecord) -> str:
+    """``profile/organization``, the words a user recognises a thread's owner by."""
+    profile = one_line(record.profile or "?", 24)
+    if record.organization:
+        return f"{profile}/{one_line(record.organization, 24)}"
+    return profile
+
+
+class ThreadRow:
+    """A row's prompt, turned into styled text only when the list first draws it."""
+
+    __slots__ = ("_content", "active_profile", "now", "record")
+
+    def __init__(self, record: ThreadRecord, active_profile: str, now: float) -> None:
+        self.record = record
+        self.active_profile = active_profile
+        self.now = now
+        self._content: Content | None = None
+
+    def visualize(self, *_args: object) -> Content:
+        if self._content is None:
+            self._content = self._build()
+        return self._content
+
+    def _build(self) -> Content:
+        record = self.record
+        title = one_line(record.display_title, TITLE_LIMIT) or record.id
+        parts: list[str | tuple[str, str]] = []
+        if record.pinned:
+            parts.append(("● ", "$accent"))
+        parts.append((title, "bold" if record.status is ThreadStatus.OK else ""))
+        parts.append("\n")
+        parts.append((f"{age(record.last_active, self.now):>3} ", "$text-muted"))
+        parts.append((owner_tag(record), "$text-muted"))
+        for label, style in row_badges(record, self.active_profile, self.now):
+            parts.append(" ")
+            parts.append((f" {label} ", style))
+        return Content.assemble(*parts)
+
+
+class ThreadList(OptionList):
+    """Newest first; enter opens; the sidebar's keys live here so they act on the highlight."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="sidebar.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="sidebar.up"),
+        Binding("g", "first", "First", show=False, id="sidebar.first"),
+        Binding("G", "last", "Last", show=False, id="sidebar.last"),
+        Binding("enter", "select", "Open", id="sidebar.open"),
+        Binding("slash", "app.filter", "Filter", id="sidebar.filter"),
+        Binding("n", "app.new_thread", "New", id="sidebar.new"),
+        Binding("r", "app.rename_thread", "Rename", id="sidebar.rename"),
+        Binding("d", "app.delete_thread", "Delete", id="sidebar.delete"),
+        Binding("p", "app.toggle_pin", "Pin", id="sidebar.pin"),
+        Binding("escape", "app.clear_filter", "Clear filter", show=False, id="sidebar.clear"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+
+    # ------------------------------------------------------------ fixed-height line map
+
+    def _update_lines(self) -> None:
+        if not self.scrollable_content_region:
+            return
+        cache = self._line_cache
+        count = len(self.options)
+        start = cache.lines[-1][0] + 1 if cache.lines else 0
+        if start < count:
+            cache.lines.extend(
+                (index, offset) for index in range(start, count) for offset in range(ROW_HEIGHT)
+            )
+            cache.index_to_line.update(
+                (index, index * ROW_HEIGHT) for index in range(start, count)
+            )
+            cache.heights.update((index, ROW_HEIGHT) for index in range(start, count))
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        virtual_size = Size(width, len(cache.lines))
+        if virtual_size != self.virtual_size:
+            self.virtual_size = virtual_size
+            self._scroll_update(virtual_size)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.options) * ROW_HEIGHT
+
+    # ------------------------------------------------------------ rows
+
+    def show_records(
+        self,
+        records: Iterable[ThreadRecord],
+        active_profile: str,
+        now: float,
+        keep: str | None = None,
+        cache: dict[str, Option] | None = None,
+    ) -> None:
+        """Replace the rows, keeping the highlight on thread ``keep`` when it is still listed.
+
+        ``cache`` maps thread id to an already built option, reused when given.
+        """
+        options: list[Option] = []
+        append = options.append
+        for record in records:
+            option = cache.get(record.id) if cache is not None else None
+            if option is None:
+                option = Option(cast(Content, ThreadRow(record, active_profile, now)), id=record.id)
+                if cache is not None:
+                    cache[record.id] = option
+            append(option)
+        self.set_options(options)
+        self.highlight_id(keep)
+
+    def show_options(self, options: Sequence[Option], keep: str | None = None) -> None:
+        self.set_options(options)
+        self.highlight_id(keep)
+
+    def highlight_id(self, thread_id: str | None) -> None:
+        """Highlight the row of ``thread_id``, else the first row."""
+        if not self.options:
+            return
+        index = 0
+        if thread_id is not None:
+            try:
+                index = self.get_option_index(thread_id)
+            except Exception:
+                index = 0
+        self.highlighted = index
+
+    @property
+    def highlighted_id(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None
+
+    def record_at_highlight(self) -> ThreadRecord | None:
+        option = self.highlighted_option
+        if option is None:
+            return None
+        prompt = option.prompt
+        return prompt.record if isinstance(prompt, ThreadRow) else None
