@@ -54,7 +54,7 @@ def test_an_unreadable_index_is_moved_aside_and_rebuilt_from_transcripts(
         assert problem.path is not None and problem.path.read_bytes() == content
         assert problem.path.name.startswith("index.json.corrupt-")
         assert (
-            str(problem.path) in problem.message and "1 thread(s) were rebuilt" in problem.message
+            str(problem.path) in problem.message and "1 thread(s) were recovered" in problem.message
         )
         assert [r.id for r in store.list_threads()] == ["conv_talk"]
         rebuilt = store.get("conv_talk")
@@ -63,6 +63,16 @@ def test_an_unreadable_index_is_moved_aside_and_rebuilt_from_transcripts(
         store.upsert(ThreadRecord(id="conv_after"))
     with Store.open(data_dir) as store:
         assert store.problems == [] and "conv_after" in store
+
+
+def test_an_index_damaged_while_open_keeps_what_the_session_had(data_dir: Path) -> None:
+    seed(data_dir)
+    with Store.open(data_dir) as store:
+        (data_dir / "index.json").write_text("overwritten by something else")
+        store.upsert(ThreadRecord(id="conv_new"))
+        problem = only_problem(store, ProblemKind.CORRUPT_INDEX)
+        assert "2 thread(s) were recovered" in problem.message
+        assert {r.id for r in store.list_threads()} == {"conv_talk", "conv_quiet", "conv_new"}
 
 
 def test_a_missing_index_is_rebuilt_from_transcripts_and_said(data_dir: Path) -> None:

@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 import os
-import re
 import shutil
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -57,7 +55,8 @@ from tui.core.migrations import (
     thread_doc_problem,
     turn_problem,
 )
-from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.records import ThreadRecord, ThreadStatus, Turn
+from tui.core.safe_text import UNSAFE, printable
 from tui.core.storage import (
     AtomicJSONStorage,
     CorruptFile,
@@ -69,17 +68,34 @@ from tui.core.storage import (
     parse_json,
     read_file,
 )
+from tui.core.transcripts import (
+    MAX_ID_LENGTH,
+    dialect_for_id,
+    merge_turns,
+    row_from_transcript_file,
+    transcript_document,
+    transcript_file_name,
+    transcript_turns,
+)
+
+__all__ = [
+    "ImportResult",
+    "ProblemKind",
+    "Store",
+    "StoreError",
+    "StoreProblem",
+    "StoreTooNew",
+    "ThreadImport",
+    "UnknownThread",
+    "dialect_for_id",
+    "merge_turns",
+    "transcript_file_name",
+]
 
 INDEX_NAME = "index.json"
 LOCK_NAME = "index.lock"
 TRANSCRIPTS_DIR = "transcripts"
 TMP_DIR = ".tmp"
-TRANSCRIPT_FORMAT = "threadtui-transcript"
-TRANSCRIPT_VERSION = 1
-MAX_ID_LENGTH = 200
-
-_FILE_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _RECORD_FIELDS = {f.name for f in fields(ThreadRecord)}
 
 
@@ -131,6 +147,7 @@ class ImportResult:
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (thread id, why)
 
 
 class _KeyedTable(Table):
@@ -296,21 +313,21 @@ class Store:
         """Bring many threads in with one index write; existing ones only with ``replace``.
 
         A replaced thread keeps its transcript when the import gives none (``turns`` None).
+        Threads that cannot be stored are listed in ``rejected`` and do not stop the others.
         """
         result = ImportResult()
+        prepared = _prepare_imports(items, result)
         with self._transaction():
             existing = self._threads_data()
             rows: dict[str, dict[str, Any]] = {}
-            for item in items:
-                thread_id = item.record.id
+            for thread_id, doc, turns in prepared:
                 if thread_id in rows or (thread_id in existing and not replace):
                     result.skipped.append(thread_id)
                     continue
-                rows[thread_id] = _to_doc(item.record)
+                rows[thread_id] = doc
                 (result.replaced if thread_id in existing else result.added).append(thread_id)
-                if item.turns is not None:
-                    turns = [turn.to_dict() for turn in item.turns]
-                    self._write_turns(thread_id, turns, rows[thread_id])
+                if turns is not None:
+                    self._write_turns(thread_id, turns, doc)
             self._threads.put_many(rows)
         return result
 
@@ -488,13 +505,15 @@ class Store:
         try:
             data, changed = self._prepare(parse_json(self.index_path, raw))
         except CorruptFile as exc:
+            # Damaged under a running session: what this session last read is worth keeping.
+            kept = self._storage.read() if self._storage.loaded else None
             aside = self._move_aside(self.index_path)
-            count = self._start_fresh(None, missing=False)
+            count = self._start_fresh(None, missing=False, kept=kept)
             self._report(
                 ProblemKind.CORRUPT_INDEX,
                 f"The thread index {self.index_path} could not be read ({exc.reason}). "
                 f"It was moved to {aside} and a new index was started"
-                + (f"; {count} thread(s) were rebuilt from their transcripts." if count else "."),
+                + (f"; {count} thread(s) were recovered." if count else "."),
                 aside,
             )
             return
@@ -502,10 +521,16 @@ class Store:
         if changed:
             self._storage.write(data)
 
-    def _start_fresh(self, file_sig: Any, *, missing: bool) -> int:
-        """Begin an empty index, with every thread that still has a transcript."""
+    def _start_fresh(
+        self, file_sig: Any, *, missing: bool, kept: dict[str, Any] | None = None
+    ) -> int:
+        """Begin a new index with every thread that still has a transcript (and whatever an
+        earlier good read in this session had)."""
         data = empty_index()
         data[THREADS] = self._rows_from_transcripts()
+        if kept:
+            data[THREADS].update(kept.get(THREADS, {}))
+            data[META].update(kept.get(META, {}))
         self._storage.adopt(data, file_sig)
         self._storage.write(data)
         if missing and data[THREADS]:
@@ -549,7 +574,7 @@ class Store:
         if not bad and not bad_meta:
             return False
         copy_path = self._copy_aside(self.index_path, "corrupt")
-        examples = "; ".join(f"{_printable(k)}: {why}" for k, why in list(bad.items())[:3])
+        examples = "; ".join(f"{printable(k)}: {why}" for k, why in list(bad.items())[:3])
         self._report(
             ProblemKind.DAMAGED_INDEX,
             f"{len(bad) + bad_meta} unusable row(s) in {self.index_path} were left out"
@@ -590,12 +615,12 @@ class Store:
         if loaded is None:
             return []
         try:
-            turns = _transcript_turns(path, thread_id, parse_json(path, loaded[0]))
+            turns = transcript_turns(path, thread_id, parse_json(path, loaded[0]))
         except CorruptFile as exc:
             aside = self._move_aside(path)
             self._report(
                 ProblemKind.CORRUPT_TRANSCRIPT,
-                f"The transcript of {_printable(thread_id)} ({path}) could not be read "
+                f"The transcript of {printable(thread_id)} ({path}) could not be read "
                 f"({exc.reason}). It was moved to {aside}; the thread's other data is intact.",
                 aside,
             )
@@ -606,7 +631,7 @@ class Store:
             self._report(
                 ProblemKind.DAMAGED_TRANSCRIPT,
                 f"{len(turns) - len(good)} unusable message(s) in the transcript of "
-                f"{_printable(thread_id)} were left out; the file as it was is kept at {kept}.",
+                f"{printable(thread_id)} were left out; the file as it was is kept at {kept}.",
                 kept,
             )
             self._write_turns(thread_id, good, self._threads_data().get(thread_id))
@@ -630,14 +655,8 @@ class Store:
     def _write_turns(
         self, thread_id: str, turns: list[dict[str, Any]], record: dict[str, Any] | None
     ) -> None:
-        payload = {
-            "format": TRANSCRIPT_FORMAT,
-            "version": TRANSCRIPT_VERSION,
-            "thread_id": thread_id,
-            "record": record,
-            "turns": turns,
-        }
-        atomic_write(self.transcript_path(thread_id), dumps(payload), self._tmp_dir)
+        payload = dumps(transcript_document(thread_id, turns, record))
+        atomic_write(self.transcript_path(thread_id), payload, self._tmp_dir)
         self._files_written = True
 
     def write_transcript(
@@ -659,7 +678,7 @@ class Store:
         rows: dict[str, dict[str, Any]] = {}
         for entry in os.scandir(self.transcripts_dir):
             if entry.name.endswith(".json") and not entry.name.startswith("."):
-                row = _row_from_transcript_file(Path(entry.path))
+                row = row_from_transcript_file(Path(entry.path))
                 if row is not None:
                     rows[row["id"]] = row
         return rows
@@ -671,6 +690,8 @@ class Store:
             threads = self._threads_data()
             order = sorted(threads, key=lambda key: _sort_key(threads[key]))
             self._order = (self._storage.version, order)
+            if len(self._haystacks) > 2 * len(threads) + 100:  # rows deleted since built
+                self._haystacks = {k: v for k, v in self._haystacks.items() if k in threads}
         return order
 
     def _matching_ids(
@@ -731,84 +752,6 @@ class Store:
 # -- module helpers ------------------------------------------------------------------------
 
 
-def transcript_file_name(thread_id: str) -> str:
-    """A file name for a thread id that no id can escape from or collide on.
-
-    Plain lower-case ids keep their name (easy to find by hand). Ids with upper case get a hash
-    suffix, because two ids differing only in case share a file on case-insensitive
-    filesystems (macOS); anything else is named by its hash alone.
-    """
-    digest = hashlib.sha256(thread_id.encode("utf-8", "surrogatepass")).hexdigest()
-    if not _FILE_SAFE_ID.fullmatch(thread_id) or len(thread_id) > MAX_ID_LENGTH:
-        return f"~{digest[:40]}.json"
-    if thread_id != thread_id.lower():
-        return f"{thread_id}-{digest[:10]}.json"
-    return f"{thread_id}.json"
-
-
-def dialect_for_id(thread_id: str) -> Dialect:
-    """The API an id belongs to, from its prefix (what an imported id tells us)."""
-    if thread_id.startswith("thread_"):
-        return Dialect.ASSISTANTS
-    if thread_id.startswith("conv_"):
-        return Dialect.CONVERSATIONS
-    return Dialect.CHAT
-
-
-def merge_turns(local: list[Turn], server: list[Turn]) -> list[Turn]:
-    """See ``Store.merge_transcript``: server order, local extras, local-only turns kept."""
-    pairs = _pair_turns(local, server)
-    by_server = {theirs: mine for mine, theirs in pairs.items()}
-    after: dict[int, list[Turn]] = {}
-    anchor = -1
-    for index, turn in enumerate(local):
-        if index in pairs:
-            anchor = pairs[index]
-        else:
-            after.setdefault(anchor, []).append(turn)
-    merged = list(after.get(-1, []))
-    for index, turn in enumerate(server):
-        mine = by_server.get(index)
-        merged.append(turn if mine is None else _combine(local[mine], turn))
-        merged.extend(after.get(index, []))
-    return merged
-
-
-def _pair_turns(local: list[Turn], server: list[Turn]) -> dict[int, int]:
-    """{local index: server index}: by item id, else by role and text, in order."""
-    server_by_item = {t.item_id: i for i, t in enumerate(server) if t.item_id}
-    pairs: dict[int, int] = {}
-    taken: set[int] = set()
-    for index, turn in enumerate(local):
-        match = server_by_item.get(turn.item_id) if turn.item_id else None
-        if match is not None and match not in taken:
-            pairs[index] = match
-            taken.add(match)
-    by_content: dict[tuple[str, str], list[int]] = {}
-    for candidate, theirs in enumerate(server):
-        if candidate not in taken:
-            by_content.setdefault((theirs.role, theirs.text.strip()), []).append(candidate)
-    for index, turn in enumerate(local):
-        waiting = (
-            None
-            if index in pairs or turn.item_id
-            else by_content.get((turn.role, turn.text.strip()))
-        )
-        if waiting:
-            pairs[index] = waiting.pop(0)
-    return pairs
-
-
-def _combine(mine: Turn, theirs: Turn) -> Turn:
-    return replace(
-        theirs,
-        at=mine.at or theirs.at,
-        response_id=theirs.response_id or mine.response_id,
-        usage=theirs.usage or mine.usage,
-        error=theirs.error or mine.error,
-    )
-
-
 def _index_of_item(turns: list[dict[str, Any]], item_id: str | None) -> int | None:
     if not item_id:
         return None
@@ -816,50 +759,6 @@ def _index_of_item(turns: list[dict[str, Any]], item_id: str | None) -> int | No
         if turn.get("item_id") == item_id:
             return position
     return None
-
-
-def _transcript_turns(path: Path, thread_id: str, data: Any) -> list[Any]:
-    if not isinstance(data, dict) or data.get("format") != TRANSCRIPT_FORMAT:
-        raise CorruptFile(path, "not a threadtui transcript")
-    if data.get("thread_id") != thread_id:
-        raise CorruptFile(path, f"it belongs to another thread ({data.get('thread_id')!r})")
-    turns = data.get("turns")
-    if not isinstance(turns, list):
-        raise CorruptFile(path, "its turns are not a list")
-    return turns
-
-
-def _row_from_transcript_file(path: Path) -> dict[str, Any] | None:
-    """An index row for a transcript found without one: its stored copy, else a stub."""
-    loaded = read_file(path)
-    try:
-        data = parse_json(path, loaded[0]) if loaded else None
-    except CorruptFile:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("thread_id"), str):
-        return None
-    thread_id = data["thread_id"]
-    if transcript_file_name(thread_id) != path.name:
-        return None
-    record = data.get("record")
-    if isinstance(record, dict) and thread_doc_problem(thread_id, record) is None:
-        return dict(record)
-    return _stub_row(thread_id, data.get("turns"))
-
-
-def _stub_row(thread_id: str, turns: Any) -> dict[str, Any]:
-    usable = [t for t in turns or [] if turn_problem(t) is None]
-    times = [float(t.get("at", 0.0)) for t in usable] or [time.time()]
-    first_user = next((t["text"] for t in usable if t["role"] == str(Role.USER)), "")
-    record = ThreadRecord(
-        id=thread_id,
-        api=dialect_for_id(thread_id),
-        title=" ".join(first_user.split())[:60],
-        created_at=min(times),
-        last_active=max(times),
-        status=ThreadStatus.UNKNOWN,
-    )
-    return record.to_dict()
 
 
 def _sort_key(doc: dict[str, Any]) -> tuple[bool, float, str]:
@@ -878,15 +777,41 @@ def _to_doc(record: ThreadRecord) -> dict[str, Any]:
     doc["server_meta"] = copy.deepcopy(doc["server_meta"])
     problem = thread_doc_problem(record.id, doc) or _id_problem(record.id)
     if problem:
-        raise ValueError(f"thread {_printable(record.id)} cannot be stored: {problem}")
+        raise ValueError(f"thread {printable(record.id)} cannot be stored: {problem}")
     dumps(doc)
     return doc
+
+
+def _prepare_imports(
+    items: Iterable[ThreadImport], result: ImportResult
+) -> list[tuple[str, dict[str, Any], list[dict[str, Any]] | None]]:
+    """Check every thread before the transaction, so one bad thread cannot fail the batch
+    halfway (with some transcripts written and the index not)."""
+    prepared = []
+    for item in items:
+        try:
+            prepared.append((item.record.id, _to_doc(item.record), _turn_docs(item.turns)))
+        except (ValueError, TypeError) as exc:
+            result.rejected.append((item.record.id, str(exc)))
+    return prepared
+
+
+def _turn_docs(turns: list[Turn] | None) -> list[dict[str, Any]] | None:
+    if turns is None:
+        return None
+    docs = [turn.to_dict() for turn in turns]
+    for number, doc in enumerate(docs, 1):
+        problem = turn_problem(doc)
+        if problem:
+            raise ValueError(f"message {number}: {problem}")
+    dumps(docs)  # refuses NaN and anything else JSON cannot hold
+    return docs
 
 
 def _id_problem(thread_id: str) -> str | None:
     if len(thread_id) > MAX_ID_LENGTH:
         return f"its id is longer than {MAX_ID_LENGTH} characters"
-    if _CONTROL.search(thread_id) or thread_id != thread_id.strip():
+    if UNSAFE.search(thread_id) or thread_id != thread_id.strip():
         return "its id contains control characters or surrounding spaces"
     return None
 
@@ -899,7 +824,3 @@ def _aside_name(path: Path, label: str) -> Path:
         candidate = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
         counter += 1
     return candidate
-
-
-def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)

@@ -17,7 +17,8 @@ from tui import __version__
 from tui.core.migrations import CURRENT_VERSION, thread_doc_problem, turn_problem
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import UNSAFE, printable, printable_block
-from tui.core.store import MAX_ID_LENGTH, Store, ThreadImport, dialect_for_id
+from tui.core.store import Store, ThreadImport
+from tui.core.transcripts import MAX_ID_LENGTH, dialect_for_id
 
 BACKUP_FORMAT = "threadtui-backup"
 BACKUP_VERSION = 1
