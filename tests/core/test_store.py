@@ -264,6 +264,20 @@ def test_bulk_import_adds_skips_and_replaces(store: Store) -> None:
     assert [t.text for t in store.transcript("conv_a")] == ["new"]
 
 
+def test_bulk_import_rejects_a_bad_thread_alone(store: Store) -> None:
+    items = [
+        ThreadImport(thread("conv_nan", last_active=math.nan), [turn("lost")]),
+        ThreadImport(thread("conv_bad_turn"), [turn("x", at=math.inf)]),
+        ThreadImport(thread("conv_fine"), [turn("kept")]),
+    ]
+    result = store.import_threads(items)
+    assert result.added == ["conv_fine"]
+    assert [thread_id for thread_id, _ in result.rejected] == ["conv_nan", "conv_bad_turn"]
+    assert "message 1: at is not a time" in result.rejected[1][1]
+    assert ids(store.list_threads()) == ["conv_fine"]
+    assert not store.transcript_path("conv_nan").exists()
+
+
 # -- transcripts -------------------------------------------------------------------------------
 
 

@@ -351,6 +351,9 @@ def _summary(
 ) -> None:
     """One line a user can check at a glance; skipped counts ids already recorded and ids
     repeated in the file."""
+    for thread_id, why in result.rejected:
+        _error(ctx, f"{printable(thread_id)}: {printable(why)}: skipped")
+    rejected += len(result.rejected)
     parts = [f"added {len(result.added)}"]
     if replace:
         parts.append(f"replaced {len(result.replaced)}")
