@@ -201,14 +201,16 @@ class ConversationsBackend(SdkBackend):
     async def delete(self, record: ThreadRecord) -> DeleteReport:
         """Delete the stored responses the app made, then the conversation.
 
-        The conversation is looked up first: under a profile that cannot see it, the responses
-        would answer 404 too and be miscounted as removed. Raises ApiError only when that first
-        look-up fails for another reason (nothing has been touched then).
+        The conversation is looked up first. When it answers 404, the responses are still
+        tried: if any of them really is deleted, they were this profile's and the conversation
+        was already gone (a second delete after a partial one); if none is, the thread is not
+        this profile's to delete (``not_found``), and their 404s must not be counted as
+        "removed". Raises ApiError only when the look-up fails for another reason (nothing has
+        been touched then).
         """
         report = DeleteReport(thread_id=record.id)
-        if not await self.check(record):
-            report.not_found = True
-            return report
+        visible = await self.check(record)
+        deleted_any = False
         for response_id in list(record.server_meta.get(RESPONSE_IDS) or []):
             try:
                 with self.translate():
@@ -219,6 +221,13 @@ class ConversationsBackend(SdkBackend):
                 report.failed.append((response_id, str(exc)))
             else:
                 report.removed.append(response_id)
+                deleted_any = True
+        if not visible:
+            if deleted_any:
+                report.thread_deleted = True
+            else:
+                return DeleteReport(thread_id=record.id, not_found=True)
+            return report
         try:
             with self.translate():
                 await self.client.conversations.delete(record.id)

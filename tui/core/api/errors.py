@@ -56,17 +56,28 @@ class ErrorContext:
 
 
 def to_api_error(
-    exc: BaseException, ctx: ErrorContext, *, request_id: str | None = None
+    exc: BaseException,
+    ctx: ErrorContext,
+    *,
+    request_id: str | None = None,
+    midstream: bool = False,
 ) -> ApiError:
     """The taxonomy error for an SDK exception (or anything a stream raised).
 
-    ``ApiError`` passes through unchanged, so callers may translate twice without harm.
+    ``midstream``: the server was reached and the reply had begun, so a connection error is a
+    broken stream, not an unreachable server. ``ApiError`` passes through unchanged, so
+    callers may translate twice without harm.
     """
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, openai.APIStatusError):
         return _from_status(exc, ctx, request_id or exc.request_id)
     if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError: a subclass of it
+        if midstream:
+            return _make(
+                Timeout, ctx, f"{ctx.server} stopped sending in the middle of the reply",
+                request_id,
+            )
         return _make(
             Timeout,
             ctx,
@@ -76,6 +87,13 @@ def to_api_error(
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         why = f" ({type(cause).__name__}: {cause})" if cause and str(cause) else ""
+        if midstream:
+            return _make(
+                Network,
+                ctx,
+                f"the connection to {ctx.server} closed before the reply finished{why}",
+                request_id,
+            )
         return _make(
             Network,
             ctx,
@@ -172,6 +190,16 @@ def _from_status(exc: openai.APIStatusError, ctx: ErrorContext, request_id: str 
             ctx,
             f"permission denied for the key {ctx.key_hint} ({where}): {said or 'no details'};"
             " check the key's scopes and the profile's organization/project",
+            request_id,
+            status,
+        )
+    if status == 404 and exc.code == "model_not_found":
+        # Not a missing thread: it must not start the "who owns this thread?" probe.
+        return _make(
+            BadRequest,
+            ctx,
+            f"the model is not available to this key: {said or 'model not found'}; choose"
+            " another `model` for the profile",
             request_id,
             status,
         )

@@ -136,8 +136,10 @@ class SdkBackend:
 
     # ------------------------------------------------------------ errors
 
-    def error(self, exc: BaseException, request_id: str | None = None) -> ApiError:
-        return to_api_error(exc, self.errors, request_id=request_id)
+    def error(
+        self, exc: BaseException, request_id: str | None = None, *, midstream: bool = False
+    ) -> ApiError:
+        return to_api_error(exc, self.errors, request_id=request_id, midstream=midstream)
 
     @contextmanager
     def translate(self) -> Iterator[None]:
@@ -223,7 +225,7 @@ class SdkBackend:
                     )
                 )
         except Exception as exc:
-            state.fail(self.error(exc, request_id))
+            state.fail(self.error(exc, request_id, midstream=True))
         finally:
             await stream.close()
         assert state.outcome is not None
