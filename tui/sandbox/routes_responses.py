@@ -88,7 +88,7 @@ class ResponseTurn:
             "top_logprobs": 0,
             "top_p": _number(body, "top_p", 1.0),
             "truncation": "disabled",
-            "usage": None,
+            # ``usage`` appears on completion: the schema has no null for it.
         }
         if self.store:
             with services.store.lock:
