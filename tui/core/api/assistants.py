@@ -9,6 +9,9 @@ the user cannot act on that, so the warning is silenced where each call is made.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 import warnings
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, ParamSpec, TypeVar
@@ -29,6 +32,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 PAGE_LIMIT = 100
+SETTLE_TIMEOUT = 10.0
+SETTLE_POLL = 0.1
+ACTIVE_RUN = {"queued", "in_progress", "cancelling", "requires_action"}
 ASSISTANT_NAME = "threadtui"
 SHUT_DOWN = (
     "the Assistants API was shut down on 2026-08-26; this thread's transcript is kept locally"
@@ -79,6 +85,9 @@ class AssistantsBackend(SdkBackend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._memory: dict[str, str] = {}  # assistant ids, also when there is no store
+        # thread id → run whose stream we left before it ended (Esc). The server keeps such a
+        # run going, and a thread with an active run refuses new messages.
+        self._unfinished: dict[str, str] = {}
 
     def _assistants_served_elsewhere(self) -> bool:
         """False on api.openai.com, where a 404 on the collections means "API retired"."""
@@ -127,6 +136,33 @@ class AssistantsBackend(SdkBackend):
         self._remember(key, assistant.id)
         return assistant.id
 
+    async def _settle(self, record: ThreadRecord) -> None:
+        """Before a new turn: cancel the run an earlier Esc left running and wait for its end.
+
+        Best effort and bounded: a server without ``/cancel`` is waited for, and after
+        ``SETTLE_TIMEOUT`` the new turn is tried anyway (its error then says why).
+        """
+        run_id = self._unfinished.pop(record.id, None)
+        if run_id is None:
+            return
+        runs = self.client.beta.threads.runs
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        cancelled = False
+        while time.monotonic() < deadline:
+            try:
+                with self.translate():
+                    run = await quietly(runs.retrieve, run_id, thread_id=record.id)
+            except ApiError:
+                return
+            if run.status not in ACTIVE_RUN:
+                return
+            if not cancelled:
+                cancelled = True
+                with contextlib.suppress(ApiError), self.translate():
+                    await quietly(runs.cancel, run_id, thread_id=record.id)
+                continue
+            await asyncio.sleep(SETTLE_POLL)
+
     # ------------------------------------------------------------ the protocol
 
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
@@ -154,6 +190,7 @@ class AssistantsBackend(SdkBackend):
                 )
 
         async def open_stream() -> Any:
+            await self._settle(record)
             assistant = await self.assistant_id(model)
             with self.translate():
                 await quietly(
@@ -177,6 +214,8 @@ class AssistantsBackend(SdkBackend):
                 return _message_text(getattr(delta, "content", None)) or None
             if kind == "thread.run.created":
                 state.response_id = getattr(data, "id", None)
+                if state.response_id:
+                    self._unfinished[record.id] = state.response_id
             elif kind == "thread.message.completed":
                 state.item_id = getattr(data, "id", None) or state.item_id
                 state.final_text = _message_text(getattr(data, "content", None)) or None
@@ -205,6 +244,8 @@ class AssistantsBackend(SdkBackend):
                     getattr(data, "code", None), getattr(data, "message", None),
                     self.errors, request_id=state.request_id,
                 ))
+            if kind == "thread.run.completed":
+                self._unfinished.pop(record.id, None)  # any other end is checked next turn
             return None
 
         return self.run_stream(open_stream, handle)
