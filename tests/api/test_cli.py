@@ -1,0 +1,216 @@
+"""`threadtui whoami | doctor | delete` and `import --check`, through `tui.cli.main`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.api.conftest import ENV
+from tui.cli import main
+from tui.commands.api_cmd import check_imported
+from tui.commands.context import CliContext
+from tui.core import session
+from tui.core.api.factory import make_backend
+from tui.core.keys import KeyRing
+from tui.core.records import Profile, Role, ThreadStatus
+from tui.core.store import Store
+from tui.sandbox import ACME_PROJECT_ID, PERSONAL_PROJECT_ID, Sandbox
+
+
+def config_text(base_url: str, *, with_nokey: bool) -> str:
+    text = f"""
+default_profile = "acme"
+
+[profiles.acme]
+api_key_env = "TT_ACME_KEY"
+base_url = "{base_url}"
+
+[profiles.personal]
+api_key_env = "TT_PERSONAL_KEY"
+base_url = "{base_url}"
+"""
+    if with_nokey:
+        text += f'\n[profiles.nokey]\napi_key_env = "TT_NEVER_SET"\nbase_url = "{base_url}"\n'
+    return text
+
+
+class Env:
+    def __init__(self, root: Path, sandbox: Sandbox) -> None:
+        self.config = root / "config.toml"
+        self.data = root / "data"
+        self.sandbox = sandbox
+
+    def write_config(self, *, with_nokey: bool = False) -> None:
+        self.config.write_text(config_text(self.sandbox.base_url, with_nokey=with_nokey))
+        self.config.chmod(0o600)
+
+    def profile(self, name: str) -> Profile:
+        env = {"acme": "TT_ACME_KEY", "personal": "TT_PERSONAL_KEY"}[name]
+        return Profile(name=name, api_key_env=env, base_url=self.sandbox.base_url)
+
+    async def thread(self, owner: str, *, recorded_as: str | None = None) -> str:
+        """A conversation made by ``owner`` with one turn, recorded under ``recorded_as``."""
+        with Store.open(self.data) as store:
+            backend = make_backend(self.profile(owner), KeyRing(environ=ENV), store)
+            record = await session.create_and_record(store, backend, f"{owner}'s thread")
+            async for _ in session.send_message(store, backend, record, "hello"):
+                pass
+            await backend.aclose()
+            if recorded_as:
+                store.update_thread(record.id, profile=recorded_as)
+            return record.id
+
+
+@pytest.fixture
+def env(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
+    setup = Env(tmp_path, sandbox)
+    setup.write_config()
+    monkeypatch.setenv("THREADTUI_CONFIG", str(setup.config))
+    monkeypatch.setenv("THREADTUI_DATA_DIR", str(setup.data))
+    for name, key in ENV.items():
+        monkeypatch.setenv(name, key)
+    monkeypatch.delenv("TT_NEVER_SET", raising=False)
+    yield setup
+
+
+def test_whoami_shows_what_the_server_says(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["whoami"]) == 0
+    out = capsys.readouterr().out
+    assert "* acme" in out and "personal" not in out
+    assert "key:          sk-…acme from $TT_ACME_KEY" in out
+    assert "organization: acme-corp" in out
+    assert f"project:      {ACME_PROJECT_ID}" in out
+    assert "reachable:    yes (request req_" in out
+    assert "sk-proj-sandbox" not in out
+
+
+def test_whoami_all_fails_when_one_profile_fails(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.write_config(with_nokey=True)
+    assert main(["whoami", "--all"]) == 1
+    captured = capsys.readouterr()
+    assert "organization: personal" in captured.out
+    assert f"project:      {PERSONAL_PROJECT_ID}" in captured.out
+    assert "reachable:    NO: no key: profile 'nokey': environment variable TT_NEVER_SET" \
+        in captured.out
+    assert "1 profile(s) could not be reached" in captured.err
+
+
+def test_doctor_checklist(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert f"✓ config {env.config}: 2 profile(s), default 'acme'" in out
+    assert "✓ key for acme: sk-…acme from $TT_ACME_KEY" in out
+    assert f"✓ acme reachable at {env.sandbox.base_url}: acme-corp / {ACME_PROJECT_ID}" in out
+    assert f"✓ store {env.data}: readable, 0 thread(s)" in out
+    assert out.rstrip().endswith("all checks passed")
+
+    env.write_config(with_nokey=True)
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "✗ key for nokey: profile 'nokey': environment variable TT_NEVER_SET" in out
+    assert out.rstrip().endswith("1 problem(s) found")
+
+    env.config.write_text("[profiles.x]\napi = 'nonsense'\n")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert f"✗ config {env.config}:" in out and "'nonsense' is not one of" in out
+
+
+async def test_delete_asks_then_deletes_on_the_server_and_locally(
+    env: Env,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    async_openai_client: Callable[..., openai.AsyncOpenAI],
+) -> None:
+    thread_id = await env.thread("acme")
+    with Store.open(env.data) as store:
+        (response_id,) = store.get(thread_id).server_meta["response_ids"]  # type: ignore[union-attr]
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert await _main_in_thread(["delete", thread_id]) == 1
+    out = capsys.readouterr().out
+    assert f'Delete {thread_id} "acme\'s thread" on the server under profile acme' in out
+    assert "not deleted" in out
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert await _main_in_thread(["delete", thread_id]) == 0
+    out = capsys.readouterr().out
+    assert f"{thread_id}: deleted, 1 stored response(s) removed" in out
+    assert "removed from the local record" in out
+    with Store.open(env.data) as store:
+        assert store.get(thread_id) is None
+    client = async_openai_client("acme")
+    with pytest.raises(openai.NotFoundError):
+        await client.conversations.retrieve(thread_id)
+    with pytest.raises(openai.NotFoundError):
+        await client.responses.retrieve(response_id)
+
+
+async def test_delete_of_a_misfiled_thread_names_its_owner(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    thread_id = await env.thread("personal", recorded_as="acme")
+    assert await _main_in_thread(["delete", thread_id, "--yes"]) == 1
+    out = capsys.readouterr().out
+    assert "was not found on the server under this profile" in out
+    assert f"{thread_id} belongs to profile `personal` (personal / {PERSONAL_PROJECT_ID})" in out
+    assert f"threadtui delete {thread_id} --profile personal" in out
+    with Store.open(env.data) as store:
+        record = store.get(thread_id)
+        assert record is not None and record.profile == "personal"
+        assert record.status == ThreadStatus.FOREIGN
+    # The record now names its owner, so the next delete goes straight there.
+    assert await _main_in_thread(["delete", thread_id, "--yes"]) == 0
+    assert "removed from the local record" in capsys.readouterr().out
+
+
+async def test_import_check_finds_owners_and_fills_transcripts(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = await env.thread("acme")
+    theirs = await env.thread("personal")
+    with Store.open(env.data) as store:
+        for thread_id in (mine, theirs):  # as an import leaves them: bare ids, nothing known
+            bare = replace(store.get(thread_id), profile="", organization=None,  # type: ignore[type-var]
+                           project=None, key_hint=None, base_url=None,
+                           status=ThreadStatus.UNKNOWN)
+            store.delete(thread_id)
+            store.upsert(bare)
+    ctx = CliContext(argparse.Namespace(profile=None, config=None, data_dir=None))
+    status = await _in_thread(check_imported, ctx, [mine, theirs, "conv_neverexisted"])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert f"{mine} belongs to profile `acme` (acme-corp / {ACME_PROJECT_ID}); 2 turn(s)" in out
+    assert f"{theirs} belongs to profile `personal`" in out
+    assert "conv_neverexisted was found under no profile" in out
+    with Store.open(env.data) as store:
+        record = store.get(theirs)
+        assert record is not None and record.profile == "personal"
+        assert record.status == ThreadStatus.FOREIGN and record.organization == "personal"
+        assert record.key_hint == "sk-…pers"
+        turns = store.transcript(theirs)
+        assert [t.role for t in turns] == [Role.USER, Role.ASSISTANT]
+        assert all(t.item_id for t in turns)
+        assert store.get(mine).status == ThreadStatus.OK  # type: ignore[union-attr]
+        assert store.get("conv_neverexisted") is None
+
+
+async def _in_thread(func: Callable[..., int], *args: object) -> int:
+    """The CLI runs its own event loop (asyncio.run): call it off this test's loop."""
+    import asyncio
+
+    return await asyncio.to_thread(func, *args)
+
+
+async def _main_in_thread(argv: list[str]) -> int:
+    return await _in_thread(main, argv)

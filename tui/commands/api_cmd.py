@@ -1,0 +1,277 @@
+"""`threadtui whoami`, `doctor` and `delete`: the API layer from the shell.
+
+`whoami` answers "which organization does this key bill?" from the server's own headers;
+`doctor` walks the chain config → keys → servers → local record and says where it breaks;
+`delete` removes a thread on the server for real (its stored responses too) and says what
+could not be removed. `check_imported` is what `threadtui import --check` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tui.commands.context import CliContext
+from tui.core.api.base import ApiError
+from tui.core.api.factory import OPENAI_BASE_URL, make_backend
+from tui.core.config import ConfigError
+from tui.core.keys import KeyResolutionError
+from tui.core.ownership import find_owner, probe_and_record, record_owner
+from tui.core.records import Identity, Profile, ThreadRecord, ThreadStatus
+from tui.core.secrets import mask_key, scrub
+from tui.core.session import delete_thread
+from tui.core.store import Store, dialect_for_id
+
+OK = "✓"
+BAD = "✗"
+
+
+def register(subparsers: Any) -> None:
+    whoami = subparsers.add_parser(
+        "whoami", help="show the organization and project each key really bills (asks the server)"
+    )
+    whoami.add_argument("--all", action="store_true", help="every profile, not just one")
+    whoami.set_defaults(func=run_whoami)
+
+    doctor = subparsers.add_parser(
+        "doctor", help="check config, keys, servers and the local record, one line each"
+    )
+    doctor.set_defaults(func=run_doctor)
+
+    delete = subparsers.add_parser(
+        "delete", help="delete a thread on the server (and its stored responses), then locally"
+    )
+    delete.add_argument("thread_id", metavar="ID", help="conv_…, thread_… or chat_… id")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(func=run_delete)
+
+
+# ---------------------------------------------------------------- whoami
+
+
+async def _whoami(profile: Profile, ctx: CliContext) -> Identity | str:
+    """The identity, or the reason there is none (never raises for a profile's own fault)."""
+    try:
+        backend = make_backend(profile, ctx.keyring)
+    except KeyResolutionError as exc:
+        return f"no key: {exc}"
+    try:
+        return await backend.whoami()
+    except ApiError as exc:
+        return str(exc)
+    finally:
+        await backend.aclose()
+
+
+async def _whoami_many(profiles: Sequence[Profile], ctx: CliContext) -> list[Identity | str]:
+    return list(await asyncio.gather(*(_whoami(p, ctx) for p in profiles)))
+
+
+def _key_line(profile: Profile, ctx: CliContext) -> str:
+    try:
+        return f"{mask_key(ctx.keyring.key_for(profile))} from {profile.key_source}"
+    except KeyResolutionError:
+        return f"UNAVAILABLE from {profile.key_source}"
+
+
+def run_whoami(args: argparse.Namespace, ctx: CliContext) -> int:
+    config = ctx.config
+    profiles = list(config.profiles.values()) if args.all else [ctx.profile]
+    answers = asyncio.run(_whoami_many(profiles, ctx))
+    failures = 0
+    for profile, answer in zip(profiles, answers, strict=True):
+        marker = "*" if profile.name == config.default_profile else " "
+        print(f"{marker} {profile.name}", file=ctx.out)
+        print(f"    key:          {_key_line(profile, ctx)}", file=ctx.out)
+        print(f"    server:       {profile.base_url or OPENAI_BASE_URL}", file=ctx.out)
+        if isinstance(answer, str):
+            failures += 1
+            print(f"    reachable:    NO: {answer}", file=ctx.out)
+            continue
+        configured = f" (configured {profile.organization})" if profile.organization else ""
+        print(f"    organization: {answer.organization or '(not reported)'}{configured}",
+              file=ctx.out)
+        print(f"    project:      {answer.project or profile.project or '(not reported)'}",
+              file=ctx.out)
+        extra = [f"request {answer.request_id}"] if answer.request_id else []
+        if answer.rate_limit_remaining_requests is not None:
+            extra.append(f"{answer.rate_limit_remaining_requests} requests left")
+        if answer.rate_limit_remaining_tokens is not None:
+            extra.append(f"{answer.rate_limit_remaining_tokens} tokens left")
+        if not answer.models_listable:
+            extra.append("key may not list models (403 on /models)")
+        detail = f" ({'; '.join(extra)})" if extra else ""
+        print(f"    reachable:    yes{detail}", file=ctx.out)
+    if failures:
+        print(f"{failures} profile(s) could not be reached", file=ctx.err)
+    return 1 if failures else 0
+
+
+# ---------------------------------------------------------------- doctor
+
+
+def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
+    problems = 0
+
+    def line(ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"{OK if ok else BAD} {text}", file=ctx.out)
+
+    try:
+        config = ctx.config
+    except ConfigError as exc:
+        line(False, f"config {ctx.config_path}:\n    " + str(exc).replace("\n", "\n    "))
+        print("1 problem: fix the config first (`threadtui config check`)", file=ctx.out)
+        return 1
+    origin = "" if config.exists else " (absent: using OPENAI_* env)"
+    line(True, f"config {config.path}{origin}: {len(config.profiles)} profile(s),"
+               f" default {config.default_profile!r}")
+
+    usable: list[Profile] = []
+    for profile in config.profiles.values():
+        try:
+            key = ctx.keyring.key_for(profile)
+        except KeyResolutionError as exc:
+            line(False, f"key for {profile.name}: {exc}")
+            continue
+        line(True, f"key for {profile.name}: {mask_key(key)} from {profile.key_source}")
+        usable.append(profile)
+
+    for profile, answer in zip(usable, asyncio.run(_whoami_many(usable, ctx)), strict=True):
+        server = profile.base_url or OPENAI_BASE_URL
+        if isinstance(answer, str):
+            line(False, f"{profile.name} reachable at {server}: {answer}")
+        else:
+            who = " / ".join(p for p in (answer.organization, answer.project) if p)
+            line(True, f"{profile.name} reachable at {server}" + (f": {who}" if who else ""))
+
+    try:
+        with Store.open(ctx.data_dir) as store:
+            count = len(store)
+            damage = store.take_problems()
+        line(True, f"store {ctx.data_dir}: readable, {count} thread(s)")
+        for problem in damage:
+            line(False, f"store: {problem}")
+    except Exception as exc:  # any failure to read the record is the finding itself
+        line(False, f"store {ctx.data_dir}: {type(exc).__name__}: {exc}")
+
+    if problems:
+        print(f"{problems} problem(s) found", file=ctx.out)
+        return 1
+    print("all checks passed", file=ctx.out)
+    return 0
+
+
+# ---------------------------------------------------------------- delete
+
+
+def _confirm(question: str, ctx: CliContext) -> bool:
+    print(f"{question} [y/N] ", end="", file=ctx.out, flush=True)
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def _profile_for(record: ThreadRecord, ctx: CliContext) -> Profile:
+    """--profile when given; else the profile the record names, if it still exists."""
+    explicit = getattr(ctx.args, "profile", None)
+    if not explicit and record.profile and record.profile in ctx.config.profiles:
+        return ctx.config.profiles[record.profile]
+    return ctx.profile
+
+
+def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
+    with Store.open(ctx.data_dir) as store:
+        record = store.get(args.thread_id) or ThreadRecord(
+            id=args.thread_id, api=dialect_for_id(args.thread_id), status=ThreadStatus.UNKNOWN
+        )
+        profile = _profile_for(record, ctx)
+        label = record.id + (f' "{record.title}"' if record.title else "")
+        if not args.yes and not _confirm(
+            f"Delete {label} on the server under profile {profile.name}, with its stored"
+            " responses, and forget it locally?",
+            ctx,
+        ):
+            print("not deleted", file=ctx.out)
+            return 1
+        return asyncio.run(_delete(store, record, profile, ctx))
+
+
+async def _delete(store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext) -> int:
+    backend = make_backend(profile, ctx.keyring, store, dialect=record.api)
+    try:
+        report = await delete_thread(store, backend, record)
+    except ApiError as exc:
+        print(f"threadtui: nothing deleted: {exc}", file=ctx.err)
+        return 1
+    finally:
+        await backend.aclose()
+    print(report.summary(), file=ctx.out)
+    if report.not_found:
+        print("asking the other profiles who owns it…", file=ctx.out)
+        probe = await probe_and_record(
+            store, record, ctx.config.profiles.values(), ctx.keyring,
+            current_profile=profile.name, exclude=[profile.name],
+        )
+        print(_clean(probe.describe(), ctx), file=ctx.out)
+        if probe.owner:
+            print(f"to delete it there: threadtui delete {record.id} --profile {probe.owner}",
+                  file=ctx.out)
+        return 1
+    if report.complete:
+        print("removed from the local record", file=ctx.out)
+        return 0
+    print("kept in the local record so the rest can be deleted later", file=ctx.out)
+    return 1
+
+
+def _clean(text: str, ctx: CliContext) -> str:
+    return scrub(text, ctx.keyring.known_keys())
+
+
+# ---------------------------------------------------------------- import --check
+
+
+def check_imported(ctx: CliContext, ids: Iterable[str], *, store: Store | None = None) -> int:
+    """For each imported id: find the profile that can see it, record it, fetch its transcript.
+
+    Prints one line per id; returns 0 when every id got a verdict (owner or gone), 1 when some
+    could not be checked (network errors, timeouts).
+    """
+    if store is None:
+        with Store.open(ctx.data_dir) as opened:
+            return asyncio.run(_check_all(ctx, opened, list(ids)))
+    return asyncio.run(_check_all(ctx, store, list(ids)))
+
+
+async def _check_all(ctx: CliContext, store: Store, ids: list[str]) -> int:
+    profiles = list(ctx.config.profiles.values())
+    undecided = 0
+    for thread_id in ids:
+        record = store.get(thread_id) or ThreadRecord(
+            id=thread_id, api=dialect_for_id(thread_id), status=ThreadStatus.UNKNOWN
+        )
+        probe = await find_owner(record, profiles, ctx.keyring, store=store)
+        record_owner(store, record, probe, ctx.profile_name)
+        if not probe.owner:
+            undecided += 0 if probe.gone else 1
+            print(_clean(probe.describe(), ctx), file=ctx.out)
+            continue
+        turns = await _fill_transcript(ctx, store, record, probe.owner)
+        print(_clean(f"{probe.describe()}; {turns}", ctx), file=ctx.out)
+    return 1 if undecided else 0
+
+
+async def _fill_transcript(ctx: CliContext, store: Store, record: ThreadRecord, owner: str) -> str:
+    backend = make_backend(ctx.config.profiles[owner], ctx.keyring, store, dialect=record.api)
+    try:
+        server = await backend.fetch_transcript(record)
+    except ApiError as exc:
+        return f"transcript not fetched: {exc}"
+    finally:
+        await backend.aclose()
+    merged = store.merge_transcript(record.id, server)
+    return f"{len(merged)} turn(s) recorded"
