@@ -167,22 +167,94 @@ def test_no_new_messages_or_runs_while_a_run_is_active(sandbox: Sandbox,
             client.beta.threads.runs.create(thread.id, assistant_id=assistant.id)
 
 
-def test_a_dropped_run_stream_still_completes_on_the_server(sandbox: Sandbox,
-                                                            openai_client: Client) -> None:
-    sandbox.model.update(delay_s=0.05)
-    client = openai_client()
+def _start_slow_run(sandbox: Sandbox, client: OpenAI, prompt: str) -> tuple[str, str]:
+    """A run streaming one piece per second, dropped after its first event: (thread, run)."""
+    sandbox.model.update(delay_s=1.0)
     assistant = client.beta.assistants.create(model="gpt-4o-mini")
-    thread = client.beta.threads.create(messages=[{"role": "user", "content": "bye"}])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": prompt}])
     with client.beta.threads.runs.create(thread.id, assistant_id=assistant.id,
                                          stream=True) as events:
         run_id = next(iter(events)).data.id  # type: ignore[union-attr]
-    # The server notices the closed connection at its next write, within one piece's delay.
+    return thread.id, run_id
+
+
+def _wait_until_noticed(sandbox: Sandbox, run_id: str) -> None:
+    """The server learns of the closed connection at its next write (within one delay)."""
+    deadline = time.monotonic() + 10
+    while not next(r for r in sandbox.state()["runs"] if r["id"] == run_id)["stream_dropped"]:
+        assert time.monotonic() < deadline, "the server never noticed the dropped stream"
+        time.sleep(0.01)
+
+
+def test_a_dropped_run_goes_on_unseen_and_holds_the_thread(sandbox: Sandbox,
+                                                           openai_client: Client) -> None:
+    client = openai_client()
+    thread_id, run_id = _start_slow_run(sandbox, client, "bye")
+    _wait_until_noticed(sandbox, run_id)
+    assert client.beta.threads.runs.retrieve(run_id, thread_id=thread_id).status == "in_progress"
+    with pytest.raises(openai.BadRequestError):
+        client.beta.threads.messages.create(thread_id, role="user", content="too soon")
+    sandbox.clock.advance(seconds=3600)  # long enough for the unseen generation to finish
+    run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
+    assert run.status == "completed" and run.usage is not None
+    assert run.usage.completion_tokens == count_tokens(reply_text("bye"))
+    reply = client.beta.threads.messages.list(thread_id).data[0]
+    assert reply.content[0].text.value == reply_text("bye")  # type: ignore[union-attr]
+    client.beta.threads.messages.create(thread_id, role="user", content="now it is free")
+
+
+def test_cancelling_a_dropped_run_frees_the_thread(sandbox: Sandbox,
+                                                   openai_client: Client) -> None:
+    client = openai_client()
+    thread_id, run_id = _start_slow_run(sandbox, client, "stop")
+    cancelled = client.beta.threads.runs.cancel(run_id, thread_id=thread_id)
+    assert cancelled.status == "cancelling"
+    run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
+    assert run.status == "cancelled" and run.cancelled_at is not None
+    message = client.beta.threads.messages.list(thread_id).data[0]
+    assert message.status == "incomplete"
+    assert message.incomplete_details is not None
+    assert message.incomplete_details.reason == "run_cancelled"
+    sandbox.model.update(delay_s=0)
+    assistant_id = run.assistant_id
+    with client.beta.threads.runs.stream(thread_id=thread_id, assistant_id=assistant_id) as s:
+        assert s.get_final_run().status == "completed"
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.beta.threads.runs.cancel(run_id, thread_id=thread_id)
+    assert caught.value.message.endswith("Cannot cancel run with status 'cancelled'.")
+
+
+def test_cancelling_while_streaming_ends_the_stream(sandbox: Sandbox,
+                                                   openai_client: Client) -> None:
+    sandbox.model.update(delay_s=0.2)
+    client = openai_client()
+    assistant = client.beta.assistants.create(model="gpt-4o-mini")
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "go"}])
+    names: list[str] = []
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id) as s:
+        for event in s:
+            names.append(event.event)
+            if event.event == "thread.message.delta" and names.count(event.event) == 1:
+                run_id = s.current_run.id  # type: ignore[union-attr]
+                client.beta.threads.runs.cancel(run_id, thread_id=thread.id)
+        run = s.get_final_run()
+    assert names[-2:] == ["thread.message.incomplete", "thread.run.cancelled"]
+    assert run.status == "cancelled"
+
+
+def test_a_dropped_run_with_no_delay_completes_when_noticed(sandbox: Sandbox,
+                                                            openai_client: Client) -> None:
+    sandbox.model.update(tokens=50_000)  # more than the socket buffers: the server must wait
+    client = openai_client()
+    assistant = client.beta.assistants.create(model="gpt-4o-mini")
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "fast"}])
+    with client.beta.threads.runs.create(thread.id, assistant_id=assistant.id,
+                                         stream=True) as events:
+        run_id = next(iter(events)).data.id  # type: ignore[union-attr]
     deadline = time.monotonic() + 10
     while client.beta.threads.runs.retrieve(run_id, thread_id=thread.id).status != "completed":
-        assert time.monotonic() < deadline, "the abandoned run never completed"
-        time.sleep(0.02)
-    reply = client.beta.threads.messages.list(thread.id).data[0]
-    assert reply.content[0].text.value == reply_text("bye")  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the dropped run never completed"
+        time.sleep(0.01)
 
 
 async def test_async_run_stream(async_openai_client: AsyncClient) -> None:

@@ -4,8 +4,10 @@ OpenAI shut it down on 2026-08-26, but OpenAI-compatible servers may still serve
 threadtui keeps its old threads, so the sandbox serves it unless ``features.assistants`` is
 off (then every path answers 404, like the retired API). Threads idle for 60 days expire.
 
-A run is a server-side job: when its stream drops, the run still completes in the store and
-the reply appears in the thread, which is what a client that re-reads messages will find.
+A run is a server-side job: when its stream drops, the run goes on unseen at the model's pace
+and holds the thread (no new message or run) until it completes or is cancelled; a client that
+re-reads the messages afterwards finds the whole reply. Esc in a client therefore means
+``POST …/runs/{run_id}/cancel``, as with the real API.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .model import count_tokens, reply_text, split_tokens
 from .router import Router
 from .routes_models import check_model
 from .state import Owned, Thread
-from .streaming import SSE, EventSink, run_silently, run_stream, sse
+from .streaming import SSE, EndStream, EventSink, run_silently, run_stream, sse
 from .tenancy import Owner, Scope
 
 RUN_EXPIRY_S = 600
@@ -164,7 +166,12 @@ def create_thread(
 
 
 def _thread(call: Call) -> Thread:
-    return call.services.store.thread(call.params["thread_id"], call.tenant.owner)
+    """The caller's thread, with an abandoned run settled if its time has come."""
+    with call.services.store.lock:
+        thread = call.services.store.thread(call.params["thread_id"], call.tenant.owner)
+        if thread.active is not None:
+            thread.active.settle()
+        return thread
 
 
 def create_thread_route(call: Call) -> JsonReply:
@@ -202,9 +209,9 @@ def delete_thread_route(call: Call) -> JsonReply:
 
 # -- messages ------------------------------------------------------------------------------
 def _ensure_idle(thread: Thread) -> None:
-    if thread.active_run is not None:
+    if thread.active is not None:
         raise bad_request(
-            f"Can't add messages to {thread.id} while a run {thread.active_run} is active."
+            f"Can't add messages to {thread.id} while a run {thread.active.run_id} is active."
         )
 
 
@@ -244,7 +251,13 @@ def retrieve_message_route(call: Call) -> JsonReply:
 
 # -- runs ----------------------------------------------------------------------------------
 class RunTurn:
-    """One run producing one assistant message, seen as Assistants stream events."""
+    """One run producing one assistant message, seen as Assistants stream events.
+
+    A run is a server-side job. When its stream drops, it keeps generating unseen at the
+    model's pace and holds the thread until it would have finished (``settle`` completes it
+    lazily, at the next look at the thread); ``cancel`` stops it at once. A client that wants
+    the thread back after Esc must cancel the run, as with the real API.
+    """
 
     def __init__(
         self, services: Services, scope: Scope, thread: Thread, run: Owned, text: str,
@@ -254,12 +267,15 @@ class RunTurn:
         self.scope = scope
         self.thread = thread
         self.run = run
+        self.run_id = run.id
         self.full_text = text
         self.prompt_tokens = prompt_tokens
         self.text = ""
         self.completion_tokens = 0
         self.message: dict[str, Any] = {}
         self.finished = False
+        self.cancelled = False
+        self.settle_at: float | None = None  # set once the stream is abandoned
 
     def _run_event(self, kind: str, **changes: Any) -> SSE:
         with self.services.store.lock:
@@ -285,8 +301,15 @@ class RunTurn:
         return [created, queued, started, self._message_event("created"),
                 self._message_event("in_progress")]
 
+    def _cancelled_events(self) -> list[SSE]:
+        return [self._message_event("incomplete"),
+                sse("thread.run.cancelled", copy.deepcopy(self.run.body)),
+                SSE("[DONE]", "done")]
+
     def delta(self, piece: str) -> list[SSE]:
-        """One ``thread.message.delta``."""
+        """One ``thread.message.delta``; a run cancelled meanwhile ends the stream instead."""
+        if self.cancelled:
+            raise EndStream(self._cancelled_events())
         self.text += piece
         self.completion_tokens += 1
         return [sse("thread.message.delta", {
@@ -296,19 +319,25 @@ class RunTurn:
                                    "text": {"value": piece, "annotations": []}}]},
         })]
 
-    def _finish(self, status: str) -> None:
+    def _finish(self, status: str, **run_changes: Any) -> None:
+        """Record the end of the run (once): message, run object, thread released, tokens."""
         now = self.services.clock.now_int()
         with self.services.store.lock:
+            if self.finished:
+                return
             self.finished = True
-            self.thread.active_run = None
+            if self.thread.active is self:
+                self.thread.active = None
             self.services.store.touch(self.thread)
             if status == "completed":
                 self.message.update(status="completed", completed_at=now,
                                     content=[text_content(self.text)])
             else:
+                reason = "run_cancelled" if status == "cancelled" else "run_failed"
                 self.message.update(status="incomplete", incomplete_at=now,
-                                    incomplete_details={"reason": "run_failed"},
+                                    incomplete_details={"reason": reason},
                                     content=[text_content(self.text)] if self.text else [])
+            self.run.body.update(status=status, usage=self._usage(), **run_changes)
         self.services.limiter.spend_tokens(self.scope.key.key,
                                            self.prompt_tokens + self.completion_tokens)
 
@@ -318,46 +347,54 @@ class RunTurn:
 
     def completed(self) -> list[SSE]:
         """The message completes, then the run; the stream ends with ``done``."""
-        self._finish("completed")
-        return [
-            self._message_event("completed"),
-            self._run_event("completed", status="completed",
-                            completed_at=self.services.clock.now_int(), usage=self._usage()),
-            SSE("[DONE]", "done"),
-        ]
+        if self.cancelled:
+            return self._cancelled_events()
+        self._finish("completed", completed_at=self.services.clock.now_int())
+        return [self._message_event("completed"),
+                sse("thread.run.completed", copy.deepcopy(self.run.body)),
+                SSE("[DONE]", "done")]
+
+    def _fail(self, message: str) -> None:
+        self._finish("failed", failed_at=self.services.clock.now_int(),
+                     last_error={"code": "server_error", "message": message})
 
     def failed(self, message: str) -> list[SSE]:
         """``thread.run.failed`` with ``last_error``; the message is left incomplete."""
-        self._finish("failed")
-        return [
-            self._run_event("failed", status="failed", failed_at=self.services.clock.now_int(),
-                            last_error={"code": "server_error", "message": message},
-                            usage=self._usage()),
-            SSE("[DONE]", "done"),
-        ]
+        self._fail(message)
+        return [sse("thread.run.failed", copy.deepcopy(self.run.body)), SSE("[DONE]", "done")]
 
     def errored(self, message: str) -> list[SSE]:
         """An ``error`` event (``{"error": {...}}``, which the SDK raises as ``APIError``)."""
-        self._finish("failed")
-        with self.services.store.lock:
-            self.run.body.update(status="failed", failed_at=self.services.clock.now_int(),
-                                 last_error={"code": "server_error", "message": message})
+        self._fail(message)
         error = {"message": message, "type": "server_error", "param": None, "code": None}
         return [sse("error", {"error": error})]
 
     def abandoned(self) -> None:
-        """The client left, but the run goes on: it completes with the whole reply."""
+        """The client left; the run goes on unseen until it would have finished."""
         if self.finished:
             return
-        if not self.message:
-            self.opening()
-        remaining = split_tokens(self.full_text[len(self.text):])
-        for piece in remaining:
-            self.delta(piece)
-        self._finish("completed")
+        remaining = len(split_tokens(self.full_text[len(self.text):]))
         with self.services.store.lock:
-            self.run.body.update(status="completed", completed_at=self.services.clock.now_int(),
-                                 usage=self._usage())
+            self.settle_at = self.services.clock.now() + remaining * self.services.model.delay_s
+        self.settle()
+
+    def settle(self) -> None:
+        """Complete an abandoned run whose unseen generation is over by now."""
+        with self.services.store.lock:
+            if (self.finished or self.settle_at is None
+                    or self.services.clock.now() < self.settle_at):
+                return
+            rest = split_tokens(self.full_text[len(self.text):])
+            self.text = self.full_text
+            self.completion_tokens += len(rest)
+            self._finish("completed", completed_at=self.services.clock.now_int())
+
+    def cancel(self) -> dict[str, Any]:
+        """Stop the run now; answers the run as ``cancelling`` (it is ``cancelled`` after)."""
+        with self.services.store.lock:
+            self.cancelled = True
+            self._finish("cancelled", cancelled_at=self.services.clock.now_int())
+            return {**copy.deepcopy(self.run.body), "status": "cancelling"}
 
 
 def _start_run(call: Call, thread: Thread) -> tuple[RunTurn, list[str]]:
@@ -373,9 +410,9 @@ def _start_run(call: Call, thread: Thread) -> tuple[RunTurn, list[str]]:
     if not isinstance(extra, list):
         raise invalid_type("additional_messages", "an array")
     with services.store.lock:
-        if thread.active_run is not None:
+        if thread.active is not None:
             raise bad_request(f"Thread {thread.id} already has an active run "
-                              f"{thread.active_run}.")
+                              f"{thread.active.run_id}.")
         for index, raw in enumerate(extra):
             thread.messages.append(
                 _parse_message(services, thread.id, raw, f"additional_messages[{index}]"))
@@ -412,14 +449,13 @@ def _start_run(call: Call, thread: Thread) -> tuple[RunTurn, list[str]]:
         })
         services.store.runs[run.id] = run
         thread.run_ids.append(run.id)
-        thread.active_run = run.id
         services.store.touch(thread)
         user_texts = [message_text(m) for m in thread.messages if m["role"] == "user"]
         context = [instructions, *(message_text(m) for m in thread.messages)]
-    prompt = user_texts[-1] if user_texts else ""
-    text = reply_text(prompt, tokens=services.model.tokens)
-    turn = RunTurn(services, call.tenant, thread, run, text,
-                   sum(count_tokens(t) for t in context))
+        text = reply_text(user_texts[-1] if user_texts else "", tokens=services.model.tokens)
+        turn = RunTurn(services, call.tenant, thread, run, text,
+                       sum(count_tokens(t) for t in context))
+        thread.active = turn
     return turn, split_tokens(text)
 
 
@@ -449,6 +485,18 @@ def retrieve_run_route(call: Call) -> JsonReply:
         return JsonReply(copy.deepcopy(run.body))
 
 
+def cancel_run_route(call: Call) -> JsonReply:
+    """``POST /v1/threads/{id}/runs/{run_id}/cancel``: only a run still going can be stopped."""
+    with call.services.store.lock:
+        thread = _thread(call)
+        run = call.services.store.run(thread, call.params["run_id"])
+        active = thread.active
+        if not isinstance(active, RunTurn) or active.run_id != run.id:
+            raise bad_request(f"Cannot cancel run with status '{run.body['status']}'.",
+                              code="invalid_run_status")
+        return JsonReply(active.cancel())
+
+
 def register(router: Router) -> None:
     """Add the assistants, threads, messages and runs routes."""
     fam = "assistants"
@@ -464,3 +512,4 @@ def register(router: Router) -> None:
     router.add("GET", one + "/messages/{message_id}", retrieve_message_route, family=fam)
     router.add("POST", one + "/runs", create_run_route, family=fam)
     router.add("GET", one + "/runs/{run_id}", retrieve_run_route, family=fam)
+    router.add("POST", one + "/runs/{run_id}/cancel", cancel_run_route, family=fam)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .clock import DAY, Clock
 from .errors import not_found
@@ -47,6 +47,16 @@ class StoredResponse:
     deleted: bool = False
 
 
+class ActiveRun(Protocol):
+    """The run currently holding a thread (implemented by the Assistants routes)."""
+
+    run_id: str
+    settle_at: float | None  # set when its stream dropped and it went on unseen
+
+    def settle(self) -> None:
+        """Finish the run if it has been generating unseen long enough."""
+
+
 @dataclass
 class Thread:
     """A legacy thread with its messages (oldest first) and runs."""
@@ -58,7 +68,7 @@ class Thread:
     last_active: float
     messages: list[dict[str, Any]] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
-    active_run: str | None = None
+    active: ActiveRun | None = None  # a thread runs one run at a time
 
     def to_api(self) -> dict[str, Any]:
         """The ``thread`` object."""
@@ -149,6 +159,9 @@ class Store:
             def owner_of(o: Owner) -> dict[str, str]:
                 return {"organization": o.organization, "project": o.project}
 
+            dropped = {t.active.run_id for t in self.threads.values()
+                       if t.active is not None and t.active.settle_at is not None}
+
             return {
                 "conversations": [
                     {**owner_of(c.owner), "id": c.id, "deleted": c.deleted,
@@ -173,7 +186,7 @@ class Store:
                 ],
                 "runs": [
                     {**owner_of(r.owner), "id": r.id, "thread_id": r.body.get("thread_id"),
-                     "status": r.body.get("status")}
+                     "status": r.body.get("status"), "stream_dropped": r.id in dropped}
                     for r in self.runs.values()
                 ],
             }

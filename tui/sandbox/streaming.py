@@ -38,6 +38,15 @@ def sse(event: str | None, payload: dict[str, Any]) -> SSE:
     return SSE(json.dumps(payload, separators=(",", ":"), ensure_ascii=False), event)
 
 
+class EndStream(Exception):
+    """Raised by a generation's ``delta`` when the reply ends early on the server's side
+    (a cancelled run); ``events`` close the stream."""
+
+    def __init__(self, events: list[SSE]) -> None:
+        super().__init__("stream ended by the server")
+        self.events = events
+
+
 class ConnectionDropped(Exception):
     """The stream must end without its terminator: client gone, cut fault, or shutdown."""
 
@@ -60,7 +69,7 @@ class Generation(Protocol):
         """Events before the first delta."""
 
     def delta(self, piece: str) -> list[SSE]:
-        """Events for one piece of text."""
+        """Events for one piece of text (or ``EndStream`` when the reply was stopped)."""
 
     def completed(self) -> list[SSE]:
         """Events that end a successful reply."""
@@ -107,7 +116,11 @@ def run_stream(
                     raise ConnectionDropped("sandbox stopping")
             elif stopping.is_set():
                 raise ConnectionDropped("sandbox stopping")
-            out.add(generation.delta(piece))
+            try:
+                out.add(generation.delta(piece))
+            except EndStream as end:
+                ending = end.events
+                break
         else:
             if fault is not None and fault.after >= len(pieces):
                 out.flush()
