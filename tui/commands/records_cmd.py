@@ -64,9 +64,7 @@ def register(subparsers: Any) -> None:
 
 
 def _register_list(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "list", help="list recorded threads", description=LIST_HELP, epilog=None
-    )
+    parser = subparsers.add_parser("list", help="list recorded threads", description=LIST_HELP)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--all", action="store_true", help="include threads marked gone")
     parser.add_argument(
@@ -79,7 +77,7 @@ def _register_list(subparsers: Any) -> None:
     parser.add_argument(
         "--full-text", action="store_true", help="with --search, also search the transcripts"
     )
-    parser.add_argument("-n", "--limit", type=int, metavar="N", help="at most N threads")
+    parser.add_argument("-n", "--limit", type=_positive, metavar="N", help="at most N threads")
     parser.set_defaults(func=run_list)
 
 
@@ -100,6 +98,13 @@ def _register_import(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="backup JSON or id list ('-': stdin)")
     parser.add_argument("--replace", action="store_true", help="overwrite recorded threads")
     parser.set_defaults(func=run_import)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
 # -- opening the store ----------------------------------------------------------------------
@@ -149,8 +154,11 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     with _record(ctx) as store:
         if store is None:
             return 1
-        filters: dict[str, Any] = {"profile": profile, "text": args.search}
-        filters["full_text"] = args.full_text
+        filters: dict[str, Any] = {
+            "profile": profile,
+            "text": args.search,
+            "full_text": args.full_text,
+        }
         statuses = None if args.all else _SHOWN
         records = store.list_threads(**filters, statuses=statuses, limit=args.limit)
         hidden = 0 if args.all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])
@@ -160,11 +168,17 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     elif records:
         _print_table(records, ctx.out, _terminal_width())
     if not records:
-        scope = f" for profile {printable(profile)}" if profile else ""
-        _error(ctx, f"no threads recorded{scope}" + (" match" if args.search else ""))
+        _error(ctx, _nothing_found(profile, args.search, ctx.data_dir))
     if hidden:
         print(f"({hidden} thread(s) marked gone not shown; --all shows them)", file=ctx.err)
     return 0
+
+
+def _nothing_found(profile: str | None, search: str | None, data_dir: Path) -> str:
+    scope = f" for profile {printable(profile)}" if profile else ""
+    if search:
+        return f"no recorded threads{scope} match {printable(search)!r}"
+    return f"no threads recorded{scope} in {data_dir}"
 
 
 _HEADERS = ("ID", "TITLE", "PROFILE", "ORG/PROJECT", "LAST ACTIVE", "STATUS")

@@ -120,29 +120,41 @@ def migrate(data: dict[str, Any], io: MigrationIO) -> tuple[dict[str, Any], int]
 # -- the shape of a current file ---------------------------------------------------------
 
 
+_NONE = type(None)
+_TEXT, _MAYBE_TEXT, _TIME = (str,), (str, _NONE), (int, float)
+# What each known field may hold, checked by exact type: one dict lookup per field keeps the
+# check of 10,000 rows at open within a few milliseconds. (bool is not an int here.)
+_THREAD_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "id": (_TEXT, "text"),
+    "api": (_TEXT, "text"),
+    "status": (_TEXT, "text"),
+    "profile": (_TEXT, "text"),
+    "title": (_TEXT, "text"),
+    **{name: (_MAYBE_TEXT, "text") for name in _OPTIONAL_TEXT},
+    "created_at": (_TIME, "a time"),
+    "last_active": (_TIME, "a time"),
+    "pinned": ((bool,), "true/false"),
+    "server_meta": ((dict,), "an object"),
+}
+
+
 def thread_doc_problem(key: str, doc: Any) -> str | None:
     """Why a document cannot be a ``ThreadRecord`` row (None when it can)."""
-    if not isinstance(doc, dict):
+    if type(doc) is not dict:
         return "not an object"
     if doc.get("id") != key or not key:
         return "its id does not match its key"
+    for name, value in doc.items():
+        expected = _THREAD_FIELDS.get(name)
+        if expected is not None and type(value) not in expected[0]:
+            return f"{name} is not {expected[1]}"
     if doc.get("api", "conversations") not in _DIALECTS:
         return f"unknown api {doc.get('api')!r}"
     if doc.get("status", "ok") not in _THREAD_STATUSES:
         return f"unknown status {doc.get('status')!r}"
-    for name in ("profile", "title"):
-        if not isinstance(doc.get(name, ""), str):
-            return f"{name} is not text"
-    for name in _OPTIONAL_TEXT:
-        if not isinstance(doc.get(name), str | None):
-            return f"{name} is not text"
     for name in ("created_at", "last_active"):
-        if not _is_time(doc.get(name, 0.0)):
+        if not math.isfinite(doc.get(name, 0.0)):
             return f"{name} is not a time"
-    if not isinstance(doc.get("pinned", False), bool):
-        return "pinned is not true/false"
-    if not isinstance(doc.get("server_meta", {}), dict):
-        return "server_meta is not an object"
     return None
 
 
