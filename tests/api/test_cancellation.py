@@ -79,8 +79,9 @@ async def test_aclose_closes_the_stream_promptly_and_keeps_the_partial_text(
 async def test_the_server_sees_the_connection_close(
     backend_for: BackendFactory, store: Store, sandbox: Sandbox
 ) -> None:
-    """A legacy run whose client left is finished by the sandbox at once: that moment is when
-    the server noticed the close (its next write failed)."""
+    """The sandbox marks a legacy run whose client left ``stream_dropped`` when its next write
+    fails: that moment is when the server noticed the close. The run goes on unseen (as real
+    runs do) and the next turn cancels it rather than failing on "thread has an active run"."""
     backend = backend_for("acme", Dialect.ASSISTANTS)
     record = await session.create_and_record(store, backend, "Esc")
     slow_and_long(sandbox)
@@ -88,15 +89,20 @@ async def test_the_server_sees_the_connection_close(
     async for _ in events:
         break
     (run,) = sandbox.state()["runs"]
-    assert run["status"] == "in_progress"
+    assert run["status"] == "in_progress" and not run["stream_dropped"]
     started = time.perf_counter()
     await events.aclose()
-    while sandbox.state()["runs"][0]["status"] == "in_progress":
+    while not sandbox.state()["runs"][0]["stream_dropped"]:
         assert time.perf_counter() - started < GENEROUS, "the server never saw the close"
         await asyncio.sleep(0.002)
     noticed = time.perf_counter() - started
     print(f"\nserver saw the connection close {noticed * 1000:.1f} ms after aclose()")
-    assert sandbox.state()["runs"][0]["status"] == "completed"
+
+    sandbox.model.update(tokens=5, delay_s=0)
+    kinds = [type(e).__name__ async for e in session.send_message(store, backend, record, "next")]
+    assert kinds[-1] == "Completed"
+    first, second = sandbox.state()["runs"]
+    assert first["status"] == "cancelled" and second["status"] == "completed"
 
 
 async def test_cancelling_the_task_reading_the_stream(

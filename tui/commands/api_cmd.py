@@ -12,18 +12,21 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
 from tui.core.api.base import ApiError
-from tui.core.api.factory import OPENAI_BASE_URL, make_backend
+from tui.core.api.servers import server_url
 from tui.core.config import ConfigError
 from tui.core.keys import KeyResolutionError
-from tui.core.ownership import find_owner, probe_and_record, record_owner
 from tui.core.records import Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.secrets import mask_key, scrub
-from tui.core.session import delete_thread
-from tui.core.store import Store, dialect_for_id
+
+if TYPE_CHECKING:
+    from tui.core.store import Store
+
+# The SDK takes half a second to import: every command of this module imports it (and the
+# store) when it runs, so that registering the commands keeps `threadtui --version` instant.
 
 OK = "✓"
 BAD = "✗"
@@ -54,6 +57,8 @@ def register(subparsers: Any) -> None:
 
 async def _whoami(profile: Profile, ctx: CliContext) -> Identity | str:
     """The identity, or the reason there is none (never raises for a profile's own fault)."""
+    from tui.core.api.factory import make_backend
+
     try:
         backend = make_backend(profile, ctx.keyring)
     except KeyResolutionError as exc:
@@ -86,7 +91,7 @@ def run_whoami(args: argparse.Namespace, ctx: CliContext) -> int:
         marker = "*" if profile.name == config.default_profile else " "
         print(f"{marker} {profile.name}", file=ctx.out)
         print(f"    key:          {_key_line(profile, ctx)}", file=ctx.out)
-        print(f"    server:       {profile.base_url or OPENAI_BASE_URL}", file=ctx.out)
+        print(f"    server:       {server_url(profile.base_url)}", file=ctx.out)
         if isinstance(answer, str):
             failures += 1
             print(f"    reachable:    NO: {answer}", file=ctx.out)
@@ -142,7 +147,7 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
         usable.append(profile)
 
     for profile, answer in zip(usable, asyncio.run(_whoami_many(usable, ctx)), strict=True):
-        server = profile.base_url or OPENAI_BASE_URL
+        server = server_url(profile.base_url)
         if isinstance(answer, str):
             line(False, f"{profile.name} reachable at {server}: {answer}")
         else:
@@ -150,6 +155,8 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
             line(True, f"{profile.name} reachable at {server}" + (f": {who}" if who else ""))
 
     try:
+        from tui.core.store import Store
+
         with Store.open(ctx.data_dir) as store:
             count = len(store)
             damage = store.take_problems()
@@ -184,6 +191,8 @@ def _profile_for(record: ThreadRecord, ctx: CliContext) -> Profile:
 
 
 def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
+    from tui.core.store import Store, dialect_for_id
+
     with Store.open(ctx.data_dir) as store:
         record = store.get(args.thread_id) or ThreadRecord(
             id=args.thread_id, api=dialect_for_id(args.thread_id), status=ThreadStatus.UNKNOWN
@@ -201,6 +210,10 @@ def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 async def _delete(store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext) -> int:
+    from tui.core.api.factory import make_backend
+    from tui.core.ownership import probe_and_record
+    from tui.core.session import delete_thread
+
     backend = make_backend(profile, ctx.keyring, store, dialect=record.api)
     try:
         report = await delete_thread(store, backend, record)
@@ -241,6 +254,8 @@ def check_imported(ctx: CliContext, ids: Iterable[str], *, store: Store | None =
     Prints one line per id; returns 0 when every id got a verdict (owner or gone), 1 when some
     could not be checked (network errors, timeouts).
     """
+    from tui.core.store import Store
+
     if store is None:
         with Store.open(ctx.data_dir) as opened:
             return asyncio.run(_check_all(ctx, opened, list(ids)))
@@ -248,6 +263,9 @@ def check_imported(ctx: CliContext, ids: Iterable[str], *, store: Store | None =
 
 
 async def _check_all(ctx: CliContext, store: Store, ids: list[str]) -> int:
+    from tui.core.ownership import find_owner, record_owner
+    from tui.core.store import dialect_for_id
+
     profiles = list(ctx.config.profiles.values())
     undecided = 0
     for thread_id in ids:
@@ -266,6 +284,8 @@ async def _check_all(ctx: CliContext, store: Store, ids: list[str]) -> int:
 
 
 async def _fill_transcript(ctx: CliContext, store: Store, record: ThreadRecord, owner: str) -> str:
+    from tui.core.api.factory import make_backend
+
     backend = make_backend(ctx.config.profiles[owner], ctx.keyring, store, dialect=record.api)
     try:
         server = await backend.fetch_transcript(record)

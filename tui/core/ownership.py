@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tui.core.api.base import ApiError
-from tui.core.api.factory import OPENAI_BASE_URL, make_backend
+from tui.core.api.factory import make_backend
 from tui.core.api.sdk import LocalStore
+from tui.core.api.servers import server_url
 from tui.core.keys import KeyResolutionError, KeyRing
 from tui.core.records import Dialect, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.store import Store
@@ -67,10 +68,6 @@ class OwnerProbe:
         return "\n".join(lines)
 
 
-def _server(url: str | None) -> str:
-    return (url or OPENAI_BASE_URL).rstrip("/")
-
-
 async def find_owner(
     record: ThreadRecord,
     profiles: Iterable[Profile],
@@ -96,8 +93,8 @@ async def find_owner(
     for profile in profiles:
         if profile.name in excluded:
             continue
-        if record.base_url and _server(profile.base_url) != _server(record.base_url):
-            probe.skipped[profile.name] = f"on another server ({_server(profile.base_url)})"
+        if record.base_url and server_url(profile.base_url) != server_url(record.base_url):
+            probe.skipped[profile.name] = f"on another server ({server_url(profile.base_url)})"
             continue
         candidates.append(profile)
 

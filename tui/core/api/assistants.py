@@ -26,6 +26,7 @@ from tui.core.api.base import (
 from tui.core.api.conversations import conversation_metadata
 from tui.core.api.errors import error_from_code, unsupported
 from tui.core.api.sdk import ReplyState, SdkBackend
+from tui.core.api.servers import is_openai
 from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
 
 P = ParamSpec("P")
@@ -89,13 +90,9 @@ class AssistantsBackend(SdkBackend):
         # run going, and a thread with an active run refuses new messages.
         self._unfinished: dict[str, str] = {}
 
-    def _assistants_served_elsewhere(self) -> bool:
-        """False on api.openai.com, where a 404 on the collections means "API retired"."""
-        base = self.profile.base_url
-        return bool(base) and "api.openai.com" not in str(base)
-
     def _retired(self, error: NotFound) -> ApiError:
-        if self._assistants_served_elsewhere():
+        """On api.openai.com a 404 on the collections means the API is gone, not a thread."""
+        if not is_openai(self.profile.base_url):
             return error
         return unsupported(self.errors, SHUT_DOWN, error.request_id)
 

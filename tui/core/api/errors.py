@@ -29,6 +29,7 @@ from tui.core.api.base import (
     Timeout,
     Unsupported,
 )
+from tui.core.api.servers import server_url
 from tui.core.records import Profile
 from tui.core.secrets import scrub
 
@@ -49,7 +50,7 @@ class ErrorContext:
 
     @property
     def server(self) -> str:
-        return self.profile.base_url or "https://api.openai.com/v1"
+        return server_url(self.profile.base_url)
 
     def clean(self, text: str) -> str:
         return scrub(text, self.secrets())

@@ -17,11 +17,11 @@ from tui.core.api.chat import ChatBackend
 from tui.core.api.conversations import ConversationsBackend
 from tui.core.api.identity import IdentityTracker
 from tui.core.api.sdk import LocalStore
+from tui.core.api.servers import OPENAI_BASE_URL
 from tui.core.keys import KeyRing
 from tui.core.records import Dialect, Profile
 from tui.core.secrets import mask_key
 
-OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MAX_RETRIES = 2
 # Read timeout is per read: a long reply keeps the stream alive as long as tokens flow.
 DEFAULT_TIMEOUT = httpx2.Timeout(60.0, connect=10.0)

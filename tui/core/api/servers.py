@@ -1,0 +1,19 @@
+"""Which server a profile talks to, in one place: an unset base_url means OpenAI's own.
+
+Kept free of the SDK so the CLI can name servers without paying for importing it.
+"""
+
+from __future__ import annotations
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+OPENAI_HOST = "api.openai.com"
+
+
+def server_url(base_url: str | None) -> str:
+    """The URL requests go to, comparable between profiles (no trailing slash)."""
+    return (base_url or OPENAI_BASE_URL).rstrip("/")
+
+
+def is_openai(base_url: str | None) -> bool:
+    """Whether this is OpenAI's own API (where the Assistants API has been shut down)."""
+    return OPENAI_HOST in server_url(base_url)
