@@ -166,3 +166,22 @@ def make_env(sandbox: Sandbox, tmp_path: Path) -> Iterator[Callable[..., AppEnv]
     yield make
     for env in made:
         env.store.close()
+
+
+async def wait_until(pilot: Any, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the app run until ``predicate()`` holds (workers talk to the sandbox over HTTP)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', '?')}")
+        await pilot.pause(0.02)
+
+
+async def idle(pilot: Any, app: ThreadApp, timeout: float = 5.0) -> None:
+    """Wait until no worker runs (none may be waiting on a modal), then one more refresh."""
+
+    def quiet() -> bool:
+        return not any(worker.is_running for worker in app.workers)
+
+    await wait_until(pilot, quiet, timeout)
+    await pilot.pause()

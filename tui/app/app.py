@@ -59,17 +59,21 @@ class ThreadApp(App[None], inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit"),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl_c"),
-        Binding(
-            "ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.palette"
-        ),
-        Binding("ctrl+o", "switch_profile", "Profile", priority=True, id="app.switch_profile"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("escape", "cancel_reply", "Stop reply", id="chat.cancel"),
-        Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
-        Binding("ctrl+n", "new_thread", "New chat", show=False, id="app.new_thread"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
+                id="app.palette", tooltip="Command palette"),
+        Binding("ctrl+o", "switch_profile", "Profile", priority=True, id="app.switch_profile",
+                tooltip="Switch profile (type to filter, enter switches)"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar",
+                tooltip="Show or hide the past-chats sidebar"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="This list of keys"),
+        Binding("escape", "cancel_reply", "Stop reply", id="chat.cancel",
+                tooltip="Stop a streaming reply (the partial text is kept)"),
+        Binding("ctrl+r", "retry", "Retry", id="chat.retry",
+                tooltip="Send the last prompt again after a failed or stopped reply"),
+        Binding("ctrl+n", "new_thread", "New chat", show=False, id="app.new_thread",
+                tooltip="Start a new chat from anywhere"),
     ]
 
     def __init__(

@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from tui.commands.context import CliContext
 from tui.core.config import Config, load_config
@@ -65,39 +64,23 @@ def run_app(
 
 
 def _launch_demo(args: argparse.Namespace) -> int:
+    """Run against ``demo_environment()``: its sandbox, config and record, never the user's."""
     from tui.sandbox.demo import demo_environment
 
-    with demo_environment() as demo, _environment(_demo_env(demo)):
-        config_path = Path(_attr(demo, "config_path", "config"))
-        data_dir = Path(_attr(demo, "data_dir"))
-        config = load_config(config_path)
+    with demo_environment() as demo, _environment(demo.environ):
+        config = load_config(demo.config_path)
         return run_app(
             config=config,
-            data_dir=data_dir,
+            data_dir=demo.data_dir,
             keyring=KeyRing(timeout=config.key_command_timeout),
             profile=getattr(args, "profile", None),
             cli_theme=getattr(args, "theme", None),
             remember_theme=False,
-            notes=("Demo: a local stand-in server with two organizations; nothing leaves"
-                   " this machine. ctrl+o switches between the demo profiles.",),
+            notes=(
+                "Demo: a local stand-in server with two organizations; nothing leaves this"
+                " machine. ctrl+o switches profile, ? lists every key.",
+            ),
         )
-
-
-def _attr(obj: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(obj, Mapping) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    raise AttributeError(f"demo environment has none of {names}")
-
-
-def _demo_env(demo: Any) -> Mapping[str, str]:
-    for name in ("env", "environ", "environment"):
-        value = demo.get(name) if isinstance(demo, Mapping) else getattr(demo, name, None)
-        if isinstance(value, Mapping):
-            return value
-    return {}
 
 
 @contextmanager

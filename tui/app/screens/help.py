@@ -43,7 +43,7 @@ def help_content(groups: Sequence[HelpGroup], keymap: Mapping[str, str], display
                 shown = ", ".join(
                     display(Binding(key.strip(), entry.action)) for key in keys.split(",")
                 )
-                description = entry.description or entry.action
+                description = entry.tooltip or entry.description or entry.action
                 tail = f"  [{entry.id}]" if entry.id else ""
             else:
                 shown, description = entry

@@ -34,8 +34,10 @@ class EarlierMessages(RovingFocus, Static, can_focus=True):
     """A marker standing in for messages not mounted yet; enter shows them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "show_earlier", "Show earlier", id="chat.earlier"),
-        Binding("down,j", "app.message_next", "Next", show=False, id="chat.earlier_next"),
+        Binding("enter", "show_earlier", "Show earlier", id="chat.earlier",
+                tooltip="Show the earlier messages of a long thread"),
+        Binding("down,j", "app.message_next", "Next", show=False, id="chat.earlier_next",
+                tooltip="Next message"),
     ]
 
     def __init__(self, hidden: int) -> None:
@@ -50,6 +52,10 @@ class EarlierMessages(RovingFocus, Static, can_focus=True):
         await pane.show_all()
 
 
+class Transcript(VerticalScroll, can_focus=False):
+    """The scrolling column of messages; the messages take the focus, not the column."""
+
+
 class ChatPane(Vertical):
     """Shows one thread; the app drives it (open, stream, merge), it never calls the network."""
 
@@ -62,7 +68,7 @@ class ChatPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chat-header", markup=False)
-        with VerticalScroll(id="transcript"):
+        with Transcript(id="transcript"):
             yield Static(EMPTY_TEXT, id="empty", markup=False)
 
     def on_mount(self) -> None:

@@ -32,7 +32,8 @@ class Composer(TextArea):
     """Multi-line input; posts ``Composer.Submitted`` with the full text."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+j,shift+enter", "newline", "Newline", show=False, id="composer.newline"),
+        Binding("ctrl+j,shift+enter", "newline", "Newline", show=False, id="composer.newline",
+                tooltip="Insert a newline"),
     ]
 
     class Submitted(Message):

@@ -13,11 +13,28 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tui.app.formatting import clock_time, strip_controls
 from tui.core.records import Role, Turn, Usage
+
+#: Longest text drawn for a stored message; a 1 MB paste would take seconds to wrap and lay
+#: out. The whole text is kept, copied with y, and exported; only the drawing is cut.
+DISPLAY_LIMIT = 50_000
+
+
+def shown_text(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    text = strip_controls(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit]
+
+
+def hidden_note(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    extra = len(text) - limit
+    return f"… {extra:,} more characters not shown (y copies all of it)" if extra > 0 else ""
 
 
 def usage_text(usage: Usage | None) -> str:
@@ -42,9 +59,16 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
     """A turn: header (who, when), body, and a footer for usage, interruption or the error."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "copy", "Copy", id="chat.copy"),
-        Binding("up,k", "app.message_previous", "Previous", show=False, id="chat.previous"),
-        Binding("down,j", "app.message_next", "Next", show=False, id="chat.next"),
+        Binding("y", "copy", "Copy", id="chat.copy",
+                tooltip="Copy the message to the clipboard (OSC 52, works over SSH)"),
+        Binding("up,k", "app.message_previous", "Previous", show=False, id="chat.previous",
+                tooltip="Previous message"),
+        Binding("down,j", "app.message_next", "Next", show=False, id="chat.next",
+                tooltip="Next message (past the last: the composer)"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="chat.page_up",
+                tooltip="Scroll the chat up a page (for long replies)"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="chat.page_down",
+                tooltip="Scroll the chat down a page"),
     ]
 
     def __init__(self, turn: Turn, *, streaming: bool = False) -> None:
@@ -57,7 +81,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
-        text = strip_controls(self.turn.text)
+        text = shown_text(self.turn.text)
         if self.turn.role is Role.ASSISTANT:
             self._body = Markdown(text, classes="message-body", open_links=False)
         else:
@@ -80,7 +104,11 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
     def _footer(self) -> Content:
         turn = self.turn
         parts: list[str | tuple[str, str]] = []
+        if not self.streaming and (note := hidden_note(turn.text)):
+            parts.append((note, "$text-warning"))
         if turn.interrupted:
+            if parts:
+                parts.append("  ")
             parts.append(("interrupted: partial reply kept", "$text-warning"))
         if turn.error:
             if parts:
@@ -137,9 +165,18 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
     async def set_text(self, text: str) -> None:
         self.turn.text = text
         if self.markdown is not None:
-            await self.markdown.update(strip_controls(text))
+            await self.markdown.update(shown_text(text))
         elif isinstance(self._body, Static):
-            self._body.update(Content(strip_controls(text)))
+            self._body.update(Content(shown_text(text)))
+        self.refresh_chrome()
+
+    def action_page(self, direction: int) -> None:
+        scroller = self.parent
+        if isinstance(scroller, Widget):
+            if direction < 0:
+                scroller.scroll_page_up(animate=False)
+            else:
+                scroller.scroll_page_down(animate=False)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.turn.text)

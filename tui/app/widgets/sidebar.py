@@ -40,8 +40,10 @@ class FilterInput(Input):
     """The filter box; down/enter hand the keyboard to the list, esc clears."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.clear_filter", "Clear filter", id="filter.clear"),
-        Binding("down", "app.focus_threads", "To list", show=False, id="filter.to_list"),
+        Binding("escape", "app.clear_filter", "Clear filter", id="filter.clear",
+                tooltip="Clear the filter and go back to the list"),
+        Binding("down", "app.focus_threads", "To list", show=False, id="filter.to_list",
+                tooltip="Go to the filtered list (enter does too)"),
     ]
 
 
@@ -118,7 +120,10 @@ class Sidebar(Vertical):
     def records(self) -> list[ThreadRecord]:
         return list(self._order)
 
-    def __len__(self) -> int:
+    @property
+    def count(self) -> int:
+        """Rows in the model (not ``__len__``: a widget must stay truthy, or messages from its
+        children stop bubbling past it, since Textual tests ``if self._parent``)."""
         return len(self._records)
 
     def set_active_profile(self, name: str, now: float) -> None:

@@ -76,10 +76,11 @@ class ThreadRow:
         parts.append((title, "bold" if record.status is ThreadStatus.OK else ""))
         parts.append("\n")
         parts.append((f"{age(record.last_active, self.now):>3} ", "$text-muted"))
-        parts.append((owner_tag(record), "$text-muted"))
+        # Badges before the owner tag: a narrow sidebar cuts the end of the line.
         for label, style in row_badges(record, self.active_profile, self.now):
+            parts.append((label, f"bold {style}"))
             parts.append(" ")
-            parts.append((f" {label} ", style))
+        parts.append((owner_tag(record), "$text-muted"))
         return Content.assemble(*parts)
 
 
@@ -91,13 +92,18 @@ class ThreadList(OptionList):
         Binding("k", "cursor_up", "Up", show=False, id="sidebar.up"),
         Binding("g", "first", "First", show=False, id="sidebar.first"),
         Binding("G", "last", "Last", show=False, id="sidebar.last"),
-        Binding("enter", "select", "Open", id="sidebar.open"),
-        Binding("slash", "app.filter", "Filter", id="sidebar.filter"),
-        Binding("n", "app.new_thread", "New", id="sidebar.new"),
-        Binding("r", "app.rename_thread", "Rename", id="sidebar.rename"),
-        Binding("d", "app.delete_thread", "Delete", id="sidebar.delete"),
-        Binding("p", "app.toggle_pin", "Pin", id="sidebar.pin"),
-        Binding("escape", "app.clear_filter", "Clear filter", show=False, id="sidebar.clear"),
+        Binding("enter", "select", "Open", id="sidebar.open", tooltip="Open the thread"),
+        Binding("slash", "app.filter", "Filter", id="sidebar.filter",
+                tooltip="Filter the list (?words searches transcripts)"),
+        Binding("n", "app.new_thread", "New", id="sidebar.new", tooltip="Start a new chat"),
+        Binding("r", "app.rename_thread", "Rename", id="sidebar.rename",
+                tooltip="Rename the thread"),
+        Binding("d", "app.delete_thread", "Delete", id="sidebar.delete",
+                tooltip="Delete on the server, then locally (asks first)"),
+        Binding("p", "app.toggle_pin", "Pin", show=False, id="sidebar.pin",
+                tooltip="Pin or unpin (pinned threads stay on top)"),
+        Binding("escape", "app.clear_filter", "Clear filter", show=False, id="sidebar.clear",
+                tooltip="Clear the filter"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

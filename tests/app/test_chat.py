@@ -1,0 +1,207 @@
+"""The chat pane and the composer: open, stream, stop, fail and retry, copy, keys."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Markdown
+
+from tests.app.conftest import AppEnv, idle, wait_until
+from tui.app.widgets.composer import PASTE_INLINE_LIMIT, Composer
+from tui.app.widgets.message import MessageView
+from tui.core.records import Role, ThreadStatus
+from tui.sandbox.faults import Fault
+from tui.sandbox.model import reply_text, split_tokens
+
+
+def shown(app) -> list[tuple[str, str]]:
+    return [(str(v.turn.role), v.turn.text) for v in app.chat.messages]
+
+
+def reply_view(app) -> MessageView:
+    view = app.chat.last_view(Role.ASSISTANT)
+    assert view is not None
+    return view
+
+
+async def send(pilot, text: str) -> None:
+    app = pilot.app
+    app.composer.focus()
+    app.composer.load_text(text)
+    await pilot.press("enter")
+
+
+async def test_open_shows_local_transcript_at_once_then_merges_the_server(
+    app_env: AppEnv,
+) -> None:
+    turns = [("user", "one"), ("assistant", "reply one"), ("user", "two"), ("assistant", "two!")]
+    record = app_env.seeded("Seeded", turns)
+    app_env.store.replace_transcript(record.id, app_env.store.transcript(record.id)[:2])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        app_env.sandbox.faults.next(Fault.slow_first_byte(0.5))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+        assert shown(app) == [("user", "one"), ("assistant", "reply one")]
+        assert app.composer.has_focus
+        await wait_until(pilot, lambda: len(app.chat.messages) == 4, timeout=10)
+        assert shown(app)[2:] == [("user", "two"), ("assistant", "two!")]
+        assert len(app_env.store.transcript(record.id)) == 4
+
+
+async def test_send_in_a_new_chat_creates_the_thread_and_streams_the_reply(
+    app_env: AppEnv,
+) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        updates: list[int] = []
+        original = Markdown.update
+
+        def counting_update(self: Markdown, markdown: str):  # type: ignore[no-untyped-def]
+            updates.append(len(markdown))
+            return original(self, markdown)
+
+        Markdown.update = counting_update  # type: ignore[method-assign]
+        try:
+            await send(pilot, "Hello there\nsecond line")
+            await idle(pilot, app, timeout=10)
+        finally:
+            Markdown.update = original  # type: ignore[method-assign]
+        record = app.chat.record
+        assert record is not None and record.id.startswith("conv_")
+        assert record.title == "Hello there"
+        expected = reply_text("Hello there\nsecond line")
+        assert shown(app) == [("user", "Hello there\nsecond line"), ("assistant", expected)]
+        assert reply_view(app).markdown.source == expected
+        # The reply arrived through the stream (appends), not one re-render per delta.
+        assert updates.count(0) <= 1 and len([n for n in updates if n]) == 0
+        stored = app_env.store.transcript(record.id)
+        assert [t.text for t in stored] == ["Hello there\nsecond line", expected]
+        assert stored[1].usage is not None and stored[1].usage.output_tokens > 0
+        footer = reply_view(app).query_one(".message-footer").render()
+        assert f"out {stored[1].usage.output_tokens}" in str(footer)
+        assert app.sidebar.thread_list.options[0].id == record.id
+        assert app_env.sandbox.state()  # the sandbox saw it
+
+
+async def test_escape_stops_the_reply_and_keeps_the_partial_text(app_env: AppEnv) -> None:
+    app_env.sandbox.model.update(tokens=400, delay_s=0.02)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await send(pilot, "Tell me a long story")
+        await wait_until(pilot, lambda: len(reply_view(app).turn.text) > 40, timeout=10)
+        assert app.replying
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.replying)
+        partial = reply_view(app).turn.text
+        assert 40 < len(partial) < len(reply_text("Tell me a long story", 400))
+        assert reply_view(app).turn.interrupted
+        assert "interrupted" in str(reply_view(app).query_one(".message-footer").render())
+        record = app_env.store.get(app.chat.record.id)
+        assert record.status is ThreadStatus.INTERRUPTED
+        stored = app_env.store.transcript(record.id)
+        assert stored[-1].interrupted and reply_text("Tell me a long story", 400).startswith(
+            stored[-1].text
+        )
+        assert "interrupted" in app.sidebar.thread_list.options[0].prompt.visualize().plain
+
+
+async def test_a_failed_reply_shows_the_error_inline_and_ctrl_r_retries(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await send(pilot, "first")
+        await idle(pilot, app, timeout=10)
+        app_env.sandbox.faults.next(Fault.fail(after=3), path="/responses$")
+        await send(pilot, "second")
+        await idle(pilot, app, timeout=15)
+        view = reply_view(app)
+        assert view.turn.error
+        assert view.turn.text == "".join(split_tokens(reply_text("second"))[:3])
+        assert view.turn.error in str(view.query_one(".message-footer").render())
+        assert app.check_action("retry", ()) is True
+        await pilot.press("ctrl+r")
+        await idle(pilot, app, timeout=10)
+        assert reply_view(app).turn.text == reply_text("second")
+        assert app.check_action("retry", ()) is False
+
+
+async def test_y_copies_the_focused_message_and_up_down_move_between_messages(
+    app_env: AppEnv,
+) -> None:
+    app_env.record(
+        "conv_local", "Local", status=ThreadStatus.GONE,
+        turns=[("user", "question [b]one[/b]"), ("assistant", "answer *one*"), ("user", "q2")],
+    )
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.chat.messages) == 3)
+        await pilot.press("tab")  # sidebar → the chat pane (its last message)
+        assert app.focused is app.chat.messages[2]
+        await pilot.press("up")
+        assert app.focused is app.chat.messages[1]
+        await pilot.press("y")
+        assert app.clipboard == "answer *one*"
+        await pilot.press("k")
+        await pilot.press("y")
+        assert app.clipboard == "question [b]one[/b]"
+        await pilot.press("down", "down", "down")
+        assert isinstance(app.focused, Composer)
+
+
+async def test_composer_enter_sends_ctrl_j_newline_up_recalls(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        app.composer.focus()
+        await pilot.press(*"ab", "ctrl+j", *"cd")
+        assert app.composer.text == "ab\ncd"
+        await pilot.press("enter")
+        assert app.composer.text == ""
+        await idle(pilot, app, timeout=10)
+        assert app_env.store.transcript(app.chat.record.id)[0].text == "ab\ncd"
+        app.composer.focus()
+        await pilot.press("up")
+        assert app.composer.text == "ab\ncd"
+        await pilot.press("down")
+        assert app.composer.text == ""
+
+
+async def test_a_one_megabyte_paste_is_kept_aside_and_sent_in_full(app_env: AppEnv) -> None:
+    big = ("0123456789" * 7 + "\n") * 14_000  # ~1 MB, 14,000 lines
+    app_env.sandbox.model.update(tokens=50)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        app.composer.focus()
+        await pilot.press(*"see:", "space")
+        app.composer.post_message(events.Paste(big))
+        await pilot.pause()
+        assert len(app.composer.text) < 200 and "paste 1" in app.composer.text
+        assert len(big) > PASTE_INLINE_LIMIT
+        await pilot.press("enter")
+        await idle(pilot, app, timeout=20)
+        assert app_env.store.transcript(app.chat.record.id)[0].text == "see: " + big
+        mine = app.chat.messages[0]
+        assert mine.turn.text == "see: " + big
+        assert "more characters not shown" in str(mine.query_one(".message-footer").render())
+
+
+async def test_the_view_follows_the_stream_only_while_at_the_bottom(app_env: AppEnv) -> None:
+    app_env.sandbox.model.update(tokens=300, delay_s=0.004)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await send(pilot, "long")
+        transcript = app.chat.transcript
+        await wait_until(pilot, lambda: transcript.max_scroll_y > 5, timeout=10)
+        assert transcript.scroll_y == transcript.max_scroll_y  # following
+        transcript.scroll_home(animate=False)
+        await pilot.pause()
+        await wait_until(pilot, lambda: not app.replying, timeout=20)
+        await pilot.pause()
+        assert transcript.scroll_y == 0 and transcript.max_scroll_y > 20

@@ -1,0 +1,160 @@
+"""The past-chats sidebar: order, badges, keys, filtering, safety of titles, hiding."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from tests.app.conftest import NOW, AppEnv, idle, wait_until
+from tui.app.widgets.thread_list import ThreadRow
+from tui.core.records import Dialect, ThreadRecord, ThreadStatus
+
+
+def row_texts(app) -> list[str]:
+    listing = app.sidebar.thread_list
+    return [option.prompt.visualize().plain for option in listing.options]
+
+
+def ids(app) -> list[str]:
+    return [option.id for option in app.sidebar.thread_list.options]
+
+
+async def test_rows_newest_first_pinned_on_top_with_age_and_owner(app_env: AppEnv) -> None:
+    app_env.record("conv_old", "Old one", age_days=9)
+    app_env.record("conv_new", "New one", age_days=0.5)
+    app_env.record("conv_pin", "Pinned one", age_days=30, pinned=True)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        assert ids(app) == ["conv_pin", "conv_new", "conv_old"]
+        texts = row_texts(app)
+        assert texts[1].splitlines() == ["New one", "12h work/acme-corp"]
+        assert texts[2].splitlines()[1].startswith(" 9d ")
+        assert texts[0].startswith("● Pinned one")
+        assert "3 threads" in str(app.query_one("#sidebar-status").render())
+
+
+async def test_badges_foreign_gone_interrupted_and_legacy_expiry(app_env: AppEnv) -> None:
+    app_env.record("conv_home", "Home", profile="home", organization="personal")
+    app_env.record("conv_gone", "Gone", status=ThreadStatus.GONE, age_days=2)
+    app_env.record("conv_cut", "Cut", status=ThreadStatus.INTERRUPTED, age_days=3)
+    app_env.record("thread_old", "Legacy", api=Dialect.ASSISTANTS, age_days=55)
+    app_env.record("thread_young", "Young legacy", api=Dialect.ASSISTANTS, age_days=20)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        by_id = dict(zip(ids(app), row_texts(app), strict=True))
+        assert "foreign" in by_id["conv_home"]
+        assert "gone" in by_id["conv_gone"] and "foreign" not in by_id["conv_gone"]
+        assert "interrupted" in by_id["conv_cut"]
+        assert "expires 5d" in by_id["thread_old"]
+        assert "expires" not in by_id["thread_young"]
+        for row in ("conv_gone", "conv_cut", "thread_old", "thread_young"):
+            assert "foreign" not in by_id[row]
+
+
+async def test_titles_are_plain_text_without_control_characters(app_env: AppEnv) -> None:
+    app_env.record("conv_x", "[bold red]not markup[/] \x1b[31mred\x07\nsecond line")
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        title = row_texts(app)[0].splitlines()[0]
+        assert title == "[bold red]not markup[/] [31mred second line"
+        assert "\x1b" not in title and "\x07" not in title
+
+
+async def test_keys_move_first_last_and_enter_opens(app_env: AppEnv) -> None:
+    for n in range(5):
+        app_env.record(f"conv_{n}", f"Thread {n}", age_days=n + 1, status=ThreadStatus.GONE)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        listing = app.sidebar.thread_list
+        assert listing.has_focus and listing.highlighted == 0
+        await pilot.press("j", "j", "down")
+        assert listing.highlighted == 3
+        await pilot.press("k", "up")
+        assert listing.highlighted == 1
+        await pilot.press("G")
+        assert listing.highlighted == 4
+        await pilot.press("g")
+        assert listing.highlighted == 0
+        await pilot.press("j", "enter")
+        await wait_until(pilot, lambda: app.chat.record is not None)
+        assert app.chat.record.id == "conv_1"
+        assert [v.turn.text for v in app.chat.messages] == []
+
+
+async def test_slash_filters_as_you_type_and_escape_clears(app_env: AppEnv) -> None:
+    app_env.record("conv_a", "Quarterly report", age_days=1)
+    app_env.record("conv_b", "Sourdough", profile="home", organization="personal", age_days=2)
+    app_env.record("conv_c", "Packing list", age_days=3)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"rep")
+        assert ids(app) == ["conv_a"]
+        await pilot.press("backspace", "backspace", "backspace", *"personal")
+        assert ids(app) == ["conv_b"]  # organization matches
+        await pilot.press(*" sour")
+        assert ids(app) == ["conv_b"]
+        await pilot.press("escape")
+        assert ids(app) == ["conv_a", "conv_b", "conv_c"]
+        assert app.sidebar.thread_list.has_focus
+        await pilot.press("slash", *"conv_c", "enter")
+        assert ids(app) == ["conv_c"] and app.sidebar.thread_list.has_focus
+        await pilot.press("escape")  # esc on the list clears the filter too
+        assert len(ids(app)) == 3
+
+
+async def test_question_mark_prefix_searches_transcript_text(app_env: AppEnv) -> None:
+    app_env.record("conv_a", "Alpha", turns=[("user", "tell me about zebras")])
+    app_env.record("conv_b", "Beta", turns=[("user", "tell me about lions")], age_days=2)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("slash", *"?zebra")
+        await wait_until(pilot, lambda: ids(app) == ["conv_a"])
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
+        await pilot.press(*"lion")
+        await wait_until(pilot, lambda: ids(app) == ["conv_b"])
+
+
+async def test_ctrl_b_hides_and_shows_the_sidebar(app_env: AppEnv) -> None:
+    app_env.record("conv_a", "Alpha")
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("ctrl+b")
+        assert not app.sidebar.display
+        assert app.composer.has_focus
+        await pilot.press("ctrl+b")
+        assert app.sidebar.display and app.sidebar.thread_list.has_focus
+
+
+async def test_narrow_terminal_collapses_the_sidebar(app_env: AppEnv) -> None:
+    app_env.record("conv_a", "Alpha")
+    app = app_env.make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await idle(pilot, app)
+        assert not app.sidebar.display
+        await pilot.press("ctrl+b")
+        assert app.sidebar.display
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert app.sidebar.display
+
+
+async def test_rows_are_built_lazily(app_env: AppEnv) -> None:
+    for n in range(300):
+        app_env.store.upsert(
+            ThreadRecord(id=f"conv_{n:04d}", title=f"T{n}", profile="work", last_active=NOW - n)
+        )
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        options = app.sidebar.thread_list.options
+        assert len(options) == 300
+        built = [o for o in options if isinstance(o.prompt, ThreadRow) and o.prompt._content]
+        assert 0 < len(built) < 40  # only the rows on screen were styled

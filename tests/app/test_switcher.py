@@ -1,0 +1,100 @@
+"""The switcher bar and the profile picker: what is shown, and that switching never blocks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from tests.app.conftest import AppEnv, idle, wait_until
+from tui.app.screens.profile_picker import ProfilePicker
+from tui.core.config import load_config
+from tui.core.keys import KeyRing
+
+
+def bar_text(app) -> str:
+    return app.bar.render_state(app.bar.state).plain
+
+
+async def test_bar_shows_profile_server_reported_org_project_key_dialect_model(
+    app_env: AppEnv,
+) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Before any answer: the configured values (none here) and no key yet.
+        assert "work" in bar_text(app) and "(org from key)?" in bar_text(app)
+        await idle(pilot, app)
+        text = bar_text(app)
+        assert "acme-corp/proj_sandboxacmedefault" in text  # from the response headers
+        assert "sk-…acme" in text and "0000acme" not in text  # masked key only
+        assert "conversations" in text and "gpt-4.1-mini" in text
+
+
+async def test_ctrl_o_picker_filters_and_switches_keeping_the_sidebar_position(
+    app_env: AppEnv,
+) -> None:
+    for n in range(4):
+        app_env.record(f"conv_{n}", f"Thread {n}", age_days=n + 1)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("j", "j")
+        await pilot.press("ctrl+o")
+        assert isinstance(app.screen, ProfilePicker)
+        listing = app.screen.query_one("#picker-list", OptionList)
+        assert [o.id for o in listing.options] == ["work", "home", "nokey"]
+        await pilot.press(*"hom")
+        assert [o.id for o in listing.options] == ["home"]
+        await pilot.press("enter")
+        assert not isinstance(app.screen, ProfilePicker)
+        # Shown at once, before any network answer.
+        assert app.profile_name == "home" and bar_text(app).startswith(" home ")
+        assert app.sidebar.thread_list.highlighted_id == "conv_2"
+        await idle(pilot, app)
+        assert "personal/proj_sandboxpersonal" in bar_text(app)
+        assert "sk-…pers" in bar_text(app)
+        # Every work thread is now another profile's.
+        prompt = app.sidebar.thread_list.highlighted_option.prompt
+        assert "foreign" in prompt.visualize().plain
+
+
+async def test_escape_leaves_the_profile_unchanged(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("ctrl+o", "down", "escape")
+        assert app.profile_name == "work"
+
+
+async def test_a_profile_without_key_says_so_in_the_bar(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        app.activate_profile("nokey")
+        await idle(pilot, app)
+        assert "no key" in bar_text(app)
+        assert any("TT_NEVER_SET_KEY" in n.message for n in app._notifications)
+
+
+async def test_a_slow_key_command_does_not_block_the_ui(app_env: AppEnv, tmp_path: Path) -> None:
+    config_path = tmp_path / "slow.toml"
+    config_path.write_text(
+        app_env.config.path.read_text()
+        + f"""
+[profiles.slow]
+api_key_cmd = "sleep 1.5; echo sk-proj-sandbox-personal-pers"
+base_url = "{app_env.sandbox.base_url}"
+"""
+    )
+    config = load_config(config_path, {})
+    app = app_env.make_app(config=config, keyring=KeyRing(environ={"TT_WORK_KEY": "x"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        started = time.monotonic()
+        app.activate_profile("slow")
+        await pilot.press("ctrl+b")  # keys are answered while the command runs
+        assert time.monotonic() - started < 0.5
+        assert not app.sidebar.display
+        assert bar_text(app).startswith(" slow ") and "sk-…" in bar_text(app)
+        await wait_until(pilot, lambda: "sk-…pers" in bar_text(app), timeout=10)
