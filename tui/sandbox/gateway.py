@@ -72,14 +72,15 @@ def _parse_body(method: str, raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _http_fault(fault: Fault, scope: Scope) -> ApiError:
-    """The error an HTTP-level fault answers with."""
+def _http_fault(fault: Fault, scope: Scope, limit: int) -> ApiError:
+    """The error an HTTP-level fault answers with (``limit``: the requests-per-minute cap)."""
     if fault.kind is FaultKind.RATE_LIMIT:
         wait = fault.retry_after
         return ApiError(
             429,
             f"Rate limit reached for requests in organization {scope.organization.id} on "
-            f"requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in "
+            f"requests per min (RPM): Limit {limit}, Used {limit}, Requested 1. Please try "
+            "again in "
             f"{wait:g}s. Visit https://platform.openai.com/account/rate-limits to learn more.",
             type="requests",
             code="rate_limit_exceeded",
@@ -167,7 +168,7 @@ class Gateway:
             fault = None
         headers.update(services.limiter.admit(key, scope.organization.id))
         if fault is not None and not fault.is_stream:
-            raise _http_fault(fault, scope)
+            raise _http_fault(fault, scope, services.limiter.limit_requests)
         call.fault = fault
         return route.handler(call)
 

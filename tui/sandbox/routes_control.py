@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import seeding
-from .context import Call, JsonReply
+from .context import Call, JsonReply, Services
 from .errors import ApiError, bad_request
 from .faults import Fault
 from .router import Router
@@ -20,10 +20,9 @@ def _fail(error: Exception) -> ApiError:
     return bad_request(f"sandbox control: {error}", code="sandbox_control")
 
 
-def state_route(call: Call) -> JsonReply:
-    """``GET /_sandbox/state``: settings, pending faults, tenancy and every stored object."""
-    services = call.services
-    return JsonReply({
+def snapshot(services: Services) -> dict[str, Any]:
+    """Settings, pending faults, tenancy (keys masked) and every stored object by owner."""
+    return {
         "now": services.clock.now(),
         "model": services.model.snapshot(),
         "faults": services.faults.pending(),
@@ -32,7 +31,12 @@ def state_route(call: Call) -> JsonReply:
                         "tokens": services.limiter.limit_tokens},
         "tenancy": services.tenancy.describe(),
         **services.store.summary(),
-    })
+    }
+
+
+def state_route(call: Call) -> JsonReply:
+    """``GET /_sandbox/state``."""
+    return JsonReply(snapshot(call.services))
 
 
 def faults_route(call: Call) -> JsonReply:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from . import seeding
+from . import routes_control, seeding
 from .clock import Clock
 from .context import Features, Services
 from .faults import Faults
@@ -145,12 +145,7 @@ class Sandbox:
 
     def state(self) -> dict[str, Any]:
         """The same summary ``GET /_sandbox/state`` answers."""
-        from .context import Call
-        from .routes_control import state_route
-
-        call = Call(self.services, "GET", "/_sandbox/state", {}, {}, {}, {})
-        body: dict[str, Any] = state_route(call).body
-        return body
+        return routes_control.snapshot(self.services)
 
     # -- seeding ---------------------------------------------------------------------------
     def seed_conversation(
