@@ -214,3 +214,31 @@ async def _in_thread(func: Callable[..., int], *args: object) -> int:
 
 async def _main_in_thread(argv: list[str]) -> int:
     return await _in_thread(main, argv)
+
+
+async def test_import_with_check_through_the_cli(
+    env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tui import cli
+
+    module = "tui.commands.records_cmd"
+    if module not in cli.COMMAND_MODULES:  # until cli.py lists the store's commands itself
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, module))
+    theirs = await env.thread("personal")
+    with Store.open(env.data) as store:
+        store.delete(theirs)  # known only by its id now, as on a new machine
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{theirs}\n")
+    assert await _main_in_thread(["import", str(ids)]) == 0  # offline unless asked
+    assert "belongs to" not in capsys.readouterr().out
+    with Store.open(env.data) as store:
+        store.delete(theirs)
+    assert await _main_in_thread(["import", str(ids), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "import (profile acme): added 1" in out
+    assert f"{theirs} belongs to profile `personal`" in out and "2 turn(s) recorded" in out
+    with Store.open(env.data) as store:
+        record = store.get(theirs)
+        assert record is not None and record.profile == "personal"
+        assert record.status == ThreadStatus.FOREIGN
+        assert len(store.transcript(theirs)) == 2

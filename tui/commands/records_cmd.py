@@ -97,6 +97,11 @@ def _register_import(subparsers: Any) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="backup JSON or id list ('-': stdin)")
     parser.add_argument("--replace", action="store_true", help="overwrite recorded threads")
+    parser.add_argument(
+        "--check", action=argparse.BooleanOptionalAction, default=False,
+        help="ask every profile which one owns each imported id, record it and fetch its"
+        " transcript (needs the keys and the network; default: no)",
+    )
     parser.set_defaults(func=run_import)
 
 
@@ -306,7 +311,8 @@ def _import_backup(args: argparse.Namespace, ctx: CliContext, raw: bytes) -> int
             return 1
         result = _apply_backup(store, contents, args.replace)
     _summary(ctx, result, len(contents.rejected), args.replace)
-    return 1 if contents.rejected else 0
+    unchecked = _check_owners(ctx, args.check, result)
+    return 1 if contents.rejected or unchecked else 0
 
 
 def _apply_backup(store: Store, contents: BackupContents, replace: bool) -> ImportResult:
@@ -339,7 +345,21 @@ def _import_id_list(args: argparse.Namespace, ctx: CliContext, raw: bytes) -> in
         result = store.import_threads(items, replace=args.replace)
     repeats = len(entries) - len(items)
     _summary(ctx, result, len(rejected), args.replace, profile.name, repeats)
-    return 1 if rejected else 0
+    unchecked = _check_owners(ctx, args.check, result)
+    return 1 if rejected or unchecked else 0
+
+
+def _check_owners(ctx: CliContext, wanted: bool, result: ImportResult) -> int:
+    """`--check`: the ownership probe for each imported id (see tui.commands.api_cmd).
+
+    Imported lazily: the SDK it needs costs half a second that a plain import should not pay.
+    """
+    ids = [*result.added, *result.replaced]
+    if not wanted or not ids:
+        return 0
+    from tui.commands.api_cmd import check_imported
+
+    return check_imported(ctx, ids)
 
 
 def _imported_record(thread_id: str, note: str, profile: Profile, when: float) -> ThreadRecord:
