@@ -67,7 +67,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-BackendFactory = Callable[..., Backend]
+BackendFactory = Callable[..., Backend]  # what the backend_for fixture yields
 
 
 @pytest.fixture

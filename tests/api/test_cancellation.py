@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 
-from tests.api.conftest import BackendFactory
 from tui.core import session
-from tui.core.api.base import TextDelta
+from tui.core.api.base import Backend, TextDelta
 from tui.core.records import Dialect, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import Sandbox
+
+BackendFactory = Callable[..., Backend]  # the backend_for fixture
 
 PROMPT = "Write me something long"
 GENEROUS = 2.0  # seconds; the measured figures are tens of milliseconds

@@ -11,7 +11,6 @@ from pathlib import Path
 import openai
 import pytest
 
-from tests.api.conftest import ENV
 from tui.cli import main
 from tui.commands.api_cmd import check_imported
 from tui.commands.context import CliContext
@@ -20,7 +19,15 @@ from tui.core.api.factory import make_backend
 from tui.core.keys import KeyRing
 from tui.core.records import Profile, Role, ThreadStatus
 from tui.core.store import Store
-from tui.sandbox import ACME_PROJECT_ID, PERSONAL_PROJECT_ID, Sandbox
+from tui.sandbox import (
+    ACME_KEY,
+    ACME_PROJECT_ID,
+    PERSONAL_KEY,
+    PERSONAL_PROJECT_ID,
+    Sandbox,
+)
+
+ENV = {"TT_ACME_KEY": ACME_KEY, "TT_PERSONAL_KEY": PERSONAL_KEY}
 
 
 def config_text(base_url: str, *, with_nokey: bool) -> str:

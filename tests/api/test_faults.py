@@ -7,14 +7,14 @@ targeted by its path, so the setup calls before it (a legacy thread's message) g
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from tests.api.conftest import BackendFactory
 from tui.core.api.base import (
     ApiError,
     AuthFailed,
+    Backend,
     BadRequest,
     Completed,
     Failed,
@@ -30,6 +30,8 @@ from tui.core.api.base import (
 from tui.core.records import Dialect, Profile, ThreadRecord
 from tui.core.store import Store
 from tui.sandbox import Fault, Sandbox, reply_text, split_tokens
+
+BackendFactory = Callable[..., Backend]  # the backend_for fixture
 
 PROMPT = "Tell me about faults"
 STREAM_PATH = {

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 
-from tests.api.conftest import BackendFactory
-from tui.core.api.base import AuthFailed
+from tui.core.api.base import AuthFailed, Backend
 from tui.core.records import Dialect, Profile
 from tui.sandbox import ACME_PROJECT_ID, PERSONAL_PROJECT_ID, Fault, Sandbox
+
+BackendFactory = Callable[..., Backend]  # the backend_for fixture
 
 
 async def test_whoami_reads_organization_and_project_from_the_headers(

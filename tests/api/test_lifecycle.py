@@ -13,13 +13,14 @@ from collections.abc import Callable
 import openai
 import pytest
 
-from tests.api.conftest import BackendFactory
 from tui.core import session
-from tui.core.api.base import Completed, Failed, TextDelta
+from tui.core.api.base import Backend, Completed, Failed, TextDelta
 from tui.core.api.conversations import METADATA_VALUE_MAX
 from tui.core.records import Dialect, Role, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import Sandbox, reply_text
+
+BackendFactory = Callable[..., Backend]  # the backend_for fixture
 
 PROMPT = "What is in the sandbox today?"
 

@@ -9,14 +9,15 @@ from dataclasses import replace
 import openai
 import pytest
 
-from tests.api.conftest import BackendFactory
 from tui.core import session
-from tui.core.api.base import NotFound
+from tui.core.api.base import Backend, NotFound
 from tui.core.keys import KeyRing
 from tui.core.ownership import find_owner, probe_and_record
 from tui.core.records import Dialect, Profile, ThreadRecord, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import PERSONAL_PROJECT_ID, Fault, Sandbox
+
+BackendFactory = Callable[..., Backend]  # the backend_for fixture
 
 
 def three(profiles: dict[str, Profile]) -> list[Profile]:
