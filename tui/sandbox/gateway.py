@@ -150,8 +150,6 @@ class Gateway:
         key = _bearer(request.headers)
         if key is None:
             raise missing_key()
-        if key not in services.tenancy.keys:
-            raise invalid_key(key)
         scope = services.tenancy.resolve(
             key, request.headers.get("openai-organization"), request.headers.get("openai-project")
         )
