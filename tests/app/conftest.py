@@ -30,9 +30,11 @@ DAY = 86400.0
 ENV = {"TT_WORK_KEY": ACME_KEY, "TT_HOME_KEY": PERSONAL_KEY}
 
 
-def config_text(base_url: str, *, keymap: dict[str, str] | None = None) -> str:
+def config_text(
+    base_url: str, *, keymap: dict[str, str] | None = None, default_profile: str = "work"
+) -> str:
     text = f"""
-default_profile = "work"
+default_profile = "{default_profile}"
 
 [profiles.work]
 api_key_env = "TT_WORK_KEY"

@@ -437,11 +437,20 @@ class ThreadApp(App[None], inherit_bindings=False):
         gone = record is not None and record.status is ThreadStatus.GONE
         composer = self.composer
         composer.read_only = gone
+        if gone and composer.has_focus:
+            self._focus_away_from_composer()
         composer.placeholder = (
             "This thread is gone from the server: read-only (n starts a new chat)"
             if gone
             else COMPOSER_PLACEHOLDER
         )
+
+    def _focus_away_from_composer(self) -> None:
+        """A read-only composer must not keep the keyboard: the list (or the chat) gets it."""
+        if self.sidebar.display:
+            self.sidebar.thread_list.focus()
+        elif self.chat.messages:
+            self.chat.focus_message(self.chat.messages[-1])
 
     def refresh_thread_views(self, record: ThreadRecord) -> None:
         self.sidebar.upsert(record)

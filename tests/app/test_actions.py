@@ -1,0 +1,174 @@
+"""Rename, pin, new chat, the palette's commands, the help screen and [keymap] remaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Input
+
+from tests.app.conftest import AppEnv, idle, wait_until
+from tui.app.screens.help import HelpScreen
+from tui.app.screens.rename import RenameScreen
+from tui.core.records import ThreadStatus
+
+
+def notes(app) -> str:
+    return "\n".join(n.message for n in app._notifications)
+
+
+def palette(app, name: str):
+    return next(c for c in app.palette_commands() if c.name == name)
+
+
+async def test_r_renames_locally_and_on_the_server(app_env: AppEnv, openai_client) -> None:
+    record = app_env.seeded("Old title", [("user", "hi")])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("r")
+        assert isinstance(app.screen, RenameScreen)
+        field = app.screen.query_one(Input)
+        assert field.value == "Old title"
+        field.value = ""
+        await pilot.press(*"New [b]title[/b]", "enter")
+        await idle(pilot, app)
+        assert app_env.store.get(record.id).title == "New [b]title[/b]"
+        row = app.sidebar.thread_list.options[0].prompt.visualize().plain
+        assert row.startswith("New [b]title[/b]")
+        server = openai_client("acme").conversations.retrieve(record.id)
+        assert "New [b]title[/b]" in (server.metadata or {}).values()
+
+
+async def test_escape_in_rename_changes_nothing(app_env: AppEnv) -> None:
+    record = app_env.record("conv_x", "Same", status=ThreadStatus.GONE)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("r", "x", "escape")
+        assert app_env.store.get(record.id).title == "Same"
+
+
+async def test_p_pins_to_the_top_and_n_starts_a_new_chat(app_env: AppEnv) -> None:
+    app_env.record("conv_new", "Newer", age_days=1, status=ThreadStatus.GONE)
+    app_env.record("conv_old", "Older", age_days=5, status=ThreadStatus.GONE)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("j", "p")
+        assert [o.id for o in app.sidebar.thread_list.options] == ["conv_old", "conv_new"]
+        assert app_env.store.get("conv_old").pinned
+        await pilot.press("enter")
+        await idle(pilot, app)
+        assert app.chat.record.id == "conv_old"
+        app.sidebar.thread_list.focus()
+        await pilot.press("n")
+        await idle(pilot, app)
+        assert app.chat.record is None and app.composer.has_focus
+
+
+async def test_palette_lists_the_commands_and_runs_them(app_env: AppEnv) -> None:
+    record = app_env.seeded("Export me", [("user", "hello"), ("assistant", "**hi**")])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"export")
+        listing = app.screen.query_one(CommandList)
+
+        def offered() -> str:
+            return " ".join(str(getattr(o.prompt, "plain", o.prompt)) for o in listing.options)
+
+        await wait_until(pilot, lambda: "Export thread to Markdown" in offered())
+        await pilot.press("escape")
+        names = {c.name for c in app.palette_commands()}
+        assert {
+            "New chat", "Switch profile…", "Rename thread", "Delete thread",
+            "Export thread to Markdown", "Copy thread id", "Who am I", "Change theme",
+            "Switch to profile home",
+        } <= names
+        palette(app, "Export thread to Markdown").run()
+        await pilot.pause()
+        exported = list(Path(app_env.tmp).glob("Export-me-*.md"))
+        assert len(exported) == 1
+        text = exported[0].read_text()
+        assert "# Export me" in text and "**hi**" in text and record.id in text
+        assert str(exported[0]) in notes(app)
+        palette(app, "Copy thread id").run()
+        assert app.clipboard == record.id
+        palette(app, "Who am I").run()
+        await idle(pilot, app)
+        assert "organization: acme-corp" in notes(app)
+        assert "project: proj_sandboxacmedefault" in notes(app)
+        palette(app, "Switch to profile home").run()
+        await idle(pilot, app)
+        assert app.profile_name == "home"
+
+
+async def test_palette_change_theme_opens_the_theme_list(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        palette(app, "Change theme").run()
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+
+
+async def test_help_lists_bindings_with_ids(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen._content)
+        for expected in ("sidebar.delete", "app.switch_profile", "chat.copy", "chat.cancel",
+                         "composer.newline", "foreign.switch", "?words"):
+            assert expected in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_keymap_remaps_bindings_and_help_shows_the_new_keys(make_env) -> None:
+    env = make_env(keymap={"sidebar.delete": "x", "app.switch_profile": "ctrl+t",
+                           "app.help": "f2"})
+    env.record("conv_a", "A", status=ThreadStatus.GONE)
+    app = env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("d")
+        assert app.screen.__class__.__name__ != "ConfirmScreen"
+        await pilot.press("x")
+        assert app.screen.__class__.__name__ == "ConfirmScreen"
+        await pilot.press("n", "ctrl+t")
+        assert app.screen.__class__.__name__ == "ProfilePicker"
+        await pilot.press("escape", "f2")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen._content)
+        assert "x " in text.split("Delete on the server")[0].splitlines()[-1]
+        assert "^t" in text
+
+
+def test_every_binding_has_a_unique_id() -> None:
+    from textual.binding import Binding
+
+    from tui.app.app import ThreadApp
+    from tui.app.screens.confirm import ConfirmScreen
+    from tui.app.screens.first_run import FirstRunScreen
+    from tui.app.screens.foreign import ForeignThreadScreen
+    from tui.app.screens.profile_picker import ProfilePicker
+    from tui.app.widgets.chat import EarlierMessages
+    from tui.app.widgets.composer import Composer
+    from tui.app.widgets.message import MessageView
+    from tui.app.widgets.sidebar import FilterInput
+    from tui.app.widgets.thread_list import ThreadList
+
+    owners = (ThreadApp, ThreadList, FilterInput, MessageView, EarlierMessages, Composer,
+              ProfilePicker, ForeignThreadScreen, ConfirmScreen, RenameScreen, HelpScreen,
+              FirstRunScreen)
+    bindings = [b for owner in owners for b in owner.BINDINGS if isinstance(b, Binding)]
+    assert len(bindings) > 30 and all(b.id for b in bindings)
+    ids = [b.id for b in bindings]
+    assert len(ids) == len(set(ids))

@@ -1,0 +1,96 @@
+"""d: confirm, delete on the server (conversation and stored responses), then locally."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from tests.app.conftest import AppEnv, idle, wait_until
+from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.foreign import ForeignThreadScreen
+from tui.core.records import ThreadStatus
+from tui.sandbox.faults import Fault
+
+
+def notes(app) -> str:
+    return "\n".join(n.message for n in app._notifications)
+
+
+async def make_thread_with_a_reply(pilot, app) -> str:
+    app.composer.focus()
+    app.composer.load_text("make a response")
+    await pilot.press("enter")
+    await idle(pilot, app, timeout=10)
+    return app.chat.record.id
+
+
+async def test_delete_asks_first_and_n_keeps_everything(app_env: AppEnv) -> None:
+    record = app_env.seeded("Keep me", [("user", "hi")])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        body = str(app.screen.query_one(".dialog-body").render())
+        assert "Keep me" in body and record.id in body and "work" in body
+        await pilot.press("n")
+        await idle(pilot, app)
+        assert app_env.store.get(record.id) is not None
+
+
+async def test_delete_removes_the_conversation_its_responses_and_the_record(
+    app_env: AppEnv, openai_client
+) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        thread_id = await make_thread_with_a_reply(pilot, app)
+        response_ids = app_env.store.get(thread_id).server_meta.get("response_ids")
+        assert response_ids
+        app.sidebar.thread_list.focus()
+        await pilot.press("d", "y")
+        await idle(pilot, app, timeout=10)
+        assert app_env.store.get(thread_id) is None
+        assert app.sidebar.thread_list.option_count == 0
+        assert app.chat.record is None
+        assert f"{thread_id}: deleted" in notes(app)
+        assert "1 stored response(s) removed" in notes(app)
+        client = openai_client("acme")
+        with pytest.raises(openai.NotFoundError):
+            client.conversations.retrieve(thread_id)
+        with pytest.raises(openai.NotFoundError):
+            client.responses.retrieve(response_ids[0])
+
+
+async def test_what_could_not_be_deleted_is_said_and_kept(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        thread_id = await make_thread_with_a_reply(pilot, app)
+        app_env.sandbox.faults.next(
+            Fault.server_error(), times=10, path="/responses/", method="DELETE"
+        )
+        app.sidebar.thread_list.focus()
+        await pilot.press("d", "y")
+        await idle(pilot, app, timeout=20)
+        assert "could not remove 1" in notes(app)
+        kept = app_env.store.get(thread_id)
+        assert kept is not None and kept.status is ThreadStatus.GONE
+        assert "gone" in app.sidebar.thread_list.options[0].prompt.visualize().plain
+
+
+async def test_deleting_another_profiles_thread_runs_the_404_flow(app_env: AppEnv) -> None:
+    app_env.seeded("Home", [("user", "hi")], profile="home")
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("d", "y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
+        assert app.screen.owner.name == "home"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.profile_name == "home")
+        await idle(pilot, app)
+        app.sidebar.thread_list.focus()
+        await pilot.press("d", "y")
+        await idle(pilot, app, timeout=10)
+        assert app.sidebar.thread_list.option_count == 0
