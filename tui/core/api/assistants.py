@@ -25,9 +25,9 @@ from tui.core.api.base import (
 )
 from tui.core.api.conversations import conversation_metadata
 from tui.core.api.errors import error_from_code, unsupported
-from tui.core.api.sdk import ReplyState, SdkBackend
+from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
 from tui.core.api.servers import is_openai
-from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
+from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -68,16 +68,6 @@ def _message_text(content: Any) -> str:
         elif getattr(part, "type", None) == "refusal":
             parts.append(str(getattr(part, "refusal", "") or ""))
     return "".join(parts)
-
-
-def _usage(raw: Any) -> Usage | None:
-    if raw is None:
-        return None
-    return Usage(
-        input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
-        output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
-        total_tokens=int(getattr(raw, "total_tokens", 0) or 0),
-    )
 
 
 class AssistantsBackend(SdkBackend):
@@ -218,7 +208,10 @@ class AssistantsBackend(SdkBackend):
                 state.final_text = _message_text(getattr(data, "content", None)) or None
             elif kind == "thread.run.completed":
                 state.response_id = getattr(data, "id", None) or state.response_id
-                state.usage = _usage(getattr(data, "usage", None))
+                state.usage = usage_from(
+                    getattr(data, "usage", None), prompt="prompt_tokens",
+                    completion="completion_tokens",
+                )
                 state.complete()
             elif kind == "thread.run.failed":
                 failure = getattr(data, "last_error", None)

@@ -14,8 +14,8 @@ from typing import Any
 import openai
 
 from tui.core.api.base import StreamEvent
-from tui.core.api.sdk import ReplyState, SdkBackend
-from tui.core.records import DeleteReport, Dialect, ThreadRecord, Turn, Usage
+from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
+from tui.core.records import DeleteReport, Dialect, ThreadRecord, Turn
 
 THREAD_PREFIX = "chat_"
 
@@ -85,10 +85,8 @@ class ChatBackend(SdkBackend):
             state.response_id = state.response_id or getattr(chunk, "id", None)
             usage = getattr(chunk, "usage", None)
             if usage is not None:
-                state.usage = Usage(
-                    input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                    output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-                    total_tokens=int(getattr(usage, "total_tokens", 0) or 0),
+                state.usage = usage_from(
+                    usage, prompt="prompt_tokens", completion="completion_tokens"
                 )
             delta_text: str | None = None
             for choice in getattr(chunk, "choices", None) or []:

@@ -19,8 +19,8 @@ from tui.core.api.base import (
     StreamEvent,
 )
 from tui.core.api.errors import error_from_code
-from tui.core.api.sdk import ReplyState, SdkBackend
-from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
+from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
+from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn
 
 METADATA_MAX_PAIRS = 16
 METADATA_KEY_MAX = 64
@@ -74,16 +74,6 @@ def turn_from_item(item: Any, at: float) -> Turn | None:
                 item_id=getattr(item, "id", None))
 
 
-def _usage(raw: Any) -> Usage | None:
-    if raw is None:
-        return None
-    return Usage(
-        input_tokens=int(getattr(raw, "input_tokens", 0) or 0),
-        output_tokens=int(getattr(raw, "output_tokens", 0) or 0),
-        total_tokens=int(getattr(raw, "total_tokens", 0) or 0),
-    )
-
-
 class ConversationsBackend(SdkBackend):
     dialect = Dialect.CONVERSATIONS
 
@@ -123,7 +113,10 @@ class ConversationsBackend(SdkBackend):
                     state.item_id = getattr(item, "id", None)
             elif kind == "response.completed":
                 response = getattr(event, "response", None)
-                state.usage = _usage(getattr(response, "usage", None))
+                state.usage = usage_from(
+                    getattr(response, "usage", None), prompt="input_tokens",
+                    completion="output_tokens",
+                )
                 state.final_text = self._output_text(response)
                 state.complete()
             elif kind == "response.failed":

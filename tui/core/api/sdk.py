@@ -83,6 +83,18 @@ class ReplyState:
         self.outcome = Failed(error, self.text)
 
 
+def usage_from(raw: Any, *, prompt: str, completion: str) -> Usage | None:
+    """Token counts from a usage object; the Responses API and the older two name them apart
+    (``input_tokens`` vs ``prompt_tokens``)."""
+    if raw is None:
+        return None
+    return Usage(
+        input_tokens=int(getattr(raw, prompt, 0) or 0),
+        output_tokens=int(getattr(raw, completion, 0) or 0),
+        total_tokens=int(getattr(raw, "total_tokens", 0) or 0),
+    )
+
+
 # A dialect's handler: look at one SDK event, return new text (or None), set state.outcome at
 # the end. Raising is allowed: the loop turns it into Failed.
 EventHandler = Callable[[Any, ReplyState], str | None]
