@@ -64,16 +64,16 @@ class ThreadApp(App[None], inherit_bindings=False):
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
                 id="app.palette", tooltip="Command palette"),
         Binding("ctrl+o", "switch_profile", "Profile", priority=True, id="app.switch_profile",
-                tooltip="Switch profile (type to filter, enter switches)"),
+                tooltip="Switch profile (type, then enter)"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar",
-                tooltip="Show or hide the past-chats sidebar"),
+                tooltip="Show or hide the sidebar"),
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="This list of keys"),
         Binding("escape", "cancel_reply", "Stop reply", id="chat.cancel",
-                tooltip="Stop a streaming reply (the partial text is kept)"),
+                tooltip="Stop the reply, keep the partial text"),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry",
-                tooltip="Send the last prompt again after a failed or stopped reply"),
+                tooltip="Send the last prompt again"),
         Binding("ctrl+n", "new_thread", "New chat", show=False, id="app.new_thread",
-                tooltip="Start a new chat from anywhere"),
+                tooltip="New chat from anywhere"),
     ]
 
     def __init__(
@@ -106,6 +106,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.keymap: dict[str, str] = dict(config.keymap)
         self._notes = list(notes)
         self._sidebar_wanted: bool | None = None
+        self._busy: str | None = None
         self.retry: tuple[str, str] | None = None
         """(thread id, prompt) to send again with ctrl+r after a failed or stopped reply."""
         self.theme_start = prepare_themes(
@@ -226,7 +227,14 @@ class ThreadApp(App[None], inherit_bindings=False):
         )
 
     def refresh_bar(self) -> None:
-        self.bar.state = self.bar_state()
+        state = self.bar_state()
+        state.busy = self._busy
+        self.bar.state = state
+
+    def set_busy(self, text: str | None) -> None:
+        """Say in the bar what the app is waiting for (instead of a toast that outlives it)."""
+        self._busy = text
+        self.refresh_bar()
 
     def action_switch_profile(self) -> None:
         if isinstance(self.screen, ProfilePicker):

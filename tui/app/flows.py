@@ -117,14 +117,14 @@ async def not_found(app: ThreadApp, record: ThreadRecord) -> None:
         if record.id in store:
             record = store.mark_status(record.id, ThreadStatus.FOREIGN)
     else:
-        app.notify(
-            f"{record.id} is not found under profile {current}: asking the other profiles…",
-            timeout=5,
-        )
-        probe = await probe_and_record(
-            store, record, app.config.profiles.values(), app.keyring,
-            current_profile=current, exclude=[current],
-        )
+        app.set_busy("404: asking the other profiles…")
+        try:
+            probe = await probe_and_record(
+                store, record, app.config.profiles.values(), app.keyring,
+                current_profile=current, exclude=[current],
+            )
+        finally:
+            app.set_busy(None)
         if probe.owner is None and not probe.gone:
             app.refresh_thread_views(store.get(record.id) or record)
             app.notify(probe.describe(), title="Owner unknown", severity="warning", timeout=15)

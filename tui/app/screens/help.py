@@ -44,12 +44,12 @@ def help_content(groups: Sequence[HelpGroup], keymap: Mapping[str, str], display
                     display(Binding(key.strip(), entry.action)) for key in keys.split(",")
                 )
                 description = entry.tooltip or entry.description or entry.action
-                tail = f"  [{entry.id}]" if entry.id else ""
+                tail = f" {entry.id}" if entry.id else ""
             else:
                 shown, description = entry
                 tail = ""
-            parts.append((f"  {shown:<18}", "bold"))
-            parts.append(f" {description}")
+            parts.append((f"  {shown:<13}", "bold"))
+            parts.append(f" {description:<37}")
             parts.append((tail, "$text-muted"))
             parts.append("\n")
     return Content.assemble(*parts)

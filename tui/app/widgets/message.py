@@ -60,15 +60,15 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy", "Copy", id="chat.copy",
-                tooltip="Copy the message to the clipboard (OSC 52, works over SSH)"),
+                tooltip="Copy message (OSC 52: works over SSH)"),
         Binding("up,k", "app.message_previous", "Previous", show=False, id="chat.previous",
                 tooltip="Previous message"),
         Binding("down,j", "app.message_next", "Next", show=False, id="chat.next",
-                tooltip="Next message (past the last: the composer)"),
+                tooltip="Next message (then the composer)"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="chat.page_up",
-                tooltip="Scroll the chat up a page (for long replies)"),
+                tooltip="Scroll up a page"),
         Binding("pagedown,space", "page(1)", "Page down", show=False, id="chat.page_down",
-                tooltip="Scroll the chat down a page"),
+                tooltip="Scroll down a page"),
     ]
 
     def __init__(self, turn: Turn, *, streaming: bool = False) -> None:

@@ -41,9 +41,9 @@ class FilterInput(Input):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.clear_filter", "Clear filter", id="filter.clear",
-                tooltip="Clear the filter and go back to the list"),
+                tooltip="Clear the filter, back to the list"),
         Binding("down", "app.focus_threads", "To list", show=False, id="filter.to_list",
-                tooltip="Go to the filtered list (enter does too)"),
+                tooltip="Go to the list (enter does too)"),
     ]
 
 
