@@ -98,7 +98,9 @@ def _register_import(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="backup JSON or id list ('-': stdin)")
     parser.add_argument("--replace", action="store_true", help="overwrite recorded threads")
     parser.add_argument(
-        "--check", action=argparse.BooleanOptionalAction, default=False,
+        "--check",
+        action=argparse.BooleanOptionalAction,
+        default=False,
         help="ask every profile which one owns each imported id, record it and fetch its"
         " transcript (needs the keys and the network; default: no)",
     )
