@@ -23,6 +23,13 @@ from tui.app.widgets.thread_list import ThreadList
 from tui.core.records import ThreadRecord
 
 FULL_TEXT_PREFIX = "?"
+MATCH_CACHE_SIZE = 32
+
+
+def _narrows(earlier: tuple[str, ...], later: tuple[str, ...]) -> bool:
+    """True when every row matching ``later`` also matches ``earlier`` (each earlier word is
+    contained in some later word), so ``later`` can be answered from ``earlier``'s rows."""
+    return all(any(old in new for new in later) for old in earlier)
 
 
 def sort_key(record: ThreadRecord) -> tuple[bool, float]:
@@ -67,6 +74,7 @@ class Sidebar(Vertical):
         self.now = now
         self.query_text = ""
         self._shown_ids: list[str] | None = None
+        self._match_cache: dict[tuple[str, ...], list[ThreadRecord]] = {}
 
     def compose(self) -> ComposeResult:
         yield FilterInput(
@@ -129,12 +137,14 @@ class Sidebar(Vertical):
     def set_active_profile(self, name: str, now: float) -> None:
         """Badges are relative to the active profile: rebuild rows, keep the cursor's thread."""
         self.active_profile = name
+        self._match_cache.clear()
         self.now = now
         self._options.clear()
         self.refresh_rows()
 
     def _resort(self) -> None:
         self._order = sorted(self._records.values(), key=sort_key)
+        self._match_cache.clear()
 
     # ------------------------------------------------------------ filtering
 
@@ -160,18 +170,32 @@ class Sidebar(Vertical):
     def _matches(self) -> list[ThreadRecord]:
         if self._shown_ids is not None and self.query_text.startswith(FULL_TEXT_PREFIX):
             return [self._records[i] for i in self._shown_ids if i in self._records]
-        words = self.query_text.lower().split()
+        words = tuple(self.query_text.lower().split())
         if not words:
             return self._order
+        cached = self._match_cache.get(words)
+        if cached is not None:
+            return cached
+        # Typing one more letter only narrows: scan the previous answer, not every row.
+        candidates = self._order
+        for key, found in self._match_cache.items():
+            if len(found) < len(candidates) and _narrows(key, words):
+                candidates = found
         hay = self._haystacks
-        found = []
-        for record in self._order:
+        matches = []
+        for record in candidates:
             text = hay.get(record.id)
             if text is None:
                 text = hay[record.id] = haystack(record)
-            if all(word in text for word in words):
-                found.append(record)
-        return found
+            for word in words:
+                if word not in text:
+                    break
+            else:
+                matches.append(record)
+        if len(self._match_cache) >= MATCH_CACHE_SIZE:
+            self._match_cache.pop(next(iter(self._match_cache)))
+        self._match_cache[words] = matches
+        return matches
 
     def refresh_rows(self) -> None:
         if not self.is_mounted:

@@ -118,13 +118,16 @@ class ThreadList(OptionList):
         count = len(self.options)
         start = cache.lines[-1][0] + 1 if cache.lines else 0
         if start < count:
-            cache.lines.extend(
-                (index, offset) for index in range(start, count) for offset in range(ROW_HEIGHT)
-            )
+            offsets = range(ROW_HEIGHT)
+            cache.lines.extend([(index, line) for index in range(start, count) for line in offsets])
             cache.index_to_line.update(
-                (index, index * ROW_HEIGHT) for index in range(start, count)
+                zip(
+                    range(start, count),
+                    range(start * ROW_HEIGHT, count * ROW_HEIGHT, ROW_HEIGHT),
+                    strict=True,
+                )
             )
-            cache.heights.update((index, ROW_HEIGHT) for index in range(start, count))
+            cache.heights.update(dict.fromkeys(range(start, count), ROW_HEIGHT))
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
         virtual_size = Size(width, len(cache.lines))
         if virtual_size != self.virtual_size:
