@@ -98,7 +98,7 @@ async def test_escape_stops_the_reply_and_keeps_the_partial_text(app_env: AppEnv
         partial = reply_view(app).turn.text
         assert 40 < len(partial) < len(reply_text("Tell me a long story", 400))
         assert reply_view(app).turn.interrupted
-        assert "interrupted" in str(reply_view(app).query_one(".message-footer").render())
+        assert "partial reply is kept" in str(reply_view(app).query_one(".message-footer").render())
         record = app_env.store.get(app.chat.record.id)
         assert record.status is ThreadStatus.INTERRUPTED
         stored = app_env.store.transcript(record.id)

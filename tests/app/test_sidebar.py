@@ -146,6 +146,20 @@ async def test_narrow_terminal_collapses_the_sidebar(app_env: AppEnv) -> None:
         assert app.sidebar.display
 
 
+async def test_shrinking_the_terminal_collapses_the_sidebar(app_env: AppEnv) -> None:
+    app_env.record("conv_a", "Alpha")
+    app = app_env.make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await idle(pilot, app)
+        assert app.sidebar.display
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert not app.sidebar.display
+        await pilot.resize_terminal(90, 24)
+        await pilot.pause()
+        assert app.sidebar.display
+
+
 async def test_rows_are_built_lazily(app_env: AppEnv) -> None:
     for n in range(300):
         app_env.store.upsert(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -51,6 +51,15 @@ STORE_POLL_SECONDS = 2.0
 
 FIRST_PAGE = 200
 """Rows put on screen before the rest of a large record is added (start-up latency)."""
+
+
+class Body(Horizontal):
+    """Sidebar and chat side by side; tells the app when the terminal's width changes."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        app = self.app
+        if isinstance(app, ThreadApp):
+            app._apply_width(event.size.width)
 
 
 class ThreadApp(App[None], inherit_bindings=False):
@@ -140,7 +149,7 @@ class ThreadApp(App[None], inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         yield SwitcherBar(BarState(self.profile), id="switcher")
-        with Horizontal(id="body"):
+        with Body(id="body"):
             yield Sidebar(now=self.clock(), active_profile=self.profile_name, id="sidebar")
             with Vertical(id="main"):
                 yield ChatPane(id="chat")
@@ -206,9 +215,6 @@ class ThreadApp(App[None], inherit_bindings=False):
                     self.chat.update_record(fresh)
 
     # ------------------------------------------------------------ width
-
-    def on_resize(self) -> None:
-        self._apply_width(self.size.width)
 
     def _apply_width(self, width: int) -> None:
         narrow = width < NARROW_WIDTH

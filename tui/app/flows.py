@@ -182,6 +182,7 @@ async def send(app: ThreadApp, text: str) -> None:
     await app.chat.add_turn(Turn(role=Role.USER, text=text))
     view = await app.chat.add_turn(Turn(role=Role.ASSISTANT, text=""), streaming=True)
     view.start_stream()
+    app.refresh_bindings()  # the footer offers esc while the reply streams
     failure: ApiError | None = None
     try:
         async with aclosing(session.send_message(store, backend, record, text)) as events:

@@ -112,14 +112,12 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         parts: list[str | tuple[str, str]] = []
         if not self.streaming and (note := hidden_note(turn.text)):
             parts.append((note, "$text-warning"))
-        if turn.interrupted:
+        if turn.error or turn.interrupted:
             if parts:
                 parts.append("  ")
-            parts.append(("interrupted: partial reply kept", "$text-warning"))
-        if turn.error:
-            if parts:
-                parts.append("  ")
-            parts.append((strip_controls(turn.error), "$text-error"))
+            why = strip_controls(turn.error or "interrupted")
+            kept = "; the partial reply is kept" if turn.interrupted and turn.text else ""
+            parts.append((why + kept, "$text-warning" if turn.interrupted else "$text-error"))
         if turn.usage:
             if parts:
                 parts.append("  ")
