@@ -32,6 +32,7 @@ async def test_no_key_and_no_threads_opens_the_first_run_screen(make_env) -> Non
         await wait_until(pilot, lambda: app.screen.__class__.__name__ == "ProfilePicker")
         await pilot.press(*"work", "enter")
         await idle(pilot, app)
+        assert not isinstance(app.screen, FirstRunScreen)  # picking a profile closes it
         assert app.profile_name == "work" and "sk-…acme" in app.bar.render_state(
             app.bar.state
         ).plain

@@ -92,7 +92,7 @@ async def test_forget_locally_from_the_gone_prompt(app_env: AppEnv) -> None:
         await idle(pilot, app)
         assert app_env.store.get("conv_vanished") is None
         assert app.sidebar.thread_list.option_count == 0
-        assert app.chat.record is None
+        assert app.chat.record is None and app.sidebar.thread_list.has_focus
 
 
 async def test_sending_to_a_thread_deleted_elsewhere_runs_the_flow(

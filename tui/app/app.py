@@ -52,6 +52,9 @@ STORE_POLL_SECONDS = 2.0
 FIRST_PAGE = 200
 """Rows put on screen before the rest of a large record is added (start-up latency)."""
 
+FIRST_RUN_HIDDEN = frozenset({"toggle_sidebar", "new_thread", "cancel_reply", "retry"})
+"""App keys that mean nothing while the first-run screen is up."""
+
 
 class Body(Horizontal):
     """Sidebar and chat side by side; tells the app when the terminal's width changes."""
@@ -274,13 +277,16 @@ class ThreadApp(App[None], inherit_bindings=False):
             return
         changed = name != self.profile_name
         self.profile_name = name
+        first_run = isinstance(self.screen, FirstRunScreen)
+        if first_run:
+            self.pop_screen()
         now = self.clock()
         self.refresh_bar()
         if changed:
             self.sidebar.set_active_profile(name, now)
             self.chat.set_context(name, now)
             self.notify(f"Switched to profile {name}", timeout=3)
-        self.connect_profile(name)
+        self.connect_profile(name, first_run)
 
     @work(exclusive=True, group="connect")
     async def connect_profile(self, name: str, first_run_check: bool = False) -> None:
@@ -332,7 +338,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         text = first_run_text(
             problem, self.config.path, self.config.exists, len(self.config.profiles)
         )
-        self.push_screen(FirstRunScreen(text, can_pick=len(self.config.profiles) > 1))
+        self.push_screen(FirstRunScreen(text))
 
     @work(group="whoami")
     async def action_whoami(self) -> None:
@@ -380,14 +386,18 @@ class ThreadApp(App[None], inherit_bindings=False):
     def action_new_thread(self) -> None:
         self.open_new()
 
-    async def _show_new(self) -> None:
+    async def _show_new(self, focus_composer: bool) -> None:
         await self.chat.show(None, [])
         self._sync_composer()
-        self.composer.focus()
+        if focus_composer:
+            self.composer.focus()
+        elif self.sidebar.display:
+            self.sidebar.thread_list.focus()
 
-    def open_new(self) -> None:
+    def open_new(self, *, focus_composer: bool = True) -> None:
+        """An empty chat; after a delete the keyboard stays in the list (more may follow)."""
         self.workers.cancel_group(self, "refresh")
-        self.run_worker(self._show_new(), group="view", exclusive=True)
+        self.run_worker(self._show_new(focus_composer), group="view", exclusive=True)
 
     def action_toggle_pin(self) -> None:
         record = self.target_record()
@@ -436,7 +446,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.store.delete(record.id)
         self.sidebar.remove_thread(record.id)
         if self.chat.record is not None and self.chat.record.id == record.id:
-            self.open_new()
+            self.open_new(focus_composer=False)
         self.notify(f"Forgot {one_line(record.display_title, 40)} locally", timeout=5)
 
     # ------------------------------------------------------------ opening
@@ -593,6 +603,8 @@ class ThreadApp(App[None], inherit_bindings=False):
     # ------------------------------------------------------------ action state
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.screen, FirstRunScreen) and action in FIRST_RUN_HIDDEN:
+            return False
         if action == "cancel_reply":
             return self.replying
         if action == "retry":

@@ -299,7 +299,7 @@ async def delete(app: ThreadApp, record: ThreadRecord) -> None:
     if fresh is None:
         app.sidebar.remove_thread(record.id)
         if app.chat.record is not None and app.chat.record.id == record.id:
-            app.open_new()
+            app.open_new(focus_composer=False)
     else:
         app.refresh_thread_views(fresh)
 

@@ -1,7 +1,8 @@
 """Shown instead of a traceback when there is no usable key and nothing recorded yet.
 
 It says what to set and where the config lives, and points at ``threadtui --demo``, which
-needs no key at all. Other profiles, if any, stay one key away.
+needs no key at all. Other profiles, if any, stay one key away (the app's ctrl+o; picking one
+closes this screen).
 """
 
 from __future__ import annotations
@@ -40,25 +41,14 @@ def first_run_text(problem: str, config_path: Path, config_exists: bool, profile
 
 class FirstRunScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "app.quit", "Quit", id="first_run.quit"),
-        Binding("ctrl+o", "pick", "Profiles", id="first_run.profiles"),
+        Binding("q", "app.quit", "Quit", show=False, id="first_run.quit"),
     ]
 
-    def __init__(self, text: Content, can_pick: bool) -> None:
+    def __init__(self, text: Content) -> None:
         super().__init__(id="first-run")
         self._text = text
-        self._can_pick = can_pick
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(), Vertical(classes="first-run-box"):
             yield Static(self._text, markup=False)
         yield Footer()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "pick":
-            return self._can_pick
-        return True
-
-    def action_pick(self) -> None:
-        self.dismiss(None)
-        self.app.call_later(self.app.run_action, "switch_profile")
