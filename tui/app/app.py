@@ -120,6 +120,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self._notes = list(notes)
         self._sidebar_wanted: bool | None = None
         self._busy: str | None = None
+        self._search_store: Store | None = None
         self.retry: tuple[str, str] | None = None
         """(thread id, prompt) to send again with ctrl+r after a failed or stopped reply."""
         self.theme_start = prepare_themes(
@@ -379,9 +380,23 @@ class ThreadApp(App[None], inherit_bindings=False):
     @work(exclusive=True, group="search")
     async def search_transcripts(self, query: str) -> None:
         await asyncio.sleep(0.25)  # debounce: search once the user pauses typing
-        found = self.store.list_threads(text=query, full_text=True)
+        self.set_busy("searching transcripts…")
+        try:
+            found = await asyncio.to_thread(self._search_in_thread, query)
+        finally:
+            self.set_busy(None)
         if self.sidebar.query_text.lstrip("?").strip() == query:
-            self.sidebar.show_ids(record.id for record in found)
+            self.sidebar.show_ids(found)
+
+    def _search_in_thread(self, query: str) -> list[str]:
+        """Transcript search reads every transcript file, so it runs in a thread, on its own
+        Store handle: the store is not thread-safe, and a second handle takes the file lock
+        like another process would, so the UI's writes and this read never interleave."""
+        if self._search_store is None:
+            self._search_store = Store.open(self.store.data_dir)
+        store = self._search_store
+        store.reload()
+        return [record.id for record in store.list_threads(text=query, full_text=True)]
 
     def action_new_thread(self) -> None:
         self.open_new()
@@ -619,6 +634,8 @@ class ThreadApp(App[None], inherit_bindings=False):
 
     async def on_unmount(self) -> None:
         await self.pool.aclose()
+        if self._search_store is not None:
+            self._search_store.close()
         gc.unfreeze()  # an app run inside a longer process (tests) must not pin its objects
 
 
