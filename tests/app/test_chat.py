@@ -205,3 +205,45 @@ async def test_the_view_follows_the_stream_only_while_at_the_bottom(app_env: App
         await wait_until(pilot, lambda: not app.replying, timeout=20)
         await pilot.pause()
         assert transcript.scroll_y == 0 and transcript.max_scroll_y > 20
+
+
+async def test_opening_another_thread_mid_reply_keeps_the_reply(app_env: AppEnv) -> None:
+    app_env.sandbox.model.update(tokens=200, delay_s=0.01)
+    app_env.record("conv_other", "Other", status=ThreadStatus.GONE, age_days=3,
+                   turns=[("user", "old")])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await send(pilot, "keep going")
+        await wait_until(pilot, lambda: len(reply_view(app).turn.text) > 20, timeout=10)
+        thread_id = app.chat.record.id
+        app.open_thread("conv_other")
+        await wait_until(pilot, lambda: app.chat.record.id == "conv_other")
+        await wait_until(pilot, lambda: not app.replying, timeout=15)
+        stored = app_env.store.transcript(thread_id)
+        assert stored[-1].text == reply_text("keep going", 200)
+        assert not stored[-1].interrupted
+        app.open_thread(thread_id)
+        await idle(pilot, app)
+        assert shown(app)[-1] == ("assistant", reply_text("keep going", 200))
+
+
+async def test_a_long_thread_shows_the_newest_messages_and_the_rest_on_demand(
+    app_env: AppEnv,
+) -> None:
+    turns = [("user" if n % 2 == 0 else "assistant", f"message {n}") for n in range(50)]
+    app_env.record("conv_long", "Long", status=ThreadStatus.GONE, turns=turns)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.chat.messages) == 40)
+        assert shown(app)[0] == ("user", "message 10")
+        await pilot.press("tab")
+        assert app.focused is app.chat.messages[-1]
+        app.chat.focus_message(app.chat.messages[0])  # (40 presses of up, quicker)
+        await pilot.press("up")
+        assert app.focused.__class__.__name__ == "EarlierMessages"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.chat.messages) == 50)
+        assert shown(app)[0] == ("user", "message 0")

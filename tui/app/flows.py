@@ -206,10 +206,10 @@ async def send(app: ThreadApp, text: str) -> None:
         view.turn.error = session.STOPPED
         await _end(view, None)
         app.retry = (record.id, text)
-        _after_reply(app, record)
+        _after_reply(app, record, view)
         raise
     app.note_identity(profile.name, backend.last_identity)
-    _after_reply(app, record)
+    _after_reply(app, record, view)
     if isinstance(failure, NotFound):
         await not_found(app, app.store.get(record.id) or record)
     elif failure is not None:
@@ -226,14 +226,21 @@ async def send(app: ThreadApp, text: str) -> None:
 async def _end(view: MessageView, final_text: str | None) -> None:
     if view.is_attached:
         await view.end_stream(final_text)
-    elif final_text is not None:
-        view.turn.text = final_text
+    else:  # the user opened another thread meanwhile: the store has the reply, the pane not
+        await view.abandon_stream()
+        if final_text is not None:
+            view.turn.text = final_text
 
 
-def _after_reply(app: ThreadApp, record: ThreadRecord) -> None:
+def _after_reply(app: ThreadApp, record: ThreadRecord, view: MessageView) -> None:
     fresh = app.store.get(record.id)
     if fresh is not None:
         app.refresh_thread_views(fresh)
+        shown = app.chat.record
+        if not view.is_attached and shown is not None and shown.id == record.id:
+            # The thread was left and opened again while the reply streamed: show it whole.
+            app.run_worker(app.chat.show(fresh, app.store.transcript(record.id)),
+                           group="view", exclusive=True)
     app.refresh_bindings()
 
 

@@ -7,6 +7,7 @@ as it was written). Assistant text is Markdown; while a reply streams, fragments
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -183,6 +184,18 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             if self.markdown is not None:
                 await self.markdown.update(strip_controls(final_text))
         self.refresh_chrome()
+
+    async def abandon_stream(self) -> None:
+        """The view left the screen mid-reply: end the stream; drawing into it may fail."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._pending.clear()
+        stream, self._stream = self._stream, None
+        self.streaming = False
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                await stream.stop()
 
     async def set_text(self, text: str) -> None:
         self.turn.text = text
