@@ -114,3 +114,15 @@ async def test_sending_to_a_thread_deleted_elsewhere_runs_the_flow(
         stored = app_env.store.transcript(record.id)
         assert stored[-2].text == "still there?"  # what was typed is kept
         assert app_env.store.get(record.id).status is ThreadStatus.GONE
+
+
+async def test_titles_with_markup_are_safe_in_notifications(app_env: AppEnv) -> None:
+    app_env.record("conv_vanished", "[/oops] [b]x", turns=[("user", "hello")])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
+        await pilot.press("f")
+        await idle(pilot, app)
+        assert any("[/oops] [b]x" in n.message for n in app._notifications)

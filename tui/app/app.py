@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
+from textual.notifications import SeverityLevel
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
@@ -131,6 +132,19 @@ class ThreadApp(App[None], inherit_bindings=False):
             remember=remember_theme,
         )
         self.theme = self.theme_start.choice.name
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry titles, ids and server messages: plain text unless asked
+        (Textual's default parses markup, and a title like ``[/b]`` would raise)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ------------------------------------------------------------ theme
 
