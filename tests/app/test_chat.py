@@ -120,7 +120,8 @@ async def test_a_failed_reply_shows_the_error_inline_and_ctrl_r_retries(app_env:
         view = reply_view(app)
         assert view.turn.error
         assert view.turn.text == "".join(split_tokens(reply_text("second"))[:3])
-        assert view.turn.error in str(view.query_one(".message-footer").render())
+        footer = str(view.query_one(".message-footer").render())
+        assert view.turn.error in footer and "ctrl+r retries" in footer
         assert app.check_action("retry", ()) is True
         await pilot.press("ctrl+r")
         await idle(pilot, app, timeout=10)

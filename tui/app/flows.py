@@ -200,10 +200,13 @@ async def send(app: ThreadApp, text: str) -> None:
                     failure = event.error
                     view.turn.interrupted = bool(event.partial_text)
                     view.turn.error = str(event.error)
+                    if event.error.retryable:
+                        view.hint = f"{retry_key(app)} retries"
                     await _end(view, event.partial_text or view.turn.text)
     except asyncio.CancelledError:
         view.turn.interrupted = True
         view.turn.error = session.STOPPED
+        view.hint = f"{retry_key(app)} asks again"
         await _end(view, None)
         app.retry = (record.id, text)
         _after_reply(app, record, view)
@@ -216,7 +219,7 @@ async def send(app: ThreadApp, text: str) -> None:
         if failure.retryable:
             app.retry = (record.id, text)
         app.notify(
-            str(failure) + (" · ctrl+r retries" if failure.retryable else ""),
+            str(failure) + (f" · {retry_key(app)} retries" if failure.retryable else ""),
             title="Reply failed",
             severity="error",
             timeout=10,
@@ -248,6 +251,11 @@ def _give_back(app: ThreadApp, text: str) -> None:
     """Nothing typed is lost: a prompt that could not be sent goes back into the composer."""
     if not app.composer.text:
         app.composer.load_text(text)
+
+
+def retry_key(app: ThreadApp) -> str:
+    """The retry key as the user's keymap has it (the hint must name the key that works)."""
+    return app.keymap.get("chat.retry", "ctrl+r").split(",")[0].strip()
 
 
 def retry_text(app: ThreadApp) -> str | None:

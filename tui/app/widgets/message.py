@@ -83,6 +83,8 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         self.streaming = streaming
         self._stream: MarkdownStream | None = None
         self._pending: list[str] = []
+        self.hint: str | None = None
+        """A key worth knowing about this message (e.g. how to retry it), shown after it."""
         self._flush_timer: Timer | None = None
         self._body: Markdown | Static | None = None
 
@@ -119,6 +121,8 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             why = strip_controls(turn.error or "interrupted")
             kept = "; the partial reply is kept" if turn.interrupted and turn.text else ""
             parts.append((why + kept, "$text-warning" if turn.interrupted else "$text-error"))
+            if self.hint:
+                parts.append((f" · {self.hint}", "bold"))
         if turn.usage:
             if parts:
                 parts.append("  ")
