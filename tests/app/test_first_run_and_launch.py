@@ -150,3 +150,16 @@ def test_launch_demo_uses_the_demo_world_and_stops_its_sandbox(
     assert set(app.config.profiles) >= {"acme", "personal"}
     assert not env.sandbox.running
     assert not app.theme_start.memory.config_path  # a demo never writes a config
+
+
+def test_launch_reports_an_unusable_record_without_a_traceback(
+    app_env: AppEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, captured_app, capsys
+) -> None:
+    monkeypatch.delenv("THREADTUI_CONFIG", raising=False)
+    monkeypatch.delenv("THREADTUI_DATA_DIR", raising=False)
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    args = _args(config=str(app_env.config.path), data_dir=str(not_a_dir / "data"))
+    assert launch_module.launch(args, CliContext(args)) == 2
+    assert "cannot open the local record" in capsys.readouterr().err
+    assert captured_app == []

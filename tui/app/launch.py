@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from tui.commands.context import CliContext
 from tui.core.config import Config, load_config
 from tui.core.keys import KeyRing
-from tui.core.store import Store
+from tui.core.store import Store, StoreError
 
 
 def launch(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -45,7 +46,11 @@ def run_app(
     from tui.app.app import ThreadApp  # textual loads here, not at `threadtui --version`
 
     config.profile(profile)  # an unknown --profile is a ConfigError before the screen opens
-    store = Store.open(data_dir)
+    try:
+        store = Store.open(data_dir)
+    except (StoreError, OSError) as exc:  # e.g. written by a newer threadtui; unwritable dir
+        print(f"threadtui: cannot open the local record in {data_dir}: {exc}", file=sys.stderr)
+        return 2
     try:
         app = ThreadApp(
             config=config,
