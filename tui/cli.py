@@ -18,7 +18,11 @@ from tui.core.config import ConfigError
 from tui.core.keys import KeyResolutionError
 
 # Each module has `register(subparsers)`; its parsers set `func(args, ctx) -> int`.
-COMMAND_MODULES = ("tui.commands.config_cmd", "tui.commands.api_cmd")
+COMMAND_MODULES = (
+    "tui.commands.config_cmd",
+    "tui.commands.records_cmd",
+    "tui.commands.api_cmd",
+)
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:

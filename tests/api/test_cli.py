@@ -226,11 +226,6 @@ async def _main_in_thread(argv: list[str]) -> int:
 async def test_import_with_check_through_the_cli(
     env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from tui import cli
-
-    module = "tui.commands.records_cmd"
-    if module not in cli.COMMAND_MODULES:  # until cli.py lists the store's commands itself
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, module))
     theirs = await env.thread("personal")
     with Store.open(env.data) as store:
         store.delete(theirs)  # known only by its id now, as on a new machine

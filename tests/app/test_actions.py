@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app_harness import AppEnv, idle, wait_until
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
-from tests.app.conftest import AppEnv, idle, wait_until
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.rename import RenameScreen
 from tui.core.records import ThreadStatus

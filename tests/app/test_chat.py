@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from app_harness import AppEnv, idle, wait_until
 from textual import events
 from textual.widgets import Markdown
 
-from tests.app.conftest import AppEnv, idle, wait_until
 from tui.app.widgets.composer import PASTE_INLINE_LIMIT, Composer
 from tui.app.widgets.message import MessageView
 from tui.core.records import Role, ThreadStatus

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import openai
 import pytest
+from app_harness import AppEnv, idle, wait_until
 
-from tests.app.conftest import AppEnv, idle, wait_until
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.foreign import ForeignThreadScreen
 from tui.core.records import ThreadStatus

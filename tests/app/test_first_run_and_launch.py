@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_harness import AppEnv, idle, wait_until
 
-from tests.app.conftest import AppEnv, idle, wait_until
 from tui.app import launch as launch_module
 from tui.app.app import ThreadApp
 from tui.app.screens.first_run import FirstRunScreen

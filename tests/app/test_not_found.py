@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import ENV, AppEnv, idle, wait_until
+from app_harness import ENV, AppEnv, idle, wait_until
+
 from tui.app.screens.foreign import ForeignThreadScreen
 from tui.core.records import ThreadStatus
 

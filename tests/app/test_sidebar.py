@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app_harness import NOW, AppEnv, idle, wait_until
 from textual.widgets import Input
 
-from tests.app.conftest import NOW, AppEnv, idle, wait_until
 from tui.app.widgets.thread_list import ThreadRow
 from tui.core.records import Dialect, ThreadRecord, ThreadStatus
 

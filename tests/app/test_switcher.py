@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from app_harness import AppEnv, idle, wait_until
 from textual.widgets import OptionList
 
-from tests.app.conftest import AppEnv, idle, wait_until
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.core.config import load_config
 from tui.core.keys import KeyRing

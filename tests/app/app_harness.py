@@ -1,0 +1,153 @@
+"""Helpers for Pilot tests (the fixtures are in conftest.py): a sandbox-backed config, a real Store in tmp_path, a fixed clock.
+
+Two profiles reach two organizations of the default sandbox tenancy, with keys from env vars
+(as a user's config would): ``work`` (acme-corp, project key) and ``home`` (personal).
+``nokey`` names a variable that is never set. The clock is fixed so ages and badges (and
+therefore snapshots) never depend on the day the tests run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.app.app import ThreadApp
+from tui.core.config import Config, load_config
+from tui.core.keys import KeyRing
+from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.store import Store
+from tui.sandbox import ACME_KEY, PERSONAL_KEY, Sandbox
+
+NOW = 1_790_000_000.0  # fixed "now" for ages (2026-09-21)
+DAY = 86400.0
+
+ENV = {"TT_WORK_KEY": ACME_KEY, "TT_HOME_KEY": PERSONAL_KEY}
+
+
+def config_text(
+    base_url: str, *, keymap: dict[str, str] | None = None, default_profile: str = "work"
+) -> str:
+    text = f"""
+default_profile = "{default_profile}"
+
+[profiles.work]
+api_key_env = "TT_WORK_KEY"
+base_url = "{base_url}"
+model = "gpt-4.1-mini"
+
+[profiles.home]
+api_key_env = "TT_HOME_KEY"
+base_url = "{base_url}"
+model = "gpt-4.1-mini"
+
+[profiles.nokey]
+api_key_env = "TT_NEVER_SET_KEY"
+base_url = "{base_url}"
+"""
+    if keymap:
+        text += "\n[keymap]\n" + "".join(f'"{k}" = "{v}"\n' for k, v in keymap.items())
+    return text
+
+
+@dataclass
+class AppEnv:
+    sandbox: Sandbox | None
+    tmp: Path
+    config: Config
+    store: Store
+    data_dir: Path
+
+    def make_app(self, **kwargs: Any) -> ThreadApp:
+        options: dict[str, Any] = {
+            "config": self.config,
+            "store": self.store,
+            "keyring": KeyRing(environ={**os.environ, **ENV}),
+            "data_dir": self.data_dir,
+            "clock": lambda: NOW,
+            "remember_theme": False,
+            "export_dir": self.tmp,
+        }
+        options.update(kwargs)
+        return ThreadApp(**options)
+
+    def seeded(
+        self,
+        title: str,
+        turns: list[tuple[str, str]],
+        *,
+        profile: str = "work",
+        **kwargs: Any,
+    ) -> ThreadRecord:
+        """A conversation that really exists on the sandbox under ``profile``, and its record."""
+        assert self.sandbox is not None
+        key = ENV["TT_WORK_KEY"] if profile == "work" else ENV["TT_HOME_KEY"]
+        thread_id = self.sandbox.seed_conversation(key, title=title, turns=turns)
+        organization = "acme-corp" if profile == "work" else "personal"
+        kwargs.setdefault("organization", organization)
+        return self.record(thread_id, title, profile=profile, turns=turns, **kwargs)
+
+    def record(
+        self,
+        thread_id: str,
+        title: str,
+        *,
+        profile: str = "work",
+        organization: str | None = "acme-corp",
+        age_days: float = 1.0,
+        status: ThreadStatus = ThreadStatus.OK,
+        api: Dialect = Dialect.CONVERSATIONS,
+        turns: list[tuple[str, str]] | None = None,
+        pinned: bool = False,
+    ) -> ThreadRecord:
+        """Write a record (and transcript) straight into the store."""
+        record = ThreadRecord(
+            id=thread_id,
+            api=api,
+            profile=profile,
+            organization=organization,
+            title=title,
+            created_at=NOW - age_days * DAY - 60,
+            last_active=NOW - age_days * DAY,
+            status=status,
+            pinned=pinned,
+            model="gpt-4.1-mini",
+            base_url=self.sandbox.base_url if self.sandbox else None,
+        )
+        self.store.upsert(record)
+        for index, (role, text) in enumerate(turns or []):
+            self.store.append_turn(
+                thread_id, Turn(role=Role(role), text=text, at=record.last_active - 30 + index)
+            )
+        self.store.update_thread(thread_id, last_active=record.last_active)
+        return record
+
+
+def make_app_env(tmp_path: Path, base_url: str, sandbox: Sandbox | None, **config: Any) -> AppEnv:
+    path = tmp_path / "config.toml"
+    path.write_text(config_text(base_url, **config), encoding="utf-8")
+    data_dir = tmp_path / "data"
+    store = Store.open(data_dir)
+    return AppEnv(sandbox, tmp_path, load_config(path, {}), store, data_dir)
+
+
+async def wait_until(pilot: Any, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the app run until ``predicate()`` holds (workers talk to the sandbox over HTTP)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', '?')}")
+        await pilot.pause(0.02)
+
+
+async def idle(pilot: Any, app: ThreadApp, timeout: float = 5.0) -> None:
+    """Wait until no worker runs (none may be waiting on a modal), then one more refresh."""
+
+    def quiet() -> bool:
+        return not any(worker.is_running for worker in app.workers)
+
+    await wait_until(pilot, quiet, timeout)
+    await pilot.pause()
