@@ -26,6 +26,7 @@ from textual.widgets import Footer, OptionList
 from tui.app import flows
 from tui.app.commands import PaletteCommand, ThreadCommands
 from tui.app.connections import BackendFactory, BackendPool, default_factory
+from tui.app.focus import focus_now
 from tui.app.formatting import Clock, one_line
 from tui.app.help_keys import help_groups
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
@@ -88,6 +89,13 @@ class ThreadApp(App[None], inherit_bindings=False):
                 tooltip="Send the last prompt again"),
         Binding("ctrl+n", "new_thread", "New chat", show=False, id="app.new_thread",
                 tooltip="New chat from anywhere"),
+        # Keys that move the focus are priority bindings, handled as they arrive, so keys
+        # typed right behind them (one SSH packet) reach the newly focused widget; see
+        # tui/app/focus.py. check_action keeps each to the widget it belongs to.
+        Binding("slash", "filter", "Filter", priority=True, id="sidebar.filter",
+                tooltip="Filter (?words: search transcripts)"),
+        Binding("down,enter", "focus_threads", "To list", show=False, priority=True,
+                id="filter.to_list", tooltip="From the filter box to the list"),
     ]
 
     def __init__(
@@ -195,7 +203,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.chat.set_context(self.profile_name, self.clock())
         first = self.store.list_threads(limit=FIRST_PAGE)
         self.sidebar.load(first)
-        self.sidebar.thread_list.focus()
+        focus_now(self.sidebar.thread_list)
         if len(first) == FIRST_PAGE:
             self.call_after_refresh(self._load_rest)
         self.call_after_refresh(self._settle_memory)
@@ -244,13 +252,13 @@ class ThreadApp(App[None], inherit_bindings=False):
         sidebar = self.sidebar
         sidebar.display = shown
         if not shown and sidebar.has_focus_within:
-            self.composer.focus()
+            focus_now(self.composer)
 
     def action_toggle_sidebar(self) -> None:
         self._sidebar_wanted = not self.sidebar.display
         self._show_sidebar(self._sidebar_wanted)
         if self._sidebar_wanted:
-            self.sidebar.thread_list.focus()
+            focus_now(self.sidebar.thread_list)
 
     # ------------------------------------------------------------ profiles
 
@@ -377,15 +385,15 @@ class ThreadApp(App[None], inherit_bindings=False):
         if not self.sidebar.display:
             self._sidebar_wanted = True
             self._show_sidebar(True)
-        self.sidebar.filter_input.focus()
+        focus_now(self.sidebar.filter_input)
 
     def action_clear_filter(self) -> None:
         self.sidebar.filter_input.value = ""
         self.sidebar.set_query("")
-        self.sidebar.thread_list.focus()
+        focus_now(self.sidebar.thread_list)
 
     def action_focus_threads(self) -> None:
-        self.sidebar.thread_list.focus()
+        focus_now(self.sidebar.thread_list)
 
     @on(Sidebar.FullTextSearch)
     def _full_text(self, event: Sidebar.FullTextSearch) -> None:
@@ -419,9 +427,9 @@ class ThreadApp(App[None], inherit_bindings=False):
         await self.chat.show(None, [])
         self._sync_composer()
         if focus_composer:
-            self.composer.focus()
+            focus_now(self.composer)
         elif self.sidebar.display:
-            self.sidebar.thread_list.focus()
+            focus_now(self.sidebar.thread_list)
 
     def open_new(self, *, focus_composer: bool = True) -> None:
         """An empty chat; after a delete the keyboard stays in the list (more may follow)."""
@@ -514,7 +522,7 @@ class ThreadApp(App[None], inherit_bindings=False):
     def _focus_away_from_composer(self) -> None:
         """A read-only composer must not keep the keyboard: the list (or the chat) gets it."""
         if self.sidebar.display:
-            self.sidebar.thread_list.focus()
+            focus_now(self.sidebar.thread_list)
         elif self.chat.messages:
             self.chat.focus_message(self.chat.messages[-1])
 
@@ -567,7 +575,7 @@ class ThreadApp(App[None], inherit_bindings=False):
     def action_message_next(self) -> None:
         views = self._message_views()
         if self.focused is not None and views and self.focused is views[-1]:
-            self.composer.focus()
+            focus_now(self.composer)
             return
         self._step_message(1)
 
@@ -644,6 +652,13 @@ class ThreadApp(App[None], inherit_bindings=False):
             except Exception:
                 return False
             return bool(sidebar.filter_input.value) or sidebar.filter_input.has_focus
+        if action in ("filter", "focus_threads"):
+            try:
+                sidebar = self.sidebar
+            except Exception:
+                return False
+            owner = sidebar.thread_list if action == "filter" else sidebar.filter_input
+            return self.focused is owner
         return True
 
     async def on_unmount(self) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from tui.app.export import export_thread
+from tui.app.focus import focus_now
 from tui.app.formatting import one_line
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.foreign import ForeignThreadScreen
@@ -58,10 +59,12 @@ def describe_identity(identity: Identity) -> str:
 async def open_thread(app: ThreadApp, record: ThreadRecord, focus_composer: bool) -> None:
     """Show the local transcript at once, then refresh it from the server in the background."""
     app.retry = None
-    await app.chat.show(record, app.store.transcript(record.id))
+    turns = session.local_transcript(app.store, record)
+    await app.chat.show(record, turns)
+    offer_retry(app, record, turns)
     app.refresh_thread_views(record)
     if focus_composer and not app.composer.read_only:
-        app.composer.focus()
+        focus_now(app.composer)
     if record.status is not ThreadStatus.GONE:
         app.run_worker(refresh(app, record), group="refresh", exclusive=True)
 
@@ -81,8 +84,9 @@ async def refresh(app: ThreadApp, record: ThreadRecord) -> None:
                 if first:  # the local transcript: already on screen
                     first = False
                     continue
-                if app.chat.record is not None and app.chat.record.id == record.id:
-                    await app.chat.merge(turns)
+                shown = app.chat.record is not None and app.chat.record.id == record.id
+                if shown and await app.chat.merge(turns):
+                    offer_retry(app, record, turns)
         finally:
             aclose = getattr(views, "aclose", None)
             if aclose is not None:
@@ -251,6 +255,18 @@ def _give_back(app: ThreadApp, text: str) -> None:
     """Nothing typed is lost: a prompt that could not be sent goes back into the composer."""
     if not app.composer.text:
         app.composer.load_text(text)
+
+
+def offer_retry(app: ThreadApp, record: ThreadRecord, turns: list[Turn]) -> None:
+    """A thread opened on a failed, stopped or lost reply offers to ask again, as it did in
+    the session where it happened: after a kill or a restart the question is one key away."""
+    prompt = session.unanswered_prompt(turns)
+    app.retry = None if prompt is None else (record.id, prompt)
+    view = app.chat.last_view()
+    if prompt is not None and view is not None and view.turn.role is Role.ASSISTANT:
+        view.hint = f"{retry_key(app)} asks again"
+        view.refresh_chrome()
+    app.refresh_bindings()
 
 
 def retry_key(app: ThreadApp) -> str:

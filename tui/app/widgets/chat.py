@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui.app.focus import focus_now
 from tui.app.formatting import one_line
 from tui.app.widgets.message import MessageView, RovingFocus
 from tui.app.widgets.thread_list import owner_tag, row_badges
@@ -174,7 +175,7 @@ class ChatPane(Vertical):
     def focus_message(self, target: Widget) -> None:
         """Move the keyboard to one message (it becomes the pane's tab stop)."""
         self._set_tab_stop(target)
-        target.focus()
+        focus_now(target)
         target.scroll_visible(animate=False)
 
     def last_view(self, role: Role | None = None) -> MessageView | None:

@@ -44,13 +44,11 @@ def haystack(record: ThreadRecord) -> str:
 
 
 class FilterInput(Input):
-    """The filter box; down/enter hand the keyboard to the list, esc clears."""
+    """The filter box; esc clears (down/enter to the list are app-level, see ThreadApp)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.clear_filter", "Clear filter", id="filter.clear",
                 tooltip="Clear the filter, back to the list"),
-        Binding("down", "app.focus_threads", "To list", show=False, id="filter.to_list",
-                tooltip="Go to the list (enter does too)"),
     ]
 
 
@@ -215,8 +213,3 @@ class Sidebar(Vertical):
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.set_query(event.value)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.thread_list.focus()

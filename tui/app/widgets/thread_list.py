@@ -93,8 +93,6 @@ class ThreadList(OptionList):
         Binding("g", "first", "First", show=False, id="sidebar.first"),
         Binding("G", "last", "Last", show=False, id="sidebar.last"),
         Binding("enter", "select", "Open", id="sidebar.open", tooltip="Open the thread"),
-        Binding("slash", "app.filter", "Filter", id="sidebar.filter",
-                tooltip="Filter (?words: search transcripts)"),
         Binding("n", "app.new_thread", "New", id="sidebar.new", tooltip="Start a new chat"),
         Binding("r", "app.rename_thread", "Rename", id="sidebar.rename",
                 tooltip="Rename the thread"),
