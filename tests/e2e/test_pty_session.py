@@ -1,0 +1,139 @@
+"""The four things users do, end to end: the installed `threadtui` in a real 80x24 pty.
+
+Against the sandbox over real HTTP on 127.0.0.1: open a past chat, send a message and watch
+the reply stream in, switch organization profile with ctrl+o, delete a thread from the
+sidebar, and check afterwards that the server and the record agree it is gone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pytest
+from openai import NotFoundError, OpenAI
+
+from tui.core.records import Role, ThreadRecord, Turn
+from tui.core.secrets import mask_key
+from tui.core.store import Store
+from tui.sandbox import ACME_KEY, PERSONAL_KEY, Sandbox
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def write_config(path: Path, base_url: str) -> None:
+    path.write_text(
+        'default_profile = "acme"\n'
+        "[profiles.acme]\n"
+        f'api_key_env = "E2E_ACME_KEY"\nbase_url = "{base_url}"\nmodel = "gpt-4.1-mini"\n'
+        "[profiles.personal]\n"
+        f'api_key_env = "E2E_PERSONAL_KEY"\nbase_url = "{base_url}"\nmodel = "gpt-4.1-mini"\n'
+    )
+
+
+def record(
+    store: Store, sandbox: Sandbox, key: str, profile: str, org: str, title: str, age_s: float
+) -> str:
+    turns = [("user", f"first question about {title}"), ("assistant", f"an answer on {title}")]
+    thread_id = sandbox.seed_conversation(key, title=title, turns=turns)
+    at = time.time() - age_s
+    store.upsert(
+        ThreadRecord(
+            id=thread_id,
+            profile=profile,
+            organization=org,
+            title=title,
+            base_url=sandbox.base_url,
+            key_hint=mask_key(key),
+            created_at=at,
+            last_active=at,
+        )
+    )
+    for offset, (role, text) in enumerate(turns):
+        store.append_turn(thread_id, Turn(role=Role(role), text=text, at=at + offset))
+    return thread_id
+
+
+def test_open_send_switch_delete(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    terminal_env: dict[str, str],
+    run_threadtui: Callable[..., object],
+) -> None:
+    config = tmp_path / "config.toml"
+    write_config(config, sandbox.base_url)
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        acme_id = record(store, sandbox, ACME_KEY, "acme", "acme-corp", "Acme launch plan", 60)
+        personal_id = record(
+            store, sandbox, PERSONAL_KEY, "personal", "personal", "Personal budget", 3600
+        )
+    env = terminal_env | {"E2E_ACME_KEY": ACME_KEY, "E2E_PERSONAL_KEY": PERSONAL_KEY}
+
+    term = run_threadtui(["--config", str(config), "--data-dir", str(data)], env)
+    screen = term.wait_for("Personal budget", what="the sidebar with both threads")
+    assert "Acme launch plan" in screen
+    assert "acme" in term.line(0) and "sk-…" in term.line(0)
+    assert ACME_KEY not in screen and PERSONAL_KEY not in screen
+
+    # Open the acme thread from the sidebar: filter, enter to the list, enter to open.
+    term.press("/")
+    term.wait_for("esc Clear filter", what="the filter box taking focus")
+    term.type("launch")
+    term.wait_for("1 of 2 threads", what="the filtered sidebar")
+    term.press("enter", "enter")
+    term.wait_for("an answer on Acme launch plan", what="the opened transcript")
+
+    # Opening focuses the composer: send a message and watch the streamed reply arrive.
+    term.type("hello from the pty")
+    term.press("enter")
+    term.wait_for("You said: hello from the pty", what="the streamed reply")
+    term.wait_for("deterministic", what="the end of the reply")
+
+    # Switch profile with the hotkey: the bar shows the new profile at once.
+    term.press("ctrl+o")
+    term.wait_for("personal", what="the profile picker")
+    term.type("personal")
+    term.press("enter")
+    term.wait_for(
+        lambda s: s.splitlines()[0].lstrip().startswith("personal"),
+        what="the personal profile in the switcher bar",
+    )
+
+    # Delete the personal thread from the sidebar: tab from the composer to the filter box,
+    # replace the old filter, enter to the list, d, and confirm in the modal.
+    term.press("tab")
+    term.press(*["backspace"] * len("launch"))
+    term.type("budget")
+    term.wait_for("1 of 2 threads", what="the filtered sidebar")
+    term.press("enter")
+    term.press("d")
+    term.wait_for("Delete", what="the delete confirmation")
+    term.press("y")
+    term.wait_for(lambda s: "Personal budget" not in s, what="the thread leaving the sidebar")
+
+    term.press("ctrl+q")
+    term.child.expect(pexpect.EOF, timeout=20)
+    term.child.close()
+    assert term.child.exitstatus == 0
+
+    with (
+        OpenAI(api_key=PERSONAL_KEY, base_url=sandbox.base_url, max_retries=0) as client,
+        pytest.raises(NotFoundError),
+    ):
+        client.conversations.retrieve(personal_id)
+    with OpenAI(api_key=ACME_KEY, base_url=sandbox.base_url, max_retries=0) as client:
+        texts = [
+            part.text
+            for item in client.conversations.items.list(acme_id, order="asc")
+            for part in getattr(item, "content", []) or []
+            if hasattr(part, "text")
+        ]
+        assert "hello from the pty" in texts
+    with Store.open(data) as store:
+        assert store.get(personal_id) is None
+        turns = store.transcript(acme_id)
+        assert [t.text for t in turns if t.role is Role.USER][-1] == "hello from the pty"
+        assert "You said: hello from the pty" in turns[-1].text
