@@ -10,9 +10,11 @@ Regenerate with ``pytest tests/app/test_snapshots.py --snapshot-update``.
 
 from __future__ import annotations
 
+import pytest
 from app_harness import ENV, AppEnv, idle, wait_until
 
 from tui.app.screens.foreign import ForeignThreadScreen
+from tui.app.themes import shipped_theme_names
 from tui.core.records import Dialect, ThreadStatus
 
 REPLY = """Here is a plan:
@@ -62,18 +64,31 @@ async def settle(pilot, app) -> None:
 
 
 def test_main_screen(snap_compare, app_env: AppEnv) -> None:
+    assert snap_compare(main_screen(app_env), run_before=open_first_thread)
+
+
+@pytest.mark.parametrize("theme", shipped_theme_names())
+def test_main_screen_in_each_shipped_theme(snap_compare, app_env: AppEnv, theme: str) -> None:
+    """Every theme styles the bar, the badges and the chat pane (one picture per theme)."""
+    app = main_screen(app_env, cli_theme=theme)
+    assert snap_compare(app, run_before=open_first_thread)
+    assert app.theme == theme
+
+
+def main_screen(app_env: AppEnv, **options):
     populate(app_env)
-    app = app_env.make_app()
+    return app_env.make_app(**options)
 
-    async def run_before(pilot) -> None:
-        await idle(pilot, app, timeout=10)
-        await pilot.press("j", "enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 2)
-        await idle(pilot, app, timeout=10)
-        app.sidebar.thread_list.focus()
-        await settle(pilot, app)
 
-    assert snap_compare(app, run_before=run_before)
+async def open_first_thread(pilot) -> None:
+    """The seeded conversation open, the keyboard back on the list (no blinking cursor)."""
+    app = pilot.app
+    await idle(pilot, app, timeout=10)
+    await pilot.press("j", "enter")
+    await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+    await idle(pilot, app, timeout=10)
+    app.sidebar.thread_list.focus()
+    await settle(pilot, app)
 
 
 def test_profile_picker(snap_compare, app_env: AppEnv) -> None:
