@@ -14,6 +14,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from openai import NotFoundError, OpenAI
+from pty_terminal import Terminal
 
 from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.secrets import mask_key
@@ -60,7 +61,7 @@ def test_open_send_switch_delete(
     sandbox: Sandbox,
     tmp_path: Path,
     terminal_env: dict[str, str],
-    run_threadtui: Callable[..., object],
+    run_threadtui: Callable[..., Terminal],
 ) -> None:
     config = tmp_path / "config.toml"
     write_config(config, sandbox.base_url)
@@ -137,3 +138,22 @@ def test_open_send_switch_delete(
         turns = store.transcript(acme_id)
         assert [t.text for t in turns if t.role is Role.USER][-1] == "hello from the pty"
         assert "You said: hello from the pty" in turns[-1].text
+
+
+def test_demo_starts_without_key_or_network_and_quits_cleanly(
+    terminal_env: dict[str, str], run_threadtui: Callable[..., Terminal]
+) -> None:
+    """The README's first command: `threadtui --demo` with no key set and no config."""
+    assert not any(name.startswith("OPENAI_") for name in terminal_env)
+    term = run_threadtui(["--demo"], terminal_env)
+    screen = term.wait_for("Legacy support thread", what="the demo's threads")
+    for title in ("Quarterly report outline", "Sourdough schedule", "Trip packing list"):
+        assert title in screen
+    assert "acme-corp" in screen and "personal" in screen  # both organizations
+    assert term.line(0).lstrip().startswith("acme")
+    term.press("ctrl+q")
+    term.child.expect(pexpect.EOF, timeout=20)
+    term.child.close()
+    assert term.child.exitstatus == 0
+    home = Path(terminal_env["HOME"])
+    assert not any(home.rglob("*")), "the demo must not write into the user's home"
