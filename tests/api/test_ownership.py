@@ -57,6 +57,29 @@ async def test_the_owner_is_found_among_three_profiles_and_recorded(
     assert store.get(record.id).status == ThreadStatus.OK  # type: ignore[union-attr]
 
 
+async def test_a_misfiled_thread_takes_the_owners_organization_and_project(
+    backend_for: BackendFactory,
+    store: Store,
+    profiles: dict[str, Profile],
+    keyring: KeyRing,
+) -> None:
+    """Filed under acme by mistake: once personal is found to own it, the record says so."""
+    created = await session.create_and_record(store, backend_for("personal"), "Trip plans")
+    misfiled = replace(created, profile="acme", organization="acme-corp", project="proj_wrong")
+    store.upsert(misfiled)
+    probe = await probe_and_record(
+        store, misfiled, three(profiles), keyring, current_profile="acme", exclude=["acme"]
+    )
+    assert probe.owner == "personal"
+    saved = store.get(created.id)
+    assert saved is not None
+    assert (saved.profile, saved.organization, saved.project) == (
+        "personal",
+        "personal",
+        PERSONAL_PROJECT_ID,
+    )
+
+
 async def test_a_user_key_choosing_the_organization_by_header_can_own_it(
     backend_for: BackendFactory, store: Store, profiles: dict[str, Profile], keyring: KeyRing
 ) -> None:

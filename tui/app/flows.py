@@ -134,13 +134,7 @@ async def not_found(app: ThreadApp, record: ThreadRecord) -> None:
             app.notify(probe.describe(), title="Owner unknown", severity="warning", timeout=15)
             return
         owner_name = probe.owner
-        if probe.identity is not None:
-            organization = probe.identity.organization or organization
-            project = probe.identity.project or project
-            if record.id in store:
-                # record_owner keeps the record's old organization when it had one; once the
-                # owner is known, what the owner's server reported is the truth.
-                store.update_thread(record.id, organization=organization, project=project)
+        organization, project = record.organization, record.project  # record_owner updated them
     fresh = store.get(record.id) or record
     app.refresh_thread_views(fresh)
     owner = app.config.profiles.get(owner_name) if owner_name else None

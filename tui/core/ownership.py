@@ -155,10 +155,13 @@ def record_owner(
             ThreadStatus.OK if probe.owner == current_profile else ThreadStatus.FOREIGN
         )
         if probe.identity is not None:
-            record.organization = record.organization or probe.identity.organization
-            record.project = record.project or probe.identity.project
-            record.key_hint = record.key_hint or probe.identity.key_hint
-            record.base_url = record.base_url or probe.identity.base_url
+            # What the owner's server reported is the truth; the old values were what the user
+            # believed when the thread was filed (under the wrong profile, for a misfiled one).
+            identity = probe.identity
+            record.organization = identity.organization or record.organization
+            record.project = identity.project or record.project
+            record.key_hint = identity.key_hint or record.key_hint
+            record.base_url = identity.base_url or record.base_url
     elif probe.gone:
         record.status = ThreadStatus.GONE
     else:
