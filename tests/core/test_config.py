@@ -169,8 +169,10 @@ def test_unknown_profile_requested(tmp_path: Path) -> None:
         config.profile("nope")
 
 
-def test_save_keeps_other_settings_and_mode(tmp_path: Path) -> None:
-    path = write(tmp_path, 'theme = "old"\n[profiles.a]\napi_key_env = "K"\nmodel = "m"\n')
+def test_save_keeps_other_settings_and_leaves_the_file_private(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, 'theme = "old"\n[profiles.a]\napi_key_env = "K"\nmodel = "m"\n', mode=0o644
+    )
     save_config_values(path, {"theme": "new"})
     config = load_config(path, environ={})
     assert config.theme == "new"

@@ -11,7 +11,6 @@ import difflib
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 import tomli_w
 
 from tui.core.records import Dialect, Profile
+from tui.core.storage import atomic_write
 
 DEFAULT_PROFILE_NAME = "default"
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -314,25 +314,15 @@ def save_config_values(path: Path, updates: Mapping[str, Any]) -> None:
     """Set top-level values (e.g. the theme chosen in the app), keeping every other setting.
 
     TOML comments cannot survive a `tomllib` → `tomli_w` round trip; the README says so. The
-    write goes to a temp file that replaces the old one, so a crash never leaves half a config.
+    write replaces the file atomically (never half a config after a crash) and leaves it
+    private (0600), since a config may hold a literal key.
     """
     data: dict[str, Any] = {}
     if path.exists():
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     data.update(updates)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            tomli_w.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, tomli_w.dumps(data).encode("utf-8"))
 
 
 def _type_name(value: Any) -> str:
