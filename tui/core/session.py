@@ -43,29 +43,36 @@ async def send_message(
 
     ``record`` is updated in place (status, ``last_active``, ``server_meta``: the response ids
     the backend noted as soon as the stream revealed them) and persisted in every case.
+
+    From before step 1 until the reply is written, the store's in-flight mark for the thread
+    is held: if this process is killed in between, whoever opens the record next sees the
+    question without a live sender and marks the lost reply (``Store.recover_unanswered``).
     """
     if record.id not in store:
         store.upsert(record)
-    user_turn = Turn(role=Role.USER, text=text)
-    store.append_turn(record.id, user_turn)
-    record.last_active = user_turn.at
-    received: list[str] = []
-    ended = False
-    try:
-        async with aclosing(backend.stream_reply(record, text)) as events:
-            async for event in events:
-                if isinstance(event, TextDelta):
-                    received.append(event.text)
-                elif isinstance(event, Completed):
-                    _record_reply(store, backend, record, event)
-                    ended = True
-                elif isinstance(event, Failed):
-                    _record_interruption(store, record, event.partial_text, str(event.error))
-                    ended = True
-                yield event
-    finally:
-        if not ended:
-            _record_interruption(store, record, "".join(received), STOPPED)
+    # A reply lost here by a killed session is marked before this question follows it.
+    store.recover_unanswered(record.id)
+    with store.reply_in_flight(record.id):
+        user_turn = Turn(role=Role.USER, text=text)
+        store.append_turn(record.id, user_turn)
+        record.last_active = user_turn.at
+        received: list[str] = []
+        ended = False
+        try:
+            async with aclosing(backend.stream_reply(record, text)) as events:
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        received.append(event.text)
+                    elif isinstance(event, Completed):
+                        _record_reply(store, backend, record, event)
+                        ended = True
+                    elif isinstance(event, Failed):
+                        _record_interruption(store, record, event.partial_text, str(event.error))
+                        ended = True
+                    yield event
+        finally:
+            if not ended:
+                _record_interruption(store, record, "".join(received), STOPPED)
 
 
 def _record_reply(store: Store, backend: Backend, record: ThreadRecord, done: Completed) -> None:
@@ -117,9 +124,7 @@ async def open_thread(
     still has something to show. A thread that opens is ``ok`` again if it was marked
     foreign, gone or unknown.
     """
-    if record.id not in store:
-        store.upsert(record)
-    local = store.transcript(record.id)
+    local = local_transcript(store, record)
     yield local
     server = await backend.fetch_transcript(record)
     merged = local if server == local else store.merge_transcript(record.id, server)
@@ -127,6 +132,32 @@ async def open_thread(
         record.status = ThreadStatus.OK
         store.mark_status(record.id, record.status)
     yield merged
+
+
+def local_transcript(store: Store, record: ThreadRecord) -> list[Turn]:
+    """The stored transcript, after marking a reply lost with its process (kill -9 mid-reply).
+
+    ``record`` is recorded if it was not, and takes the stored status (``interrupted`` when a
+    lost reply was just marked).
+    """
+    if record.id not in store:
+        store.upsert(record)
+    if store.recover_unanswered(record.id):
+        stored = store.get(record.id)
+        if stored is not None:
+            record.status = stored.status
+    return store.transcript(record.id)
+
+
+def unanswered_prompt(turns: list[Turn]) -> str | None:
+    """The question to send again when the transcript ends in a failed, stopped or lost
+    reply (an ``interrupted`` assistant turn right after the user's turn); else None."""
+    if len(turns) < 2:
+        return None
+    question, reply = turns[-2], turns[-1]
+    if question.role is Role.USER and reply.role is Role.ASSISTANT and reply.interrupted:
+        return question.text
+    return None
 
 
 async def rename_thread(store: Store, backend: Backend, record: ThreadRecord, title: str) -> None:

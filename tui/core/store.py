@@ -55,12 +55,13 @@ from tui.core.migrations import (
     thread_doc_problem,
     turn_problem,
 )
-from tui.core.records import ThreadRecord, ThreadStatus, Turn
+from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import UNSAFE, printable
 from tui.core.storage import (
     AtomicJSONStorage,
     CorruptFile,
     InterProcessLock,
+    ReplyMarks,
     atomic_write,
     dumps,
     ensure_private_dir,
@@ -96,6 +97,10 @@ INDEX_NAME = "index.json"
 LOCK_NAME = "index.lock"
 TRANSCRIPTS_DIR = "transcripts"
 TMP_DIR = ".tmp"
+REPLIES_DIR = "replies"
+NO_REPLY = "threadtui stopped before the reply arrived; nothing of it was kept"
+"""The error of the turn put after a question whose reply was lost with its process."""
+_KEEP_STATUS = frozenset({ThreadStatus.GONE, ThreadStatus.FOREIGN})
 _RECORD_FIELDS = {f.name for f in fields(ThreadRecord)}
 
 
@@ -106,6 +111,7 @@ class ProblemKind(StrEnum):
     CORRUPT_TRANSCRIPT = "corrupt-transcript"
     DAMAGED_TRANSCRIPT = "damaged-transcript"
     UPGRADED = "upgraded"
+    UNANSWERED = "unanswered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +208,10 @@ class Store:
         self.index_path = data_dir / INDEX_NAME
         self.transcripts_dir = data_dir / TRANSCRIPTS_DIR
         self._tmp_dir = data_dir / TMP_DIR
-        for directory in (data_dir, self.transcripts_dir, self._tmp_dir):
+        replies_dir = data_dir / REPLIES_DIR
+        for directory in (data_dir, self.transcripts_dir, self._tmp_dir, replies_dir):
             ensure_private_dir(directory)
+        self._replies = ReplyMarks(replies_dir)
         self.problems: list[StoreProblem] = []
         self._reported = 0
         self._lock = InterProcessLock(data_dir / LOCK_NAME)
@@ -227,6 +235,7 @@ class Store:
             with store._transaction():
                 store._sweep_tmp()
             store._seen_commits = store._lock.counters()[0]
+            store.recover_unanswered()
         except BaseException:
             store.close()
             raise
@@ -389,6 +398,81 @@ class Store:
             latest = max((turn.at for turn in merged), default=0.0)
             self._save_turns(thread_id, doc, [t.to_dict() for t in merged], bump_to=latest)
         return merged
+
+    # -- replies in flight -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def reply_in_flight(self, thread_id: str) -> Iterator[None]:
+        """Tell every process (this one too) that a reply to ``thread_id`` is awaited here.
+
+        Enter before the user's turn is written and leave after the reply's turn is: then a
+        transcript that ends with the user's turn while nobody holds the mark is a question
+        whose reply died with its process (kill -9, a crash, a lost SSH session), and
+        ``recover_unanswered`` can say so instead of showing the question as if still asked.
+        """
+        with self._replies.hold(_reply_mark(thread_id), thread_id):
+            yield
+
+    def recover_unanswered(self, thread_id: str | None = None) -> list[str]:
+        """Mark replies that can no longer arrive; the ids of the threads marked.
+
+        After a kill mid-reply the transcript ends with the user's turn and the partial reply
+        (kept only in the dead process's memory) is lost. Such a thread gets an empty
+        assistant turn marked ``interrupted`` with ``NO_REPLY`` as its error, dated at the
+        question (the thread does not jump to the top), and the status ``interrupted`` (gone
+        and foreign threads keep theirs); a ``StoreProblem`` says so once.
+
+        Only a mark left behind proves a lost reply: a transcript may end with a question for
+        other reasons (a server conversation whose last item is the user's, an import).
+        With ``thread_id``: that thread's mark (opening it calls this). Without: every
+        abandoned mark (``Store.open`` calls this; so can a timer: it costs one ``scandir``
+        when nothing is in flight). A reply still awaited by a live process, in this one or
+        another, is never touched.
+        """
+        if thread_id is not None:
+            name = _reply_mark(thread_id)
+            if not self._replies.exists(name):
+                return []  # the common case: opening a thread costs one stat() here
+            marks: dict[str, str | None] = {name: thread_id}
+        elif self._replies.pending():
+            marks = self._replies.abandoned()
+        else:
+            return []
+        marked: list[str] = []
+        for name, candidate in marks.items():
+            # The store's lock first, then the mark (never waited for): a sender takes its
+            # mark before it writes the question, so a question on disk whose mark can be
+            # claimed has no live sender.
+            with self._transaction(), self._replies.claim(name) as lost:
+                title = self._mark_unanswered(candidate) if lost and candidate else None
+            if candidate is not None and title is not None:
+                marked.append(candidate)
+                self._report(
+                    ProblemKind.UNANSWERED,
+                    f"The reply to your last message in {title} ({printable(candidate)}) never "
+                    "arrived: threadtui stopped before it was received. The thread is marked "
+                    "interrupted; open it to ask again.",
+                )
+        return marked
+
+    def _mark_unanswered(self, thread_id: str) -> str | None:
+        """Under the lock: the thread's title when it was marked, else None."""
+        doc = self._threads_data().get(thread_id)
+        if doc is None:
+            return None
+        turns = self._load_turns(thread_id)
+        if not turns or turns[-1].get("role") != str(Role.USER):
+            return None  # the reply was written before its process died: nothing was lost
+        lost = Turn(
+            role=Role.ASSISTANT, text="", at=turns[-1].get("at", 0.0), interrupted=True,
+            error=NO_REPLY,
+        )
+        turns.append(lost.to_dict())
+        if doc.get("status") not in _KEEP_STATUS:
+            doc = {**doc, "status": str(ThreadStatus.INTERRUPTED)}
+            self._threads.put_many({thread_id: doc})
+        self._write_turns(thread_id, turns, doc)
+        title = doc.get("title")
+        return repr(printable(title)) if isinstance(title, str) and title else "a thread"
 
     # -- app state -------------------------------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
@@ -837,6 +921,11 @@ def _id_problem(thread_id: str) -> str | None:
     if UNSAFE.search(thread_id) or thread_id != thread_id.strip():
         return "its id contains control characters or surrounding spaces"
     return None
+
+
+def _reply_mark(thread_id: str) -> str:
+    """The in-flight mark's file name: the transcript's, which no id can escape or share."""
+    return transcript_file_name(thread_id).removesuffix(".json") + ".reply"
 
 
 def _aside_name(path: Path, label: str) -> Path:
