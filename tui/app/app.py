@@ -233,6 +233,12 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.sidebar.load(self.store.list_threads())
 
     def _poll_store(self) -> None:
+        """Take in another session's writes, and replies lost with a session that died."""
+        lost = self.store.recover_unanswered()
+        for problem in self.store.take_problems():
+            self.notify(str(problem), title="Local record", severity="warning", timeout=20)
+        if lost and self.chat.record is not None and self.chat.record.id in lost:
+            self.open_thread(self.chat.record.id, focus_composer=False)
         if self.store.changed_on_disk() and self.store.reload():
             self.sidebar.load(self.store.list_threads())
             if self.chat.record is not None:

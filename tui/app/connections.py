@@ -72,6 +72,17 @@ class BackendPool:
         key = await asyncio.to_thread(self.keyring.key_for, profile)
         return mask_key(key)
 
+    async def forget(self, profile_name: str) -> None:
+        """Drop a profile's key and clients after the server rejected the key: a key command
+        (a password manager) is asked again on the next use, which may have a new key."""
+        async with self._lock:
+            stale = [key for key in self._backends if key[0] == profile_name]
+            backends = [self._backends.pop(key) for key in stale]
+        self.keyring.forget(profile_name)
+        for backend in backends:
+            with contextlib.suppress(Exception):
+                await backend.aclose()
+
     def cached(self, profile_name: str) -> list[Backend]:
         return [b for (name, _), b in self._backends.items() if name == profile_name]
 

@@ -20,7 +20,7 @@ from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.foreign import ForeignThreadScreen
 from tui.app.widgets.message import MessageView
 from tui.core import session
-from tui.core.api.base import ApiError, Completed, Failed, NotFound, TextDelta
+from tui.core.api.base import ApiError, AuthFailed, Completed, Failed, NotFound, TextDelta
 from tui.core.keys import KeyResolutionError
 from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
 
@@ -198,8 +198,8 @@ async def send(app: ThreadApp, text: str) -> None:
                     failure = event.error
                     view.turn.interrupted = bool(event.partial_text)
                     view.turn.error = str(event.error)
-                    if event.error.retryable:
-                        view.hint = f"{retry_key(app)} retries"
+                    if not isinstance(event.error, NotFound):
+                        view.hint = retry_hint(app, event.error)
                     await _end(view, event.partial_text or view.turn.text)
     except asyncio.CancelledError:
         view.turn.interrupted = True
@@ -210,14 +210,17 @@ async def send(app: ThreadApp, text: str) -> None:
         _after_reply(app, record, view)
         raise
     app.note_identity(profile.name, backend.last_identity)
+    if isinstance(failure, AuthFailed):
+        await app.pool.forget(profile.name)  # the next try fetches the key afresh
     _after_reply(app, record, view)
     if isinstance(failure, NotFound):
         await not_found(app, app.store.get(record.id) or record)
     elif failure is not None:
-        if failure.retryable:
-            app.retry = (record.id, text)
+        # Offered even when retrying at once will not help (quota, a rejected key): once the
+        # user has fixed that outside the app, the question is one key away, not retyped.
+        app.retry = (record.id, text)
         app.notify(
-            str(failure) + (f" · {retry_key(app)} retries" if failure.retryable else ""),
+            f"{failure} · {retry_hint(app, failure)}",
             title="Reply failed",
             severity="error",
             timeout=10,
@@ -261,6 +264,12 @@ def offer_retry(app: ThreadApp, record: ThreadRecord, turns: list[Turn]) -> None
         view.hint = f"{retry_key(app)} asks again"
         view.refresh_chrome()
     app.refresh_bindings()
+
+
+def retry_hint(app: ThreadApp, error: ApiError) -> str:
+    if error.retryable:
+        return f"{retry_key(app)} retries"
+    return f"{retry_key(app)} asks again once that is fixed"
 
 
 def retry_key(app: ThreadApp) -> str:

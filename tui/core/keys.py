@@ -111,6 +111,7 @@ class KeyRing:
         self._timeout = timeout
         self._environ = environ
         self._keys: dict[str, str] = {}
+        self._retired: list[str] = []
 
     def key_for(self, profile: Profile) -> str:
         if profile.name not in self._keys:
@@ -119,6 +120,15 @@ class KeyRing:
             )
         return self._keys[profile.name]
 
+    def forget(self, profile_name: str) -> None:
+        """Resolve the profile's key again on next use (the server rejected this one).
+
+        The old key stays known to ``known_keys`` so text mentioning it is still scrubbed.
+        """
+        old = self._keys.pop(profile_name, None)
+        if old is not None:
+            self._retired.append(old)
+
     def known_keys(self) -> list[str]:
         """Every key resolved so far, so error text can be scrubbed of all of them."""
-        return list(self._keys.values())
+        return [*self._keys.values(), *self._retired]
