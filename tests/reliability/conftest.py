@@ -1,0 +1,62 @@
+"""Fixtures for the reliability suite: faults, kills, two sessions, hostile input, secrets.
+
+The suite reuses the other harnesses rather than copying them: ``app_harness`` (Pilot, a
+sandbox-backed config, a real Store) from tests/app and ``pty_terminal`` (the installed
+``threadtui`` in a real 80x24 pty, read through pyte) from tests/e2e. Test directories have no
+``__init__.py``, so those folders are put on ``sys.path`` here.
+
+Figures worth reading in CI logs (kills, mid-write hits, timings) are collected with the
+``figures`` fixture and printed in the terminal summary, even under ``pytest -q``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent.parent
+for folder in (TESTS / "app", TESTS / "e2e"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from rel_harness import FIGURES, pty_env  # noqa: E402  (needs the paths above)
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Message headers show local times; pin the zone as tests/app does."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """``figures("3 kills, 2 mid-write")``: a line for the summary, tagged with the test."""
+
+    def note(text: str) -> None:
+        FIGURES.append(f"{request.node.name}: {text}")
+
+    return note
+
+
+@pytest.fixture
+def home_env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment for a real ``threadtui`` process (as tests/e2e gives)."""
+    return pty_env(tmp_path)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+    if os.environ.get("THREADTUI_RELIABILITY_FIGURES"):
+        Path(os.environ["THREADTUI_RELIABILITY_FIGURES"]).write_text("\n".join(FIGURES) + "\n")

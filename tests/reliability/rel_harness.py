@@ -1,0 +1,147 @@
+"""Helpers shared by the reliability tests (fixtures are in conftest.py).
+
+- ``screen_text(app)``: what a Pilot app has on screen, as plain text, from the same SVG
+  export a user's screenshot gives (so hidden widgets and styles cannot fool the check).
+- ``backends(timeout=, max_retries=)``: the app's real backend factory with short client
+  timeouts, through the seam ``ThreadApp(backend_factory=…)`` (no mock of our code).
+- ``pty_env`` / ``pty_config`` / ``start``: a real ``threadtui`` process in a pty.
+- ``files_containing``: every file under some folders that holds any of some secrets.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import os
+import re
+import signal
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pty_terminal import Terminal
+
+from tui.app.connections import BackendFactory
+from tui.core.api.factory import make_backend
+
+FIGURES: list[str] = []
+"""Lines printed in the terminal summary (see conftest.py)."""
+
+QUICK = bool(os.environ.get("THREADTUI_BENCH_QUICK"))
+
+
+def kills_wanted(quick: int, full: int) -> int:
+    """How many kills a loop makes: ``THREADTUI_RELIABILITY_KILLS`` wins, else quick or full
+    (CI sets ``THREADTUI_BENCH_QUICK=1``)."""
+    chosen = os.environ.get("THREADTUI_RELIABILITY_KILLS")
+    if chosen:
+        return max(1, int(chosen))
+    return quick if QUICK else full
+
+
+# ---------------------------------------------------------------------------- Pilot
+
+
+def screen_text(app: Any) -> str:
+    """The app's screen as text: the SVG screenshot's text runs, unescaped, one row a line."""
+    svg = app.export_screenshot()
+    rows: dict[str, list[str]] = {}
+    for y, text in re.findall(r'<text[^>]*\by="([\d.]+)"[^>]*>(.*?)</text>', svg, re.S):
+        rows.setdefault(y, []).append(text)
+    lines = ["".join(parts) for _, parts in sorted(rows.items(), key=lambda kv: float(kv[0]))]
+    return html.unescape("\n".join(lines)).replace("\xa0", " ")
+
+
+def raw_svg(app: Any) -> str:
+    return str(app.export_screenshot())
+
+
+def backends(
+    *, timeout: float | None = None, max_retries: int | None = None
+) -> Callable[[], BackendFactory]:
+    """The loader ``ThreadApp(backend_factory=…)`` takes, building real backends with these
+    client settings (a slow first byte must time out in a second, not a minute)."""
+    options: dict[str, Any] = {}
+    if timeout is not None:
+        options["timeout"] = timeout
+    if max_retries is not None:
+        options["max_retries"] = max_retries
+
+    def loader() -> BackendFactory:
+        return functools.partial(make_backend, **options)
+
+    return loader
+
+
+def notifications(app: Any) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+# ---------------------------------------------------------------------------- processes
+
+
+def pty_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A clean environment: no user config or data, no real keys, a terminal like SSH gives."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    }
+    env.update(extra)
+    return env
+
+
+def pty_config(path: Path, base_url: str, extra: str = "") -> Path:
+    """Profile ``acme`` (key from $REL_ACME_KEY) and ``home`` ($REL_HOME_KEY) on the sandbox."""
+    path.write_text(
+        'default_profile = "acme"\n'
+        "[profiles.acme]\n"
+        f'api_key_env = "REL_ACME_KEY"\nbase_url = "{base_url}"\nmodel = "gpt-4.1-mini"\n'
+        "[profiles.home]\n"
+        f'api_key_env = "REL_HOME_KEY"\nbase_url = "{base_url}"\nmodel = "gpt-4.1-mini"\n'
+        + extra,
+        encoding="utf-8",
+    )
+    os.chmod(path, 0o600)
+    return path
+
+
+def start(config: Path, data: Path, env: dict[str, str], cwd: Path, *args: str) -> Terminal:
+    return Terminal(["--config", str(config), "--data-dir", str(data), *args], env, cwd)
+
+
+def kill9(term: Terminal) -> None:
+    """SIGKILL: no handler runs, nothing is flushed; the pty is closed afterwards."""
+    os.kill(term.child.pid, signal.SIGKILL)
+    term.child.wait()
+    term.child.close(force=True)
+
+
+def sidebar_column(screen: str, width: int = 30) -> str:
+    """The left part of each line of an 80-column screen: where the sidebar is drawn."""
+    return "\n".join(line[:width] for line in screen.splitlines())
+
+
+# ---------------------------------------------------------------------------- secrets
+
+
+def files_containing(roots: Iterable[Path], secrets: Iterable[str]) -> list[tuple[Path, str]]:
+    """(file, secret) for every file under ``roots`` (recursively) holding a secret, as
+    bytes in UTF-8, or as JSON's ``\\u`` escapes could spell it (they cannot for ASCII keys,
+    but a test must not depend on that)."""
+    needles = [(s, s.encode()) for s in secrets if s]
+    found: list[tuple[Path, str]] = []
+    for root in roots:
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in paths:
+            data = path.read_bytes()
+            for secret, needle in needles:
+                if needle in data:
+                    found.append((path, secret))
+    return found
