@@ -85,7 +85,7 @@ async def refresh(app: ThreadApp, record: ThreadRecord) -> None:
                     first = False
                     continue
                 shown = app.chat.record is not None and app.chat.record.id == record.id
-                if shown and await app.chat.merge(turns):
+                if shown and await app.chat.merge(turns) and not app.replying:
                     offer_retry(app, record, turns)
         finally:
             aclose = getattr(views, "aclose", None)

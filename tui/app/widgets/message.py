@@ -131,10 +131,12 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
 
     def refresh_chrome(self) -> None:
         """Redraw header and footer after the turn changed (finished, failed, stopped)."""
-        if not self.is_mounted:
-            return
-        self.query_one(".message-header", Static).update(self._header())
-        footer = self.query_one(".message-footer", Static)
+        headers = self.query(".message-header")
+        footers = self.query(".message-footer")
+        if not self.is_mounted or not headers or not footers:
+            return  # not composed yet (a redraw raced this one): compose uses the new turn
+        headers.first(Static).update(self._header())
+        footer = footers.first(Static)
         footer.update(self._footer())
         footer.display = bool(self._footer().plain)
 
