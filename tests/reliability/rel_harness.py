@@ -145,3 +145,50 @@ def files_containing(roots: Iterable[Path], secrets: Iterable[str]) -> list[tupl
                 if needle in data:
                     found.append((path, secret))
     return found
+
+
+def seeded_thread(
+    store: Any, sandbox: Any, key: str, title: str, turns: list[tuple[str, str]], *,
+    profile: str = "acme", organization: str = "acme-corp", at: float | None = None,
+) -> str:
+    """A conversation that exists on the sandbox under ``key``, recorded with its turns."""
+    import time
+
+    from tui.core.records import Role, ThreadRecord, Turn
+    from tui.core.secrets import mask_key
+
+    thread_id = sandbox.seed_conversation(key, title=title, turns=turns)
+    when = time.time() - 60 if at is None else at
+    store.upsert(
+        ThreadRecord(
+            id=thread_id, profile=profile, organization=organization, title=title,
+            base_url=sandbox.base_url, key_hint=mask_key(key), created_at=when, last_active=when,
+        )
+    )
+    for offset, (role, text) in enumerate(turns):
+        store.append_turn(thread_id, Turn(role=Role(role), text=text, at=when + offset))
+    return str(thread_id)
+
+
+def pump_now(term: Terminal) -> None:
+    """Read whatever the app has written, without waiting (it must never block on a full
+    pty while a test watches files)."""
+    import pexpect
+
+    try:
+        while True:
+            term.stream.feed(term.child.read_nonblocking(1 << 16, timeout=0))
+    except (pexpect.TIMEOUT, pexpect.EOF):
+        return
+
+
+def dismiss_toast(term: Terminal, words: str) -> None:
+    """Click the notification showing ``words`` (as a mouse would), so it stops covering the
+    bottom of the chat pane; Textual closes a toast on a click."""
+    term.wait_for(words, what=f"the notification saying {words!r}")
+    for row, line in enumerate(term.screen.display):
+        if words in line:
+            col = line.index(words) + 2
+            term.child.send(f"\x1b[<0;{col};{row + 1}M\x1b[<0;{col};{row + 1}m")
+            term.wait_for(lambda s: words not in s, what="the notification closing")
+            return
