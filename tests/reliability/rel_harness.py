@@ -192,3 +192,24 @@ def dismiss_toast(term: Terminal, words: str) -> None:
             term.child.send(f"\x1b[<0;{col};{row + 1}M\x1b[<0;{col};{row + 1}m")
             term.wait_for(lambda s: words not in s, what="the notification closing")
             return
+
+
+def wait_all(
+    checks: list[tuple[Terminal, Callable[[str], bool] | str]], timeout: float = 30.0,
+    what: str = "",
+) -> None:
+    """Wait until every terminal's screen passes its check, reading all of them in turn, so
+    that no process stalls on a full pty while the test watches another."""
+    import time
+
+    def passes(term: Terminal, check: Callable[[str], bool] | str) -> bool:
+        return check in term.text if isinstance(check, str) else bool(check(term.text))
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for term, _ in checks:
+            term.pump(0.02)
+        if all(passes(term, check) for term, check in checks):
+            return
+    screens = "\n\n".join(term.text for term, _ in checks)
+    raise AssertionError(f"screens never showed {what}; last screens:\n{screens}")

@@ -1,0 +1,153 @@
+"""Two sessions on one record (two SSH sessions on one machine): nobody loses anything, and
+each sees the other's new threads.
+
+The app checks ``store.changed_on_disk()`` every ``STORE_POLL_SECONDS`` (2 s) and reloads the
+sidebar, keeping the highlighted thread and the filter. Writes never lose each other's updates:
+each is a read-modify-write under one flock after re-reading what the other process wrote.
+
+Two real ``threadtui`` processes in two ptys, and two Pilot apps in one event loop with their
+own Store handles (a second handle takes the file lock like another process would).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from app_harness import AppEnv, idle, make_app_env, wait_until
+from pexpect import EOF
+from rel_harness import pty_config, pty_env, sidebar_column, start, wait_all
+
+from tui.app.app import STORE_POLL_SECONDS
+from tui.core.records import Role, ThreadRecord
+from tui.core.store import Store
+from tui.sandbox import ACME_KEY, PERSONAL_KEY, Sandbox, reply_text
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def finished(screen: str) -> bool:
+    """A reply is complete on screen: its usage line is shown and esc is no longer offered."""
+    return "tokens (in" in screen and "Stop reply" not in screen
+
+
+def test_two_threadtui_processes_on_one_record(
+    sandbox: Sandbox, tmp_path: Path, figures: Callable[[str], None]
+) -> None:
+    config = pty_config(tmp_path / "config.toml", sandbox.base_url)
+    data = tmp_path / "data"
+    env = pty_env(tmp_path, REL_ACME_KEY=ACME_KEY, REL_HOME_KEY=PERSONAL_KEY)
+    one = start(config, data, env, tmp_path)
+    two = start(config, data, env, tmp_path)
+    wait_all([(one, "0 threads"), (two, "0 threads")], what="both apps started")
+
+    for first, second in (("alpha one", "beta one"), ("alpha two", "beta two")):
+        # At the same moment: a new chat in each session, sent together.
+        for term, text in ((one, first), (two, second)):
+            term.press("\x0e")  # ctrl+n
+            term.type(text)
+        one.press("enter")
+        two.press("enter")
+        wait_all(
+            [(one, f"You said: {first}"), (two, f"You said: {second}")], what="both replies"
+        )
+        wait_all([(one, finished), (two, finished)], what="both replies finished")
+
+    # Within a poll or two each sidebar lists the other session's threads too.
+    titles = ("alpha one", "alpha two", "beta one", "beta two")
+    wait_all(
+        [
+            (one, lambda s: all(t in sidebar_column(s) for t in titles)),
+            (two, lambda s: all(t in sidebar_column(s) for t in titles)),
+        ],
+        timeout=10 * STORE_POLL_SECONDS,
+        what="every thread in both sidebars",
+    )
+    assert "4 threads" in one.text and "4 threads" in two.text
+    for term in (one, two):
+        term.press("ctrl+q")
+        term.child.expect(EOF, timeout=20)
+        term.child.close()
+        assert term.child.exitstatus == 0
+
+    with Store.open(data) as store:
+        assert store.take_problems() == []
+        records = {record.title: record for record in store.list_threads()}
+        assert sorted(records) == sorted(titles)
+        for title, record in records.items():
+            turns = store.transcript(record.id)
+            assert [(t.role, t.text) for t in turns] == [
+                (Role.USER, title), (Role.ASSISTANT, reply_text(title))
+            ]
+    figures("2 pty sessions × 2 threads each, sent at the same moment: 4/4 threads and 8/8 "
+            "turns recorded; each sidebar listed all 4")
+
+
+@pytest.fixture
+def env(sandbox: Sandbox, tmp_path: Path):
+    made = make_app_env(tmp_path, sandbox.base_url, sandbox)
+    yield made
+    made.store.close()
+
+
+async def send(pilot, text: str) -> None:
+    app = pilot.app
+    app.action_new_thread()
+    await pilot.pause()
+    app.composer.focus()
+    app.composer.load_text(text)
+    await pilot.press("enter")
+
+
+async def test_two_apps_see_each_others_threads_and_keep_cursor_and_filter(env: AppEnv) -> None:
+    for n in range(3):
+        env.record(f"conv_seed{n}", f"seed {n}", age_days=n + 1)
+    other = Store.open(env.data_dir)
+    one, two = env.make_app(), env.make_app(store=other)
+    try:
+        async with one.run_test(size=(100, 30)) as p1, two.run_test(size=(100, 30)) as p2:
+            await idle(p1, one)
+            await idle(p2, two)
+            # One user is reading the list: the cursor on "seed 1".
+            one.sidebar.thread_list.focus()
+            await p1.press("j")
+            assert one.sidebar.thread_list.highlighted_id == "conv_seed1"
+
+            # The other session starts two chats; the first sees them without a keypress.
+            for text in ("beta one", "beta two"):
+                await send(p2, text)
+                await idle(p2, two, timeout=15)
+            timeout = 5 * STORE_POLL_SECONDS
+            await wait_until(p1, lambda: one.sidebar.count == 5, timeout=timeout)
+            assert one.sidebar.thread_list.highlighted_id == "conv_seed1"
+            assert [r.title for r in one.sidebar.records[:2]] == ["beta two", "beta one"]
+
+            # A filter in force stays in force across a reload.
+            await p1.press("slash", *"beta")
+            await wait_until(p1, lambda: one.sidebar.thread_list.option_count == 2)
+            await send(p2, "beta three")
+            await idle(p2, two, timeout=15)
+            await wait_until(p1, lambda: one.sidebar.count == 6, timeout=timeout)
+            assert one.sidebar.filter_input.value == "beta"
+            assert one.sidebar.thread_list.option_count == 3
+
+            # Both at once, each in a new chat.
+            await p1.press("escape")
+            await send(p1, "alpha one")
+            await send(p2, "beta four")
+            await idle(p1, one, timeout=15)
+            await idle(p2, two, timeout=15)
+            await wait_until(p1, lambda: one.sidebar.count == 8, timeout=timeout)
+            await wait_until(p2, lambda: two.sidebar.count == 8, timeout=timeout)
+    finally:
+        other.close()
+
+    with Store.open(env.data_dir) as store:
+        threads: list[ThreadRecord] = store.list_threads()
+        assert len(threads) == 8
+        for record in threads:
+            if not record.id.startswith("conv_seed"):
+                assert [t.text for t in store.transcript(record.id)] == [
+                    record.title, reply_text(record.title)
+                ]
