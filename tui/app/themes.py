@@ -247,6 +247,8 @@ def read_theme_file(path: Path) -> ThemeFileResult:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return _fail(path, f"not valid TOML: {exc}")
+    except RecursionError:  # tomllib recurses per nesting level: `a = [[[[…` in 4 KB
+        return _fail(path, "not valid TOML: nested too deeply to read")
     return theme_from_data(data, path)
 
 
@@ -555,10 +557,10 @@ def remember_theme(config_path: Path, name: str) -> str | None:
             if current.get("theme") == name:
                 return None
         save_config_values(config_path, {"theme": name})
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         return (
             f"Theme {name!r} is used for now but was not saved: "
-            f"{_display_path(config_path)} is not valid TOML ({exc})."
+            f"{_display_path(config_path)} is not valid TOML ({exc or 'nested too deeply'})."
         )
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -20,6 +20,7 @@ from typing import Any
 import tomli_w
 
 from tui.core.records import Dialect, Profile
+from tui.core.safe_text import printable
 from tui.core.storage import atomic_write
 
 DEFAULT_PROFILE_NAME = "default"
@@ -40,6 +41,10 @@ PROFILE_KEYS = {
     "owner",
 }
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# What a value shown on a terminal must not hold (a tab is harmless): C0 and C1 controls, DEL
+# and the bidirectional overrides that make text read differently from what it holds.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_PROFILE_NAME = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +56,15 @@ class ConfigProblem:
     key: str | None = None
 
     def __str__(self) -> str:
+        """One line, safe to print: table names, keys and values come from the file, and a
+        quoted TOML key may hold escape sequences that would retitle or clear the terminal."""
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
         place = ""
         if self.table:
             place += f"[{self.table}]"
         if self.key:
             place += f"{' ' if place else ''}{self.key}"
-        return f"{where}: {place + ': ' if place else ''}{self.message}"
+        return printable(f"{where}: {place + ': ' if place else ''}{self.message}")
 
 
 class ConfigError(Exception):
@@ -120,6 +127,8 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([_syntax_problem(path, text, exc)]) from None
+    except RecursionError:  # tomllib recurses per nesting level: `a = [[[[…` in 4 KB
+        raise ConfigError([ConfigProblem(path, "TOML nested too deeply to read")]) from None
     return _validate(path, text, data, environ)
 
 
@@ -173,7 +182,7 @@ class _Validator:
                 f"is {len(value)} characters long (at most {MAX_VALUE_LENGTH})", table, key
             )
             return None
-        if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+        if _CONTROL.search(value):
             self.problem("contains control characters", table, key)
             return None
         return value
@@ -193,6 +202,15 @@ def _validate(
         raw_profiles = {}
     for name, body in raw_profiles.items():
         table = ("profiles", name)
+        if _CONTROL.search(name) or len(name) > MAX_PROFILE_NAME or not name.strip():
+            # Shown in the bar, the picker, every list and message: plain, short text only.
+            check.problem(
+                f"a profile name must be 1-{MAX_PROFILE_NAME} characters of plain text (no"
+                " control characters)",
+                ("profiles",),
+                name if len(name) <= MAX_PROFILE_NAME else name[:MAX_PROFILE_NAME] + "…",
+            )
+            continue
         if not isinstance(body, dict):
             check.problem(f"must be a table, not {_type_name(body)}", ("profiles",), name)
             continue
