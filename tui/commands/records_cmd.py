@@ -303,6 +303,9 @@ def _import_backup(args: argparse.Namespace, ctx: CliContext, raw: bytes) -> int
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         _error(ctx, f"{printable(args.file)} is not a readable JSON backup: {exc}")
         return 1
+    except RecursionError:  # json recurses per nesting level: '[[[[…' is a traceback otherwise
+        _error(ctx, f"{printable(args.file)} is not a readable JSON backup: nested too deeply")
+        return 1
     except TransferError as exc:
         _error(ctx, f"{printable(args.file)}: {exc}")
         return 1
