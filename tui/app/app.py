@@ -27,7 +27,7 @@ from tui.app import flows
 from tui.app.commands import PaletteCommand, ThreadCommands
 from tui.app.connections import BackendFactory, BackendPool, default_factory
 from tui.app.focus import focus_now
-from tui.app.formatting import Clock, one_line
+from tui.app.formatting import Clock, one_line, strip_controls
 from tui.app.help_keys import help_groups
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
 from tui.app.screens.help import HelpScreen, help_content
@@ -151,8 +151,13 @@ class ThreadApp(App[None], inherit_bindings=False):
         markup: bool = False,
     ) -> None:
         """Notifications carry titles, ids and server messages: plain text unless asked
-        (Textual's default parses markup, and a title like ``[/b]`` would raise)."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        (Textual's default parses markup, and a title like ``[/b]`` would raise), and without
+        control characters, which a toast would pass to the terminal as they are (an error
+        text holding ``ESC ]0;…`` retitled the window and garbled the screen)."""
+        super().notify(
+            strip_controls(message), title=one_line(title), severity=severity, timeout=timeout,
+            markup=markup,
+        )
 
     # ------------------------------------------------------------ theme
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from tui.core.config import DEFAULT_KEY_COMMAND_TIMEOUT
 from tui.core.records import Profile
+from tui.core.safe_text import printable
 from tui.core.secrets import scrub
 
 STDERR_SHOWN = 400
@@ -56,10 +57,10 @@ def resolve_api_key(
 
 def _run_key_command(profile: Profile, timeout: float, env: Mapping[str, str]) -> str:
     """Run the command in its own process group so a hung helper and its children all die."""
-    command = profile.api_key_cmd or ""
+    shown = scrub(profile.api_key_cmd or "")  # `echo sk-…` holds the very key it prints
     try:
         process = subprocess.Popen(
-            command,
+            profile.api_key_cmd or "",
             shell=True,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -78,22 +79,28 @@ def _run_key_command(profile: Profile, timeout: float, env: Mapping[str, str]) -
         _kill_group(process)
         raise KeyResolutionError(
             profile.name,
-            f"profile {profile.name!r}: api_key_cmd `{command}` did not finish within"
+            f"profile {profile.name!r}: api_key_cmd `{shown}` did not finish within"
             f" {timeout:g} s and was stopped (raise key_command_timeout if it needs longer)",
         ) from None
     if process.returncode != 0:
-        detail = scrub(stderr.strip())[:STDERR_SHOWN] or "(no output on stderr)"
+        detail = _shown(stderr) or "(no output on stderr)"
         raise KeyResolutionError(
             profile.name,
-            f"profile {profile.name!r}: api_key_cmd `{command}` failed with exit status"
+            f"profile {profile.name!r}: api_key_cmd `{shown}` failed with exit status"
             f" {process.returncode}: {detail}",
         )
     key = stdout.strip().splitlines()[0].strip() if stdout.strip() else ""
     if not key:
         raise KeyResolutionError(
-            profile.name, f"profile {profile.name!r}: api_key_cmd `{command}` printed no key"
+            profile.name, f"profile {profile.name!r}: api_key_cmd `{shown}` printed no key"
         )
     return key
+
+
+def _shown(stderr: str) -> str:
+    """A helper's stderr as one safe line: keys masked, and escapes spelt out, since password
+    managers colour their errors and this text reaches the screen and the terminal."""
+    return printable(scrub(" ".join(stderr.split())))[:STDERR_SHOWN]
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:

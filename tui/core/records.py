@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from tui.core.secrets import scrub
+
 
 class Dialect(StrEnum):
     """Which server API a profile (and a thread) speaks."""
@@ -65,7 +67,7 @@ class Profile:
         if self.api_key_env:
             return f"${self.api_key_env}"
         if self.api_key_cmd:
-            return f"command `{self.api_key_cmd}`"
+            return f"command `{scrub(self.api_key_cmd)}`"
         if self.api_key:
             return "literal api_key in the config file"
         return "nowhere"
