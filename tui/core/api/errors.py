@@ -31,6 +31,7 @@ from tui.core.api.base import (
 )
 from tui.core.api.servers import server_url
 from tui.core.records import Profile
+from tui.core.safe_text import printable
 from tui.core.secrets import scrub
 
 SERVER_TEXT_SHOWN = 300
@@ -289,7 +290,9 @@ def _body_message(exc: openai.APIStatusError) -> str | None:
 def _server_text(ctx: ErrorContext, text: str | None) -> str:
     if not text:
         return ""
-    text = " ".join(str(text).split())
+    # One line, escapes spelt out: this text reaches the app, the CLI's output and the record,
+    # and a server (or a proxy's error page) decides what it holds.
+    text = printable(" ".join(str(text).split()))
     if len(text) > SERVER_TEXT_SHOWN:
         text = text[: SERVER_TEXT_SHOWN - 1] + "…"
     return ctx.clean(text)
