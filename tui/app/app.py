@@ -212,8 +212,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         if len(first) == FIRST_PAGE:
             self.call_after_refresh(self._load_rest)
         self.call_after_refresh(self._settle_memory)
-        for problem in self.store.take_problems():
-            self.notify(str(problem), title="Local record", severity="warning", timeout=20)
+        self.report_store_problems()
         for message in self.theme_start.messages:
             self.notify(message, title="Theme", severity="warning", timeout=12)
         for note in self._notes:
@@ -223,6 +222,11 @@ class ThreadApp(App[None], inherit_bindings=False):
         # After the first paint: the first client build imports the SDK (hundreds of ms of
         # CPU, even in a thread it holds the GIL), which must not delay the first screen.
         self.call_after_refresh(self.connect_profile, self.profile_name, True)
+
+    def report_store_problems(self) -> None:
+        """Say what the record found wrong (a file moved aside, a reply lost), once each."""
+        for problem in self.store.take_problems():
+            self.notify(str(problem), title="Local record", severity="warning", timeout=20)
 
     def _settle_memory(self) -> None:
         """Exempt what start-up built (modules, styles, the index rows) from the cyclic GC.
@@ -240,8 +244,7 @@ class ThreadApp(App[None], inherit_bindings=False):
     def _poll_store(self) -> None:
         """Take in another session's writes, and replies lost with a session that died."""
         lost = self.store.recover_unanswered()
-        for problem in self.store.take_problems():
-            self.notify(str(problem), title="Local record", severity="warning", timeout=20)
+        self.report_store_problems()
         if lost and self.chat.record is not None and self.chat.record.id in lost:
             self.open_thread(self.chat.record.id, focus_composer=False)
         if self.store.changed_on_disk() and self.store.reload():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tui.app.formatting import one_line
 from tui.core.records import Role, ThreadRecord, Turn
+from tui.core.safe_text import printable, printable_block
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -22,7 +23,7 @@ def thread_markdown(record: ThreadRecord, turns: list[Turn]) -> str:
     lines = [
         f"# {one_line(record.display_title)}",
         "",
-        f"- id: `{record.id}`",
+        f"- id: `{printable(record.id)}`",
         f"- profile: {record.profile or '?'}"
         + (f" ({record.organization})" if record.organization else "")
         + (f", project {record.project}" if record.project else ""),
@@ -35,11 +36,13 @@ def thread_markdown(record: ThreadRecord, turns: list[Turn]) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(turn.at))
         lines.append(f"## {who} · {when}")
         lines.append("")
-        lines.append(turn.text)
+        # Escapes spelt out, as `threadtui export` does: `cat thread.md` must not let a reply
+        # (or a pasted log) retitle or clear the terminal.
+        lines.append(printable_block(turn.text))
         if turn.interrupted:
             lines.append("\n*(interrupted: partial reply)*")
         if turn.error:
-            lines.append(f"\n*(error: {one_line(turn.error)})*")
+            lines.append(f"\n*(error: {printable(one_line(turn.error))})*")
         lines.append("")
     return "\n".join(lines)
 

@@ -60,6 +60,7 @@ async def open_thread(app: ThreadApp, record: ThreadRecord, focus_composer: bool
     """Show the local transcript at once, then refresh it from the server in the background."""
     app.retry = None
     turns = session.local_transcript(app.store, record)
+    app.report_store_problems()  # a transcript moved aside just now is named at once
     await app.chat.show(record, turns)
     offer_retry(app, record, turns)
     app.refresh_thread_views(record)
