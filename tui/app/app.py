@@ -87,8 +87,8 @@ class ThreadApp(App[None], inherit_bindings=False):
                 tooltip="Stop the reply, keep the partial text"),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry",
                 tooltip="Send the last prompt again"),
-        Binding("ctrl+n", "new_thread", "New chat", show=False, id="app.new_thread",
-                tooltip="New chat from anywhere"),
+        Binding("ctrl+n", "new_thread", "New chat", show=False, priority=True,
+                id="app.new_thread", tooltip="New chat from anywhere"),
         # Keys that move the focus are priority bindings, handled as they arrive, so keys
         # typed right behind them (one SSH packet) reach the newly focused widget; see
         # tui/app/focus.py. check_action keeps each to the widget it belongs to.
@@ -434,8 +434,14 @@ class ThreadApp(App[None], inherit_bindings=False):
         store.reload()
         return [record.id for record in store.list_threads(text=query, full_text=True)]
 
-    def action_new_thread(self) -> None:
-        self.open_new()
+    async def action_new_thread(self) -> None:
+        """Awaited, not left to a worker: keys typed right behind ctrl+n (one SSH packet)
+        are handled only after the pane is cleared and the composer has the keyboard. As a
+        worker, "ctrl+n hi enter" typed fast sent "hi" to the sidebar and its enter reopened
+        the highlighted thread."""
+        self.workers.cancel_group(self, "refresh")
+        self.workers.cancel_group(self, "view")
+        await self._show_new(True)
 
     async def _show_new(self, focus_composer: bool) -> None:
         await self.chat.show(None, [])
