@@ -187,7 +187,7 @@ async def test_pilot_screenshots_and_notifications_hold_masks_only(
                 await idle(pilot, app)
                 if profile in ("acme", "cmd"):
                     sandbox.faults.next(Fault.unauthorized(), path=r"/responses$")
-                    app.action_new_thread()
+                    await app.action_new_thread()
                     await pilot.pause()
                     app.composer.load_text(f"question {n}")
                     app.composer.focus()

@@ -93,7 +93,7 @@ def env(sandbox: Sandbox, tmp_path: Path):
 
 async def send(pilot, text: str) -> None:
     app = pilot.app
-    app.action_new_thread()
+    await app.action_new_thread()
     await pilot.pause()
     app.composer.focus()
     app.composer.load_text(text)
