@@ -264,7 +264,7 @@ async def test_markup_and_unicode_in_profile_names_and_keymap_are_shown_literall
         f'[profiles."[b]w[/oops] 🦄"]\napi_key_env = "TT_WORK_KEY"\n'
         f'base_url = "{sandbox.base_url}"\n'
         'model = "[i]model[/i]"\norganization = "[red]org"\n'
-        '[keymap]\n"chat.copy" = "c"\n"sidebar.pin" = "ctrl+t"\n'
+        '[keymap]\n"chat.copy" = "c"\n"sidebar.pin" = "[/oops]"\n'
     )
     from tui.core.config import load_config
 
@@ -279,7 +279,8 @@ async def test_markup_and_unicode_in_profile_names_and_keymap_are_shown_literall
             assert "[b]w[/oops] 🦄" in bar and "[i]model[/i]" in bar
             await pilot.press("f1")
             await pilot.pause()
-            assert "chat.copy" in screen_text(app)
+            help_text = screen_text(app)
+            assert "chat.copy" in help_text and "[/oops]" in help_text, help_text
             await pilot.press("escape", "ctrl+o")
             await pilot.pause()
             assert "[b]w[/oops] 🦄" in screen_text(app)
