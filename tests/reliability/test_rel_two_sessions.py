@@ -151,3 +151,50 @@ async def test_two_apps_see_each_others_threads_and_keep_cursor_and_filter(env: 
                 assert [t.text for t in store.transcript(record.id)] == [
                     record.title, reply_text(record.title)
                 ]
+
+
+async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
+    env: AppEnv, figures: Callable[[str], None]
+) -> None:
+    """Session B (a real process) asks in the thread A has open, and is killed before the
+    reply is written: A says so, shows the lost reply and offers ctrl+r, without a keypress."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    record = env.seeded("shared thread", [("user", "q"), ("assistant", "a")])
+    app = env.make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+        await idle(pilot, app)
+        child = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("lost_reply_child.py")),
+             str(env.data_dir), record.id, "ask"],
+            stdout=subprocess.PIPE,
+        )
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        killed = time.monotonic()
+        await wait_until(
+            pilot, lambda: any("never arrived" in n.message for n in app._notifications),
+            timeout=5 * STORE_POLL_SECONDS,
+        )
+        noticed = time.monotonic() - killed
+        await wait_until(pilot, lambda: len(app.chat.messages) == 4, timeout=10)
+        await idle(pilot, app)
+        lost = app.chat.messages[-1]
+        assert lost.turn.error and "stopped before the reply arrived" in lost.turn.error
+        assert app.check_action("retry", ()) is True
+        row = app.sidebar.thread_list.options[0].prompt.visualize().plain
+        assert "interrupted" in row
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: not app.replying, timeout=15)
+        await idle(pilot, app)
+        assert app.chat.messages[-1].turn.text == reply_text("will this be answered?")
+    figures(f"a session killed mid-reply was noticed by the other after {noticed:.1f} s "
+            f"(poll every {STORE_POLL_SECONDS:g} s); ctrl+r there answered it")
