@@ -1,4 +1,5 @@
-"""Helpers for Pilot tests (the fixtures are in conftest.py): a sandbox-backed config, a real Store in tmp_path, a fixed clock.
+"""Helpers for Pilot tests (the fixtures are in conftest.py): a sandbox-backed config, a real
+Store in tmp_path, a fixed clock.
 
 Two profiles reach two organizations of the default sandbox tenancy, with keys from env vars
 (as a user's config would): ``work`` (acme-corp, project key) and ``home`` (personal).

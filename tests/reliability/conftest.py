@@ -24,7 +24,7 @@ for folder in (TESTS / "app", TESTS / "e2e"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from rel_harness import FIGURES, pty_env  # noqa: E402  (needs the paths above)
+from rel_harness import FIGURES  # noqa: E402  (needs the paths above)
 
 
 @pytest.fixture(autouse=True)
@@ -45,12 +45,6 @@ def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
         FIGURES.append(f"{request.node.name}: {text}")
 
     return note
-
-
-@pytest.fixture
-def home_env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment for a real ``threadtui`` process (as tests/e2e gives)."""
-    return pty_env(tmp_path)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
