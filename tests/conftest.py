@@ -36,6 +36,7 @@ from ``tui.sandbox`` (``ACME_KEY``, ``PERSONAL_KEY``, ``USER_KEY``, ``KEYS_BY_NA
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -57,6 +58,16 @@ def _client_kwargs(sandbox: Sandbox, name_or_key: str, **options: Any) -> dict[s
     }
     kwargs.update({k: v for k, v in options.items() if v is not None})
     return kwargs
+
+
+@pytest.fixture
+def utc_timezone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Message headers show local times: suites that compare screens pin the zone to UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,8 @@ from tui.sandbox import Sandbox
 
 
 @pytest.fixture(autouse=True)
-def _fixed_timezone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Message headers show local times: pin the zone so snapshots are the same everywhere."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _fixed_timezone(utc_timezone: None) -> None:
+    """Snapshots show message times: the same everywhere only in one zone (tests/conftest.py)."""
 
 
 @pytest.fixture

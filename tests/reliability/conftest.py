@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,13 +27,8 @@ from rel_harness import FIGURES  # noqa: E402  (needs the paths above)
 
 
 @pytest.fixture(autouse=True)
-def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Message headers show local times; pin the zone as tests/app does."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _utc(utc_timezone: None) -> None:
+    """Screens are read as text with message times in them: one zone, as tests/app uses."""
 
 
 @pytest.fixture
