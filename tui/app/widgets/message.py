@@ -96,7 +96,11 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         else:
             self._body = Static(Content(text), classes="message-body", markup=False)
         yield self._body
-        yield Static(self._footer(), classes="message-footer", markup=False)
+        footer = Static(self._footer(), classes="message-footer", markup=False)
+        # Decided here, not in on_mount: a view removed while mounting (a redraw racing a
+        # refresh) has no children by then, and looking the footer up there crashed the app.
+        footer.display = bool(self._footer().plain)
+        yield footer
 
     def _header(self) -> Content:
         who = {Role.USER: "You", Role.ASSISTANT: "Assistant", Role.SYSTEM: "System"}[
@@ -138,10 +142,6 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         headers.first(Static).update(self._header())
         footer = footers.first(Static)
         footer.update(self._footer())
-        footer.display = bool(self._footer().plain)
-
-    def on_mount(self) -> None:
-        footer = self.query_one(".message-footer", Static)
         footer.display = bool(self._footer().plain)
 
     # ------------------------------------------------------------ streaming
