@@ -37,7 +37,7 @@ class EarlierMessages(RovingFocus, Static, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "show_earlier", "Show earlier", id="chat.earlier",
                 tooltip="Show earlier messages"),
-        Binding("down,j", "app.message_next", "Next", show=False, id="chat.earlier_next",
+        Binding("down,j", "screen.message_next", "Next", show=False, id="chat.earlier_next",
                 tooltip="Next message"),
     ]
 

@@ -66,9 +66,9 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy", "Copy", id="chat.copy",
                 tooltip="Copy message (OSC 52: works over SSH)"),
-        Binding("up,k", "app.message_previous", "Previous", show=False, id="chat.previous",
+        Binding("up,k", "screen.message_previous", "Previous", show=False, id="chat.previous",
                 tooltip="Previous message"),
-        Binding("down,j", "app.message_next", "Next", show=False, id="chat.next",
+        Binding("down,j", "screen.message_next", "Next", show=False, id="chat.next",
                 tooltip="Next message (then the composer)"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="chat.page_up",
                 tooltip="Scroll up a page"),

@@ -47,7 +47,7 @@ class FilterInput(Input):
     """The filter box; esc clears (down/enter to the list are app-level, see ThreadApp)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.clear_filter", "Clear filter", id="filter.clear",
+        Binding("escape", "screen.clear_filter", "Clear filter", id="filter.clear",
                 tooltip="Clear the filter, back to the list"),
     ]
 

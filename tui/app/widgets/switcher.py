@@ -7,78 +7,71 @@ configured values are shown, marked with ``?``. Every value is shown as plain te
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.content import Content
+from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.app.formatting import one_line
 from tui.core.records import Identity, Profile
 
 
-@dataclass(slots=True)
-class BarState:
-    """Everything the bar shows, so the app can update it in one assignment."""
-
-    profile: Profile
-    key_hint: str | None = None
-    identity: Identity | None = None
-    key_problem: str | None = None
-    busy: str | None = None
-
-
 class SwitcherBar(Static):
-    """One line; its text is rebuilt whenever the app sets ``state``."""
+    """One line, data-bound to the main screen's profile, key, identity and busy state."""
 
-    def __init__(self, state: BarState, *, id: str | None = None) -> None:
+    profile: reactive[Profile | None] = reactive(None)
+    key_hint: reactive[str | None] = reactive(None)
+    key_problem: reactive[str | None] = reactive(None)
+    identity: reactive[Identity | None] = reactive(None)
+    busy: reactive[str | None] = reactive(None)
+
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
-        self._state = state
 
-    def on_mount(self) -> None:
-        self.update(self.render_state(self._state))
+    def render(self) -> Content:
+        if self.profile is None:
+            return Content("")
+        return render_bar(
+            self.profile, self.key_hint, self.identity, self.key_problem, self.busy
+        )
 
-    @property
-    def state(self) -> BarState:
-        return self._state
 
-    @state.setter
-    def state(self, state: BarState) -> None:
-        self._state = state
-        self.update(self.render_state(state))
+def render_bar(
+    profile: Profile,
+    key_hint: str | None,
+    identity: Identity | None,
+    key_problem: str | None,
+    busy: str | None,
+) -> Content:
+    if identity is not None and (identity.organization or identity.project):
+        organization = identity.organization or profile.organization or "-"
+        project = identity.project or profile.project or "-"
+        verified = True
+    else:
+        organization = profile.organization or "(org from key)"
+        project = profile.project or "-"
+        verified = False
+    if key_problem:
+        key = ("no key", "$text-error bold")
+    elif key_hint:
+        key = (key_hint, "")
+    else:
+        key = ("sk-…", "$text-muted")
+    sep = (" │ ", "$text-muted")
+    parts: list[str | tuple[str, str]] = [
+        (f" {one_line(profile.name, 24)} ", "bold reverse"),
+        " ",
+        (one_line(organization, 28), "bold" if verified else ""),
+        ("" if verified else "?", "$text-muted"),
+        ("/", "$text-muted"),
+        (one_line(project, 28), ""),
+        sep,
+        key,
+        sep,
+        (str(profile.api), ""),
+        sep,
+        (one_line(profile.model, 32), ""),
+    ]
+    if busy:
+        parts.extend([sep, (one_line(busy, 30), "$text-warning")])
+    return Content.assemble(*parts)
 
-    @staticmethod
-    def render_state(state: BarState) -> Content:
-        profile = state.profile
-        identity = state.identity
-        if identity is not None and (identity.organization or identity.project):
-            organization = identity.organization or profile.organization or "-"
-            project = identity.project or profile.project or "-"
-            verified = True
-        else:
-            organization = profile.organization or "(org from key)"
-            project = profile.project or "-"
-            verified = False
-        if state.key_problem:
-            key = ("no key", "$text-error bold")
-        elif state.key_hint:
-            key = (state.key_hint, "")
-        else:
-            key = ("sk-…", "$text-muted")
-        sep = (" │ ", "$text-muted")
-        parts: list[str | tuple[str, str]] = [
-            (f" {one_line(profile.name, 24)} ", "bold reverse"),
-            " ",
-            (one_line(organization, 28), "bold" if verified else ""),
-            ("" if verified else "?", "$text-muted"),
-            ("/", "$text-muted"),
-            (one_line(project, 28), ""),
-            sep,
-            key,
-            sep,
-            (str(profile.api), ""),
-            sep,
-            (one_line(profile.model, 32), ""),
-        ]
-        if state.busy:
-            parts.extend([sep, (one_line(state.busy, 30), "$text-warning")])
-        return Content.assemble(*parts)

@@ -1,0 +1,677 @@
+"""The main screen: switcher bar, past-chats sidebar, chat pane and composer, and their state.
+
+The screen owns what the user is looking at as reactives (the active profile and what the
+server said about it, the open thread, whether a reply streams, what ctrl+r would send) and
+the widgets follow them: the bar is data-bound, the rest is updated by watchers. Everything
+that waits (network, key commands, the record) runs as a worker from ``tui.app.work``; the
+workers post typed messages (``tui.app.messages``) and the handlers here are the only code
+that changes what is on screen. A dialog is pushed from a message handler with a callback,
+never awaited inside a worker: cancelling a worker can never leave a dialog that does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, OptionList
+from textual.worker import Worker, WorkerState
+
+from tui.app import messages as msg
+from tui.app import work
+from tui.app.focus import focus_now
+from tui.app.formatting import one_line
+from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.first_run import FirstRunScreen, first_run_text
+from tui.app.screens.foreign import ForeignThreadScreen
+from tui.app.screens.rename import RenameScreen
+from tui.app.widgets.chat import ChatPane
+from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
+from tui.app.widgets.message import MessageView
+from tui.app.widgets.sidebar import Sidebar
+from tui.app.widgets.switcher import SwitcherBar
+from tui.core.api.base import NotFound
+from tui.core.ownership import Verdict
+from tui.core.records import Identity, Profile, ThreadRecord, ThreadStatus
+from tui.core.records import RESPONSE_IDS
+
+NARROW_WIDTH = 72
+"""Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""
+
+STORE_POLL_SECONDS = 2.0
+"""How often to check whether another process (another SSH session) wrote the record."""
+
+
+class Body(Horizontal):
+    """Sidebar and chat side by side; tells the screen when the terminal's width changes."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            screen.apply_width(event.size.width)
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar",
+                tooltip="Show or hide the sidebar"),
+        Binding("escape", "cancel_reply", "Stop reply", id="chat.cancel",
+                tooltip="Stop the reply, keep the partial text"),
+        Binding("ctrl+r", "retry", "Retry", id="chat.retry",
+                tooltip="Send the last prompt again"),
+        Binding("ctrl+n", "new_thread", "New chat", show=False, priority=True,
+                id="app.new_thread", tooltip="New chat from anywhere"),
+        # Keys that move the focus are priority bindings, handled as they arrive, so keys
+        # typed right behind them (one SSH packet) reach the newly focused widget; see
+        # tui/app/focus.py. check_action keeps each to the widget it belongs to.
+        Binding("slash", "filter", "Filter", priority=True, id="sidebar.filter",
+                tooltip="Filter (?words: search transcripts)"),
+        Binding("down,enter", "focus_threads", "To list", show=False, priority=True,
+                id="filter.to_list", tooltip="From the filter box to the list"),
+    ]
+
+    profile: reactive[Profile] = reactive(Profile(name="-"), init=False)
+    key_hint: reactive[str | None] = reactive(None, init=False)
+    key_problem: reactive[str | None] = reactive(None, init=False)
+    identity: reactive[Identity | None] = reactive(None, init=False)
+    busy: reactive[str | None] = reactive(None, init=False)
+    open_record: reactive[ThreadRecord | None] = reactive(None, init=False, always_update=True)
+    replying: reactive[bool] = reactive(False, init=False, bindings=True)
+    retry_target: reactive[tuple[str, str] | None] = reactive(None, init=False, bindings=True)
+    """(thread id, prompt) that ctrl+r sends again after a failed or stopped reply."""
+
+    def __init__(self, services: work.Services, profile: str, now: float) -> None:
+        super().__init__()
+        self.services = services
+        self.now = now
+        self.set_reactive(MainScreen.profile, services.config.profile(profile))
+        self._key_hints: dict[str, str] = {}
+        self._key_problems: dict[str, str] = {}
+        self._identities: dict[str, Identity] = {}
+        self._sidebar_wanted: bool | None = None
+        self._stream: tuple[str, MessageView] | None = None
+        self._asking: set[str] = set()
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield SwitcherBar(id="switcher").data_bind(
+            MainScreen.profile, MainScreen.key_hint, MainScreen.key_problem,
+            MainScreen.identity, MainScreen.busy,
+        )
+        with Body(id="body"):
+            yield Sidebar(now=self.now, active_profile=self.profile.name, id="sidebar")
+            with Vertical(id="main"):
+                yield ChatPane(id="chat")
+                yield Composer(id="composer")
+        yield Footer(id="footer")
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one(Sidebar)
+
+    @property
+    def chat(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    @property
+    def bar(self) -> SwitcherBar:
+        return self.query_one(SwitcherBar)
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name
+
+    @property
+    def retry_key(self) -> str:
+        """The retry key as the user's keymap has it (a hint must name the key that works)."""
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        return keymap.get("chat.retry", "ctrl+r").split(",")[0].strip()
+
+    async def on_mount(self) -> None:
+        self.chat.set_context(self.profile_name, self.now)
+        # The first page is awaited here (on the record's thread, not this loop), so the
+        # first frame already lists past chats; a large record's rest follows in a worker.
+        records = self.services.records
+        from tui.core.store import Store
+
+        first = await records.call(Store.list_threads, limit=work.FIRST_PAGE)
+        self.sidebar.load(first)
+        focus_now(self.sidebar.thread_list)
+        if len(first) == work.FIRST_PAGE:
+            self.run(work.load_rows(self.services, self.post_message), group="rows")
+        self.run(work.report_problems(self.services, self.post_message), group="problems")
+        self.apply_width(self.app.size.width)
+        self.set_interval(STORE_POLL_SECONDS, self._poll)
+        # After the first paint: the first client build imports the SDK (hundreds of ms of
+        # CPU, even in a thread it holds the GIL), which must not delay the first screen.
+        self.call_after_refresh(self.connect, self.profile_name, True)
+
+    def run(
+        self, job: Coroutine[Any, Any, None], *, group: str, exclusive: bool = False
+    ) -> Worker[None]:
+        """Every worker of the screen starts here (one place to watch them all)."""
+        return self.run_worker(job, group=group, exclusive=exclusive)
+
+    def _poll(self) -> None:
+        if not any(w.group == "poll" and w.is_running for w in self.workers):
+            self.run(work.poll(self.services, self.post_message), group="poll")
+
+    # ------------------------------------------------------------ width
+
+    def apply_width(self, width: int) -> None:
+        narrow = width < NARROW_WIDTH
+        self.set_class(narrow, "-narrow")
+        shown = self._sidebar_wanted if self._sidebar_wanted is not None else not narrow
+        self._show_sidebar(shown)
+
+    def _show_sidebar(self, shown: bool) -> None:
+        sidebar = self.sidebar
+        sidebar.display = shown
+        if not shown and sidebar.has_focus_within:
+            focus_now(self.composer)
+
+    def action_toggle_sidebar(self) -> None:
+        self._sidebar_wanted = not self.sidebar.display
+        self._show_sidebar(self._sidebar_wanted)
+        if self._sidebar_wanted:
+            focus_now(self.sidebar.thread_list)
+
+    # ------------------------------------------------------------ profiles
+
+    def watch_profile(self, profile: Profile) -> None:
+        name = profile.name
+        self.key_hint = self._key_hints.get(name)
+        self.key_problem = self._key_problems.get(name)
+        self.identity = self._identities.get(name)
+        self.sidebar.set_active_profile(name, self.now)
+        self.chat.set_context(name, self.now)
+
+    def activate_profile(self, name: str) -> None:
+        """Switch at once on screen; the key, client and whoami follow in a worker."""
+        config = self.services.config
+        if name not in config.profiles:
+            self.notify(f"No profile named {name!r}", severity="error")
+            return
+        first_run = isinstance(self.app.screen, FirstRunScreen)
+        if first_run:
+            self.app.pop_screen()
+        if name != self.profile_name:
+            self.profile = config.profiles[name]
+            self.notify(f"Switched to profile {name}", timeout=3)
+        self.connect(name, first_run)
+
+    def connect(self, name: str, first_run_check: bool = False) -> None:
+        self.run(work.connect(self.services, self.post_message, name, first_run_check),
+                 group="connect", exclusive=True)
+
+    def whoami(self) -> None:
+        self.run(work.whoami(self.services, self.post_message, self.profile_name, announce=True),
+                 group="whoami")
+
+    @on(msg.KeyResolved)
+    def _key_resolved(self, message: msg.KeyResolved) -> None:
+        self._key_problems.pop(message.profile, None)
+        self._key_hints[message.profile] = message.key_hint
+        if message.profile == self.profile_name:
+            self.key_problem = None
+            self.key_hint = message.key_hint
+
+    @on(msg.KeyMissing)
+    def _key_missing(self, message: msg.KeyMissing) -> None:
+        self._key_problems[message.profile] = message.problem
+        self._key_hints.pop(message.profile, None)
+        if message.profile != self.profile_name:
+            return
+        self.key_problem = message.problem
+        self.key_hint = None
+        if message.first_run_check and self.sidebar.count == 0:
+            config = self.services.config
+            text = first_run_text(
+                message.problem, config.path, config.exists, len(config.profiles)
+            )
+            self.app.push_screen(FirstRunScreen(text))
+        else:
+            self.notify(message.problem, title="No key", severity="error", timeout=15)
+
+    @on(msg.IdentityLearned)
+    def _identity_learned(self, message: msg.IdentityLearned) -> None:
+        self._identities[message.profile] = message.identity
+        if message.profile == self.profile_name:
+            self.identity = message.identity
+        if message.announce:
+            self.notify(work.describe_identity(message.identity), title="Who am I", timeout=12)
+
+    @on(msg.Busy)
+    def _busy(self, message: msg.Busy) -> None:
+        self.busy = message.text
+
+    @on(msg.Notice)
+    def _notice(self, message: msg.Notice) -> None:
+        severity = message.severity if message.severity in {"information", "warning", "error"} \
+            else "information"
+        self.notify(message.text, title=message.title, severity=severity,  # type: ignore[arg-type]
+                    timeout=message.timeout)
+
+    # ------------------------------------------------------------ the record
+
+    @on(msg.RowsLoaded)
+    def _rows_loaded(self, message: msg.RowsLoaded) -> None:
+        self.sidebar.load(message.records)
+        record = self.chat.record
+        if record is not None:
+            fresh = self.sidebar.get(record.id)
+            if fresh is not None:
+                self._show_record(fresh)
+
+    @on(msg.RecordChanged)
+    def _record_changed(self, message: msg.RecordChanged) -> None:
+        self.sidebar.upsert(message.record)
+        self._show_record(message.record)
+
+    def _show_record(self, record: ThreadRecord) -> None:
+        if self.chat.record is not None and self.chat.record.id == record.id:
+            self.chat.update_record(record)
+            self.open_record = record
+
+    @on(msg.ThreadForgotten)
+    def _thread_forgotten(self, message: msg.ThreadForgotten) -> None:
+        self.sidebar.remove_thread(message.thread_id)
+        if self.chat.record is not None and self.chat.record.id == message.thread_id:
+            self.run(self._show_new(focus_composer=False), group="view", exclusive=True)
+
+    @on(msg.LostRepliesFound)
+    def _lost_replies(self, message: msg.LostRepliesFound) -> None:
+        record = self.chat.record
+        if record is not None and record.id in message.thread_ids and not self.replying:
+            self.open_thread(record.id, focus_composer=False)
+
+    @on(Sidebar.FullTextSearch)
+    def _full_text(self, event: Sidebar.FullTextSearch) -> None:
+        self.run(work.search(self.services, self.post_message, event.query),
+                 group="search", exclusive=True)
+
+    @on(msg.SearchResults)
+    def _search_results(self, message: msg.SearchResults) -> None:
+        if self.sidebar.query_text.lstrip("?").strip() == message.query:
+            self.sidebar.show_ids(message.thread_ids)
+
+    # ------------------------------------------------------------ the open thread
+
+    def watch_open_record(self, record: ThreadRecord | None) -> None:
+        """A gone thread is read-only: the composer says so instead of failing on send."""
+        gone = record is not None and record.status is ThreadStatus.GONE
+        composer = self.composer
+        composer.read_only = gone
+        if gone and composer.has_focus:
+            self._focus_away_from_composer()
+        composer.placeholder = (
+            "This thread is gone from the server: read-only (n starts a new chat)"
+            if gone
+            else COMPOSER_PLACEHOLDER
+        )
+
+    def _focus_away_from_composer(self) -> None:
+        """A read-only composer must not keep the keyboard: the list (or the chat) gets it."""
+        if self.sidebar.display:
+            focus_now(self.sidebar.thread_list)
+        elif self.chat.messages:
+            self.chat.focus_message(self.chat.messages[-1])
+
+    @on(OptionList.OptionSelected, "#threads")
+    def _thread_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.open_thread(event.option.id)
+
+    def open_thread(self, thread_id: str, *, focus_composer: bool = True) -> None:
+        self.run(
+            work.open_thread(self.services, self.post_message, self.profile_name, thread_id,
+                             self.retry_key, focus_composer=focus_composer),
+            group="view", exclusive=True,
+        )
+
+    @on(msg.ThreadShown)
+    async def _thread_shown(self, message: msg.ThreadShown) -> None:
+        self.retry_target = None
+        await self.chat.show(message.record, message.turns)
+        self.sidebar.upsert(message.record)
+        self.open_record = message.record
+        if message.focus_composer and not self.composer.read_only:
+            focus_now(self.composer)
+
+    @on(msg.TranscriptRefreshed)
+    async def _transcript_refreshed(self, message: msg.TranscriptRefreshed) -> None:
+        shown = self.chat.record
+        if shown is not None and shown.id == message.record.id and not self._streaming_here():
+            await self.chat.merge(message.turns)
+
+    @on(msg.RetryOffered)
+    def _retry_offered(self, message: msg.RetryOffered) -> None:
+        """A thread opened on a failed, stopped or lost reply offers to ask again."""
+        shown = self.chat.record
+        if shown is None or shown.id != message.thread_id or self.replying:
+            return
+        self.retry_target = None if message.prompt is None else (shown.id, message.prompt)
+        view = self.chat.last_view()
+        if message.hints and view is not None and view.turn.role.value == "assistant":
+            view.hint = message.hints[0]
+            view.refresh_chrome()
+
+    async def action_new_thread(self) -> None:
+        """Awaited, not left to a worker: keys typed right behind ctrl+n (one SSH packet)
+        are handled only after the pane is cleared and the composer has the keyboard."""
+        self.workers.cancel_group(self, "view")
+        await self._show_new(True)
+
+    async def _show_new(self, focus_composer: bool) -> None:
+        self.retry_target = None
+        await self.chat.show(None, [])
+        self.open_record = None
+        if focus_composer:
+            focus_now(self.composer)
+        elif self.sidebar.display:
+            focus_now(self.sidebar.thread_list)
+
+    # ------------------------------------------------------------ the 404 flow
+
+    @on(msg.ThreadNotFound)
+    def _thread_not_found(self, message: msg.ThreadNotFound) -> None:
+        outcome = message.outcome
+        record = outcome.record
+        if outcome.verdict is Verdict.UNKNOWN:
+            self.notify(outcome.message, title="Owner unknown", severity="warning", timeout=15)
+            return
+        if record.id in self._asking:
+            return  # the same thread's prompt is already up
+        config = self.services.config
+        owner = config.profiles.get(outcome.owner) if outcome.owner else None
+        screen = ForeignThreadScreen(
+            record, self.profile_name, owner,
+            organization=outcome.organization or (owner.organization if owner else None),
+            project=outcome.project or (owner.project if owner else None),
+        )
+        self._asking.add(record.id)
+        self.app.push_screen(screen, partial(self._not_found_answer, record, owner))
+
+    def _not_found_answer(
+        self, record: ThreadRecord, owner: Profile | None, answer: str | None
+    ) -> None:
+        self._asking.discard(record.id)
+        if answer == "switch" and owner is not None:
+            self.activate_profile(owner.name)
+            self.open_thread(record.id)
+        elif answer == "forget":
+            self.run(work.forget(self.services, self.post_message, record), group="forget")
+
+    # ------------------------------------------------------------ sending
+
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        event.stop()
+        if self.replying:
+            self.notify("A reply is still streaming: esc stops it", severity="warning")
+            self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts else "")
+            return
+        self._send(event.text)
+
+    def _send(self, text: str) -> None:
+        self.replying = True
+        self.retry_target = None
+        self.run(
+            work.send(self.services, self.post_message, self.profile_name, self.chat.record,
+                      text, self.retry_key),
+            group="reply", exclusive=True,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "reply" and event.state in (
+            WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED
+        ):
+            self.replying = any(
+                w.group == "reply" and w.is_running for w in self.workers
+            )
+
+    def _streaming_here(self) -> bool:
+        shown = self.chat.record
+        return self._stream is not None and shown is not None and self._stream[0] == shown.id
+
+    @on(msg.ThreadCreated)
+    def _thread_created(self, message: msg.ThreadCreated) -> None:
+        if self.chat.record is None:
+            self.chat.record = message.record
+            self.chat.update_record(message.record)
+            self.open_record = message.record
+        self.sidebar.upsert(message.record)
+
+    @on(msg.ReplyStarted)
+    async def _reply_started(self, message: msg.ReplyStarted) -> None:
+        shown = self.chat.record
+        if shown is None or shown.id != message.thread_id:
+            return
+        await self.chat.add_turn(message.question)
+        view = await self.chat.add_turn(message.reply, streaming=True)
+        view.start_stream()
+        self._stream = (message.thread_id, view)
+
+    @on(msg.ReplyDelta)
+    async def _reply_delta(self, message: msg.ReplyDelta) -> None:
+        if self._stream is None or self._stream[0] != message.thread_id:
+            return
+        view = self._stream[1]
+        if view.is_attached:
+            await view.write(message.text)
+        else:
+            view.turn.text += message.text
+
+    @on(msg.ReplyEnded)
+    async def _reply_ended(self, message: msg.ReplyEnded) -> None:
+        stream, self._stream = self._stream, None
+        reply = message.reply
+        if message.retry_prompt is not None:
+            self.retry_target = (message.thread_id, message.retry_prompt)
+        if stream is None or stream[0] != message.thread_id:
+            return
+        view = stream[1]
+        turn = view.turn
+        turn.usage, turn.response_id, turn.item_id = reply.usage, reply.response_id, reply.item_id
+        turn.interrupted, turn.error = reply.interrupted, reply.error
+        if message.hint and not isinstance(message.error, NotFound):
+            view.hint = message.hint
+        final = reply.text if reply.text or not reply.interrupted else None
+        if view.is_attached:
+            await view.end_stream(final)
+            return
+        await view.abandon_stream()  # the user opened another thread meanwhile
+        shown = self.chat.record
+        if shown is not None and shown.id == message.thread_id:
+            # The thread was left and opened again while the reply streamed: show it whole.
+            self.open_thread(shown.id, focus_composer=False)
+
+    @on(msg.PromptReturned)
+    def _prompt_returned(self, message: msg.PromptReturned) -> None:
+        """Nothing typed is lost: a prompt that could not be sent goes back to the composer."""
+        if not self.composer.text:
+            self.composer.load_text(message.text)
+
+    def action_cancel_reply(self) -> None:
+        self.workers.cancel_group(self, "reply")
+
+    def action_retry(self) -> None:
+        text = self.retry_text()
+        if text is not None:
+            self._send(text)
+
+    def retry_text(self) -> str | None:
+        """The prompt to send again when the open thread's last reply failed or was stopped."""
+        target = self.retry_target
+        record = self.chat.record
+        if target is None or record is None or target[0] != record.id:
+            return None
+        return target[1]
+
+    # ------------------------------------------------------------ sidebar actions
+
+    def target_record(self) -> ThreadRecord | None:
+        """The thread an action means: the sidebar's highlight when the sidebar has the
+        keyboard, else the open thread, else the highlight."""
+        highlighted = self.sidebar.thread_list.record_at_highlight()
+        if self.sidebar.has_focus_within and highlighted is not None:
+            return self.sidebar.get(highlighted.id) or highlighted
+        if self.chat.record is not None:
+            return self.sidebar.get(self.chat.record.id) or self.chat.record
+        if highlighted is not None:
+            return self.sidebar.get(highlighted.id) or highlighted
+        return None
+
+    def action_filter(self) -> None:
+        if not self.sidebar.display:
+            self._sidebar_wanted = True
+            self._show_sidebar(True)
+        focus_now(self.sidebar.filter_input)
+
+    def action_clear_filter(self) -> None:
+        self.sidebar.filter_input.value = ""
+        self.sidebar.set_query("")
+        focus_now(self.sidebar.thread_list)
+
+    def action_focus_threads(self) -> None:
+        focus_now(self.sidebar.thread_list)
+
+    def action_toggle_pin(self) -> None:
+        record = self.target_record()
+        if record is not None:
+            self.run(work.update(self.services, self.post_message, record.id,
+                                 pinned=not record.pinned), group="pin")
+
+    def action_rename_thread(self) -> None:
+        record = self.target_record()
+        if record is None:
+            self.notify("No thread to rename", severity="warning")
+            return
+
+        def renamed(title: str | None) -> None:
+            if title and title != record.title:
+                self.run(work.rename(self.services, self.post_message, self.profile_name,
+                                     record, title), group="rename")
+
+        self.app.push_screen(RenameScreen(record.display_title), renamed)
+
+    def action_delete_thread(self) -> None:
+        record = self.target_record()
+        if record is None:
+            self.notify("No thread to delete", severity="warning")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.run(work.delete(self.services, self.post_message, self.profile_name,
+                                     record), group="delete")
+
+        self.app.push_screen(delete_question(record, self.profile_name), answer)
+
+    @on(msg.DeleteFinished)
+    async def _delete_finished(self, message: msg.DeleteFinished) -> None:
+        report = message.report
+        if report.complete:
+            self.notify(report.summary(), title="Deleted", timeout=8)
+        else:
+            self.notify(report.summary(), title="Delete incomplete", severity="warning",
+                        timeout=20)
+        if message.remaining is not None:
+            self.sidebar.upsert(message.remaining)
+            self._show_record(message.remaining)
+            return
+        self.sidebar.remove_thread(message.record.id)
+        if self.chat.record is not None and self.chat.record.id == message.record.id:
+            self.workers.cancel_group(self, "view")
+            await self._show_new(focus_composer=False)
+
+    def action_copy_thread_id(self) -> None:
+        record = self.target_record()
+        if record is not None:
+            self.app.copy_to_clipboard(record.id)
+            self.notify(f"Copied {record.id}", timeout=3)
+
+    def action_export_thread(self) -> None:
+        record = self.target_record()
+        if record is None:
+            self.notify("No thread to export", severity="warning")
+            return
+        self.run(work.export(self.services, self.post_message, record), group="export")
+
+    # ------------------------------------------------------------ moving between messages
+
+    def _message_views(self) -> list[Widget]:
+        return list(self.chat.transcript.query("EarlierMessages, MessageView"))
+
+    def _step_message(self, step: int) -> None:
+        views = self._message_views()
+        if not views:
+            return
+        focused = self.focused
+        index = views.index(focused) if focused in views else len(views)
+        target = views[max(0, min(len(views) - 1, index + step))]
+        self.chat.focus_message(target)
+
+    def action_message_previous(self) -> None:
+        self._step_message(-1)
+
+    def action_message_next(self) -> None:
+        views = self._message_views()
+        if self.focused is not None and views and self.focused is views[-1]:
+            focus_now(self.composer)
+            return
+        self._step_message(1)
+
+    # ------------------------------------------------------------ action state
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_reply":
+            return self.replying
+        if action == "retry":
+            return self.retry_text() is not None and not self.replying
+        if action in ("clear_filter", "filter", "focus_threads"):
+            try:
+                sidebar = self.sidebar
+            except Exception:  # not composed yet, or torn down
+                return False
+            if action == "clear_filter":
+                return bool(sidebar.filter_input.value) or sidebar.filter_input.has_focus
+            owner = sidebar.thread_list if action == "filter" else sidebar.filter_input
+            return self.focused is owner
+        return True
+
+
+def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
+    title = one_line(record.display_title, 60)
+    if record.status is ThreadStatus.GONE:
+        body = Content.assemble(
+            (title, "bold"), f"\n{one_line(record.id, 60)}\n\n",
+            "The server no longer has this thread. Forget it locally (its transcript too)?",
+        )
+        return ConfirmScreen("Forget thread", body, yes="Forget", no="Keep")
+    responses = len(record.server_meta.get(RESPONSE_IDS, []) or [])
+    what = "the conversation" if str(record.api) == "conversations" else "the thread"
+    if responses:
+        what += f" and {responses} stored response(s)"
+    body = Content.assemble(
+        (title, "bold"), f"\n{one_line(record.id, 60)}\n\n",
+        f"Deletes {what} on the server with profile ", (profile, "bold"),
+        ", then the local record. This cannot be undone.",
+    )
+    return ConfirmScreen("Delete thread", body, yes="Delete", no="Cancel")
+

@@ -1,0 +1,189 @@
+"""What workers tell the main screen: one typed message per thing that happened.
+
+Workers (``tui.app.work``) wait on the network, key commands and the record; they never touch
+a widget. They post these messages and the main screen, which owns the state, decides what
+changes on screen. A message posted after its screen is gone is simply dropped, so a worker
+finishing after quit cannot fail on a widget that no longer exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from tui.core.api.base import ApiError
+from tui.core.ownership import Ownership
+from tui.core.records import DeleteReport, Identity, ThreadRecord, Turn
+
+
+@dataclass
+class Notice(Message):
+    """Something to tell the user in a toast (a warning, a result, a failure)."""
+
+    text: str
+    title: str = ""
+    severity: str = "information"
+    timeout: float = 8.0
+
+
+@dataclass
+class Busy(Message):
+    """What the app is waiting for (shown in the bar), or ``None`` when it no longer waits."""
+
+    text: str | None
+
+
+# ---------------------------------------------------------------- profiles
+
+
+@dataclass
+class KeyResolved(Message):
+    profile: str
+    key_hint: str
+
+
+@dataclass
+class KeyMissing(Message):
+    profile: str
+    problem: str
+    first_run_check: bool = False
+
+
+@dataclass
+class IdentityLearned(Message):
+    """The server said which organization and project this profile's key bills."""
+
+    profile: str
+    identity: Identity
+    announce: bool = False
+
+
+@dataclass
+class KeyRejected(Message):
+    """The server refused the key: the next use resolves it afresh (the command may have a
+    new one)."""
+
+    profile: str
+
+
+# ---------------------------------------------------------------- the record
+
+
+@dataclass
+class RowsLoaded(Message):
+    """Index rows for the sidebar; ``replace`` when they are the whole record."""
+
+    records: list[ThreadRecord]
+    replace: bool
+
+
+@dataclass
+class RecordChanged(Message):
+    """One thread's row changed (renamed, pinned, marked, replied to)."""
+
+    record: ThreadRecord
+
+
+@dataclass
+class ThreadForgotten(Message):
+    """A thread left the local record (deleted, forgotten)."""
+
+    thread_id: str
+
+
+@dataclass
+class LostRepliesFound(Message):
+    """Replies that died with their process were marked; the open one may be among them."""
+
+    thread_ids: list[str]
+
+
+@dataclass
+class SearchResults(Message):
+    query: str
+    thread_ids: list[str]
+
+
+# ---------------------------------------------------------------- a thread on screen
+
+
+@dataclass
+class ThreadShown(Message):
+    """The local transcript of a thread the user opened, ready to show."""
+
+    record: ThreadRecord
+    turns: list[Turn]
+    focus_composer: bool
+
+
+@dataclass
+class TranscriptRefreshed(Message):
+    """The server's transcript merged with ours (may equal what is shown)."""
+
+    record: ThreadRecord
+    turns: list[Turn]
+
+
+@dataclass
+class ThreadNotFound(Message):
+    """The server answered 404 for a thread; the core 404 policy said who owns it, if anyone."""
+
+    outcome: Ownership
+
+
+@dataclass
+class ThreadCreated(Message):
+    record: ThreadRecord
+
+
+@dataclass
+class ReplyStarted(Message):
+    """The question is recorded and the request is under way."""
+
+    thread_id: str
+    question: Turn
+    reply: Turn
+
+
+@dataclass
+class ReplyDelta(Message):
+    thread_id: str
+    text: str
+
+
+@dataclass
+class ReplyEnded(Message):
+    """The reply is finished, failed or stopped, and already in the record.
+
+    ``reply`` is the final assistant turn as stored; ``error`` the failure (``None`` when it
+    completed or was stopped); ``retry_prompt`` what ctrl+r sends again, if anything."""
+
+    thread_id: str
+    reply: Turn
+    error: ApiError | None = None
+    retry_prompt: str | None = None
+    hint: str | None = None
+
+
+@dataclass
+class PromptReturned(Message):
+    """A question that could not be sent goes back into the composer (nothing typed is lost)."""
+
+    text: str
+
+
+@dataclass
+class DeleteFinished(Message):
+    record: ThreadRecord
+    report: DeleteReport
+    remaining: ThreadRecord | None = None
+
+
+@dataclass
+class RetryOffered(Message):
+    """The open thread ends in an unanswered question; ctrl+r asks it again."""
+
+    thread_id: str
+    prompt: str | None
+    hints: list[str] = field(default_factory=list)

@@ -1,0 +1,394 @@
+"""The app's verbs as worker coroutines: connect, load, open, send, delete, rename, search.
+
+Each takes what it needs (``Services``) and a ``post`` callable, and reports only by posting
+the typed messages of ``tui.app.messages``: no widget, no screen, no app in here. The record
+is reached through ``Records`` (its own thread), the network through the profile's backend,
+and the rules through ``tui.core`` (the order of writes in ``session``, who owns a thread in
+``ownership``). The main screen runs these in Textual workers and reacts to what they post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from textual.message import Message
+
+from tui.app.connections import BackendPool
+from tui.app.export import export_thread
+from tui.app.formatting import one_line
+from tui.app.messages import (
+    Busy,
+    DeleteFinished,
+    IdentityLearned,
+    KeyMissing,
+    KeyRejected,
+    KeyResolved,
+    LostRepliesFound,
+    Notice,
+    PromptReturned,
+    RecordChanged,
+    ReplyDelta,
+    ReplyEnded,
+    ReplyStarted,
+    RetryOffered,
+    RowsLoaded,
+    SearchResults,
+    ThreadCreated,
+    ThreadForgotten,
+    ThreadNotFound,
+    ThreadShown,
+    TranscriptRefreshed,
+)
+from tui.core import session
+from tui.core.api.base import ApiError, AuthFailed, Backend, Completed, Failed, NotFound, TextDelta
+from tui.core.config import Config
+from tui.core.keys import KeyResolutionError
+from tui.core.ownership import Ownership, resolve_not_found
+from tui.core.record_access import Records
+from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.store import Store
+
+Post = Callable[[Message], object]
+
+FIRST_PAGE = 200
+"""Rows put on screen before the rest of a large record is added (start-up latency)."""
+
+TITLE_LENGTH = 60
+SEARCH_DEBOUNCE_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the workers may use: the config, the record and the backends, nothing on screen."""
+
+    config: Config
+    records: Records
+    pool: BackendPool
+    data_dir: Path
+    export_dir: Path | None = None
+    """Where the palette's export writes (``None``: the current directory)."""
+
+
+def title_from(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return one_line(line, TITLE_LENGTH)
+    return "New chat"
+
+
+def describe_identity(identity: Identity) -> str:
+    lines = [
+        f"profile {identity.profile} · key {identity.key_hint}",
+        f"organization: {identity.organization or '?'}"
+        + (f" ({identity.organization_id})" if identity.organization_id else ""),
+        f"project: {identity.project or '?'}",
+    ]
+    if identity.rate_limit_remaining_requests is not None:
+        lines.append(f"requests left this window: {identity.rate_limit_remaining_requests:,}")
+    if identity.rate_limit_remaining_tokens is not None:
+        lines.append(f"tokens left this window: {identity.rate_limit_remaining_tokens:,}")
+    if not identity.models_listable:
+        lines.append("(this key may not list models)")
+    return "\n".join(lines)
+
+
+def retry_hint(error: ApiError, retry_key: str) -> str:
+    if error.retryable:
+        return f"{retry_key} retries"
+    return f"{retry_key} asks again once that is fixed"
+
+
+# ---------------------------------------------------------------------------- profiles
+
+
+async def connect(services: Services, post: Post, name: str, first_run_check: bool) -> None:
+    """Resolve the key (maybe a slow command), build the client, ask who we are."""
+    try:
+        hint = await services.pool.key_hint(name)
+    except KeyResolutionError as exc:
+        post(KeyMissing(name, str(exc), first_run_check))
+        return
+    post(KeyResolved(name, hint))
+    await whoami(services, post, name, announce=False)
+
+
+async def whoami(services: Services, post: Post, name: str, *, announce: bool) -> None:
+    try:
+        backend = await services.pool.get(name)
+        identity = await backend.whoami()
+    except KeyResolutionError as exc:
+        post(Notice(str(exc), "No key", "error", 15))
+        return
+    except ApiError as exc:
+        post(Notice(str(exc), f"Profile {name}", "warning", 10))
+        return
+    post(IdentityLearned(name, identity, announce))
+
+
+def _note_identity(post: Post, profile: str, backend: Backend) -> None:
+    """Headers of any response tell the organization and project: keep the bar true."""
+    if backend.last_identity is not None:
+        post(IdentityLearned(profile, backend.last_identity))
+
+
+# ---------------------------------------------------------------------------- the record
+
+
+async def load_rows(services: Services, post: Post) -> None:
+    """The first page for the first paint, then the rest of a large record."""
+    records = services.records
+    first = await records.call(Store.list_threads, limit=FIRST_PAGE)
+    post(RowsLoaded(first, replace=True))
+    if len(first) == FIRST_PAGE:
+        post(RowsLoaded(await records.call(Store.list_threads), replace=True))
+
+
+async def poll(services: Services, post: Post) -> None:
+    """Take in another session's writes, and replies lost with a session that died."""
+    records = services.records
+    lost = await records.call(Store.recover_unanswered)
+    await report_problems(services, post)
+    if lost:
+        post(LostRepliesFound(lost))
+    if await records.call(Store.changed_on_disk) and await records.call(Store.reload):
+        post(RowsLoaded(await records.call(Store.list_threads), replace=True))
+
+
+async def search(services: Services, post: Post, query: str) -> None:
+    """Transcript search reads every transcript: debounced, on the record's thread."""
+    await asyncio.sleep(SEARCH_DEBOUNCE_SECONDS)
+    post(Busy("searching transcripts…"))
+    try:
+        found = await services.records.call(Store.list_threads, text=query, full_text=True)
+    finally:
+        post(Busy(None))
+    post(SearchResults(query, [record.id for record in found]))
+
+
+async def report_problems(services: Services, post: Post) -> None:
+    """Say what the record found wrong (a file moved aside, a reply lost), once each."""
+    for problem in await services.records.call(Store.take_problems):
+        post(Notice(str(problem), "Local record", "warning", 20))
+
+
+async def update(services: Services, post: Post, thread_id: str, **changes: object) -> None:
+    record = await services.records.call(Store.update_thread, thread_id, **changes)
+    post(RecordChanged(record))
+
+
+async def forget(services: Services, post: Post, record: ThreadRecord) -> None:
+    await services.records.call(Store.delete, record.id)
+    post(ThreadForgotten(record.id))
+    post(Notice(f"Forgot {one_line(record.display_title, 40)} locally", timeout=5))
+
+
+# ---------------------------------------------------------------------------- opening
+
+
+async def open_thread(
+    services: Services, post: Post, profile: str, thread_id: str, retry_key: str,
+    *, focus_composer: bool = True,
+) -> None:
+    """Show the local transcript at once, then refresh it from the server."""
+    records = services.records
+    record = await records.call(Store.get, thread_id)
+    if record is None:
+        post(Notice("That thread is no longer in the local record", severity="warning"))
+        post(ThreadForgotten(thread_id))
+        return
+    turns = await session.local_transcript(records, record)
+    await report_problems(services, post)  # a transcript moved aside just now is named at once
+    post(ThreadShown(record, turns, focus_composer))
+    _offer_retry(post, record, turns, retry_key)
+    if record.status is not ThreadStatus.GONE:
+        await refresh(services, post, profile, record, retry_key)
+
+
+def _offer_retry(post: Post, record: ThreadRecord, turns: list[Turn], retry_key: str) -> None:
+    """A thread opened on a failed, stopped or lost reply offers to ask again."""
+    prompt = session.unanswered_prompt(turns)
+    hints = [f"{retry_key} asks again"] if prompt is not None else []
+    post(RetryOffered(record.id, prompt, hints))
+
+
+async def refresh(
+    services: Services, post: Post, profile: str, record: ThreadRecord, retry_key: str
+) -> None:
+    records = services.records
+    try:
+        backend = await services.pool.get(profile, record.api)
+    except KeyResolutionError as exc:
+        post(Notice(f"Showing the local copy: {exc}", severity="warning"))
+        return
+    try:
+        async with aclosing(session.open_thread(records, backend, record)) as views:
+            first = True
+            async for turns in views:
+                if first:  # the local transcript: already on screen
+                    first = False
+                    continue
+                post(TranscriptRefreshed(record, turns))
+                _offer_retry(post, record, turns, retry_key)
+    except NotFound:
+        _note_identity(post, profile, backend)
+        await not_found(services, post, profile, record)
+        return
+    except ApiError as exc:
+        post(Notice(f"Showing the local copy: {exc}", severity="warning"))
+        return
+    _note_identity(post, profile, backend)
+    fresh = await records.call(Store.get, record.id)
+    if fresh is not None:
+        post(RecordChanged(fresh))
+
+
+async def not_found(services: Services, post: Post, profile: str, record: ThreadRecord) -> None:
+    """Ask the core 404 policy who owns the thread and hand the answer to the screen."""
+    post(Busy("404: asking the other profiles…"))
+    try:
+        outcome: Ownership = await resolve_not_found(
+            services.records, record, services.config.profiles, services.pool.keyring,
+            current_profile=profile,
+        )
+    finally:
+        post(Busy(None))
+    post(RecordChanged(outcome.record))
+    post(ThreadNotFound(outcome))
+
+
+# ---------------------------------------------------------------------------- sending
+
+
+async def send(
+    services: Services, post: Post, profile_name: str, record: ThreadRecord | None, text: str,
+    retry_key: str,
+) -> None:
+    """Create the thread if this is a new chat, then stream the reply, posting each step."""
+    records = services.records
+    profile = services.config.profile(profile_name)
+    try:
+        backend = await services.pool.get(profile.name, record.api if record else None)
+    except KeyResolutionError as exc:
+        post(Notice(str(exc), "No key", "error", 15))
+        post(PromptReturned(text))
+        return
+    if record is None:
+        post(Busy("starting the chat…"))
+        try:
+            record = await session.create_and_record(
+                records, backend, title_from(text), profile.owner
+            )
+        except ApiError as exc:
+            post(Notice(str(exc), "Could not start the chat", "error", 15))
+            post(PromptReturned(text))
+            return
+        finally:
+            post(Busy(None))
+        post(ThreadCreated(record))
+    question = Turn(role=Role.USER, text=text)
+    reply = Turn(role=Role.ASSISTANT, text="")
+    post(ReplyStarted(record.id, question, reply))
+    failure: ApiError | None = None
+    received: list[str] = []
+    try:
+        async with aclosing(session.send_message(records, backend, record, text)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    received.append(event.text)
+                    post(ReplyDelta(record.id, event.text))
+                elif isinstance(event, Completed):
+                    reply = Turn(
+                        role=Role.ASSISTANT, text=event.text, response_id=event.response_id,
+                        item_id=event.item_id, usage=event.usage,
+                    )
+                elif isinstance(event, Failed):
+                    failure = event.error
+                    reply = Turn(
+                        role=Role.ASSISTANT, text=event.partial_text or "".join(received),
+                        interrupted=bool(event.partial_text), error=str(event.error),
+                    )
+    except asyncio.CancelledError:
+        stopped = Turn(role=Role.ASSISTANT, text="".join(received), interrupted=True,
+                       error=session.STOPPED)
+        post(ReplyEnded(record.id, stopped, None, text, f"{retry_key} asks again"))
+        await _post_fresh(services, post, record.id)
+        raise
+    _note_identity(post, profile.name, backend)
+    if isinstance(failure, AuthFailed):
+        await services.pool.forget(profile.name)  # the next try fetches the key afresh
+        post(KeyRejected(profile.name))
+    if failure is None:
+        post(ReplyEnded(record.id, reply))
+    elif isinstance(failure, NotFound):
+        post(ReplyEnded(record.id, reply, failure))
+    else:
+        # Offered even when retrying at once will not help (quota, a rejected key): once the
+        # user has fixed that outside the app, the question is one key away, not retyped.
+        hint = retry_hint(failure, retry_key)
+        post(ReplyEnded(record.id, reply, failure, text, hint))
+        post(Notice(f"{failure} · {hint}", "Reply failed", "error", 10))
+    await _post_fresh(services, post, record.id)
+    if isinstance(failure, NotFound):
+        fresh = await records.call(Store.get, record.id)
+        await not_found(services, post, profile.name, fresh or record)
+
+
+async def _post_fresh(services: Services, post: Post, thread_id: str) -> None:
+    fresh = await services.records.call(Store.get, thread_id)
+    if fresh is not None:
+        post(RecordChanged(fresh))
+
+
+# ---------------------------------------------------------------------------- delete, rename
+
+
+async def delete(services: Services, post: Post, profile: str, record: ThreadRecord) -> None:
+    if record.status is ThreadStatus.GONE:
+        await forget(services, post, record)
+        return
+    try:
+        backend = await services.pool.get(profile, record.api)
+        report = await session.delete_thread(services.records, backend, record)
+    except KeyResolutionError as exc:
+        post(Notice(str(exc), "No key", "error", 15))
+        return
+    except ApiError as exc:
+        post(Notice(str(exc), "Delete failed", "error", 15))
+        return
+    if report.not_found:
+        await not_found(services, post, profile, record)
+        return
+    remaining = await services.records.call(Store.get, record.id)
+    post(DeleteFinished(record, report, remaining))
+
+
+async def rename(
+    services: Services, post: Post, profile: str, record: ThreadRecord, title: str
+) -> None:
+    """Rename locally at once (the list is ours), then on the server where that applies."""
+    outcome = await session.rename_thread(
+        services.records, record, title, current_profile=profile,
+        backend_for=partial(services.pool.get, profile),
+    )
+    post(RecordChanged(outcome.record))
+    if outcome.server is session.ServerTitle.FAILED:
+        post(Notice(f"Renamed here; the server copy kept its old title: {outcome.reason}",
+                    severity="warning"))
+
+
+async def export(services: Services, post: Post, record: ThreadRecord) -> None:
+    """Write the thread as Markdown (the one exporter the CLI uses too), off the event loop."""
+    turns = await services.records.call(Store.transcript, record.id)
+    try:
+        path = await asyncio.to_thread(
+            export_thread, record, turns, services.data_dir, services.export_dir
+        )
+    except OSError as exc:
+        post(Notice(f"Could not export: {exc}", severity="error"))
+        return
+    post(Notice(f"Exported to {path}", "Export", timeout=10))
