@@ -42,6 +42,7 @@ from tui.app.widgets.switcher import BarState, SwitcherBar
 from tui.core.api.base import ApiError
 from tui.core.config import Config
 from tui.core.keys import KeyResolutionError, KeyRing
+from tui.core.record_access import Records
 from tui.core.records import Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.store import Store
 
@@ -116,6 +117,8 @@ class ThreadApp(App[None], inherit_bindings=False):
         super().__init__()
         self.config = config
         self.store = store
+        self.records = Records(store)
+        """The store for flows on the event loop: calls run on its own thread, in order."""
         self.keyring = keyring
         self.data_dir = data_dir
         self.clock = clock
@@ -683,6 +686,7 @@ class ThreadApp(App[None], inherit_bindings=False):
 
     async def on_unmount(self) -> None:
         await self.pool.aclose()
+        self.records.close()
         if self._search_store is not None:
             self._search_store.close()
         gc.unfreeze()  # an app run inside a longer process (tests) must not pin its objects

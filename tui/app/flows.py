@@ -22,7 +22,8 @@ from tui.app.widgets.message import MessageView
 from tui.core import session
 from tui.core.api.base import ApiError, AuthFailed, Completed, Failed, NotFound, TextDelta
 from tui.core.keys import KeyResolutionError
-from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.records import RESPONSE_IDS, Identity, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.store import Store
 
 if TYPE_CHECKING:
     from tui.app.app import ThreadApp
@@ -59,7 +60,7 @@ def describe_identity(identity: Identity) -> str:
 async def open_thread(app: ThreadApp, record: ThreadRecord, focus_composer: bool) -> None:
     """Show the local transcript at once, then refresh it from the server in the background."""
     app.retry = None
-    turns = session.local_transcript(app.store, record)
+    turns = await session.local_transcript(app.records, record)
     app.report_store_problems()  # a transcript moved aside just now is named at once
     await app.chat.show(record, turns)
     offer_retry(app, record, turns)
@@ -78,7 +79,7 @@ async def refresh(app: ThreadApp, record: ThreadRecord) -> None:
         app.notify(f"Showing the local copy: {exc}", severity="warning", timeout=8)
         return
     try:
-        views = session.open_thread(app.store, backend, record)
+        views = session.open_thread(app.records, backend, record)
         try:
             first = True
             async for turns in views:
@@ -100,7 +101,7 @@ async def refresh(app: ThreadApp, record: ThreadRecord) -> None:
         app.notify(f"Showing the local copy: {exc}", severity="warning", timeout=8)
         return
     app.note_identity(profile, backend.last_identity)
-    fresh = app.store.get(record.id)
+    fresh = await app.records.call(Store.get, record.id)
     if fresh is not None:
         app.refresh_thread_views(fresh)
 
@@ -109,46 +110,36 @@ async def refresh(app: ThreadApp, record: ThreadRecord) -> None:
 
 
 async def not_found(app: ThreadApp, record: ThreadRecord) -> None:
-    """Name the owner (from the record, else by asking the other profiles) and offer a switch;
-    with no owner, mark the thread gone and offer to forget it locally."""
-    from tui.core.ownership import probe_and_record
+    """Show the 404 policy's answer (``tui.core.ownership.resolve_not_found``): offer a switch
+    to the owner, or to forget a thread that is gone; an unknown answer is only told."""
+    from tui.core.ownership import Verdict, resolve_not_found
 
-    store = app.store
     current = app.profile_name
-    organization, project = record.organization, record.project
-    owner_name: str | None
-    if record.profile and record.profile != current and record.profile in app.config.profiles:
-        owner_name = record.profile
-        if record.id in store:
-            record = store.mark_status(record.id, ThreadStatus.FOREIGN)
-    else:
+    probing = not (record.profile and record.profile != current
+                   and record.profile in app.config.profiles)
+    if probing:
         app.set_busy("404: asking the other profiles…")
-        try:
-            probe = await probe_and_record(
-                store, record, app.config.profiles.values(), app.keyring,
-                current_profile=current, exclude=[current],
-            )
-        finally:
+    try:
+        answer = await resolve_not_found(
+            app.records, record, app.config.profiles, app.keyring, current_profile=current
+        )
+    finally:
+        if probing:
             app.set_busy(None)
-        if probe.owner is None and not probe.gone:
-            app.refresh_thread_views(store.get(record.id) or record)
-            app.notify(probe.describe(), title="Owner unknown", severity="warning", timeout=15)
-            return
-        owner_name = probe.owner
-        organization, project = record.organization, record.project  # record_owner updated them
-    fresh = store.get(record.id) or record
+    fresh = await app.records.call(Store.get, record.id) or answer.record
     app.refresh_thread_views(fresh)
-    owner = app.config.profiles.get(owner_name) if owner_name else None
+    if answer.verdict is Verdict.UNKNOWN:
+        app.notify(answer.message, title="Owner unknown", severity="warning", timeout=15)
+        return
+    owner = app.config.profiles.get(answer.owner) if answer.owner else None
     screen = ForeignThreadScreen(
-        fresh, current, owner,
-        organization=organization or (owner.organization if owner else None),
-        project=project or (owner.project if owner else None),
+        fresh, current, owner, organization=answer.organization, project=answer.project
     )
-    answer = await app.push_screen_wait(screen)
-    if answer == "switch" and owner is not None:
+    answer_ = await app.push_screen_wait(screen)
+    if answer_ == "switch" and owner is not None:
         app.activate_profile(owner.name)
         app.open_thread(fresh.id)
-    elif answer == "forget":
+    elif answer_ == "forget":
         app.forget_locally(fresh)
 
 
@@ -157,7 +148,6 @@ async def not_found(app: ThreadApp, record: ThreadRecord) -> None:
 
 async def send(app: ThreadApp, text: str) -> None:
     """Create the thread if this is a new chat, then stream the reply into the pane."""
-    store = app.store
     record = app.chat.record
     profile = app.profile
     try:
@@ -169,7 +159,7 @@ async def send(app: ThreadApp, text: str) -> None:
     if record is None:
         try:
             record = await session.create_and_record(
-                store, backend, title_from(text), profile.owner
+                app.records, backend, title_from(text), profile.owner
             )
         except ApiError as exc:
             app.notify(str(exc), title="Could not start the chat", severity="error", timeout=15)
@@ -184,7 +174,7 @@ async def send(app: ThreadApp, text: str) -> None:
     app.refresh_bindings()  # the footer offers esc while the reply streams
     failure: ApiError | None = None
     try:
-        async with aclosing(session.send_message(store, backend, record, text)) as events:
+        async with aclosing(session.send_message(app.records, backend, record, text)) as events:
             async for event in events:
                 if isinstance(event, TextDelta):
                     if view.is_attached:
@@ -208,14 +198,15 @@ async def send(app: ThreadApp, text: str) -> None:
         view.hint = f"{retry_key(app)} asks again"
         await _end(view, None)
         app.retry = (record.id, text)
-        _after_reply(app, record, view)
+        await _after_reply(app, record, view)
         raise
     app.note_identity(profile.name, backend.last_identity)
     if isinstance(failure, AuthFailed):
         await app.pool.forget(profile.name)  # the next try fetches the key afresh
-    _after_reply(app, record, view)
+    await _after_reply(app, record, view)
     if isinstance(failure, NotFound):
-        await not_found(app, app.store.get(record.id) or record)
+        stored = await app.records.call(Store.get, record.id)
+        await not_found(app, stored or record)
     elif failure is not None:
         # Offered even when retrying at once will not help (quota, a rejected key): once the
         # user has fixed that outside the app, the question is one key away, not retyped.
@@ -237,15 +228,15 @@ async def _end(view: MessageView, final_text: str | None) -> None:
             view.turn.text = final_text
 
 
-def _after_reply(app: ThreadApp, record: ThreadRecord, view: MessageView) -> None:
-    fresh = app.store.get(record.id)
+async def _after_reply(app: ThreadApp, record: ThreadRecord, view: MessageView) -> None:
+    fresh = await app.records.call(Store.get, record.id)
     if fresh is not None:
         app.refresh_thread_views(fresh)
         shown = app.chat.record
         if not view.is_attached and shown is not None and shown.id == record.id:
             # The thread was left and opened again while the reply streamed: show it whole.
-            app.run_worker(app.chat.show(fresh, app.store.transcript(record.id)),
-                           group="view", exclusive=True)
+            turns = await app.records.call(Store.transcript, record.id)
+            app.run_worker(app.chat.show(fresh, turns), group="view", exclusive=True)
     app.refresh_bindings()
 
 
@@ -298,7 +289,7 @@ def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
             "The server no longer has this thread. Forget it locally (its transcript too)?",
         )
         return ConfirmScreen("Forget thread", body, yes="Forget", no="Keep")
-    responses = len(record.server_meta.get(session.RESPONSE_IDS, []) or [])
+    responses = len(record.server_meta.get(RESPONSE_IDS, []) or [])
     what = "the conversation" if str(record.api) == "conversations" else "the thread"
     if responses:
         what += f" and {responses} stored response(s)"
@@ -316,7 +307,7 @@ async def delete(app: ThreadApp, record: ThreadRecord) -> None:
         return
     try:
         backend = await app.pool.get(app.profile_name, record.api)
-        report = await session.delete_thread(app.store, backend, record)
+        report = await session.delete_thread(app.records, backend, record)
     except KeyResolutionError as exc:
         app.notify(str(exc), title="No key", severity="error", timeout=15)
         return
@@ -330,7 +321,7 @@ async def delete(app: ThreadApp, record: ThreadRecord) -> None:
         app.notify(report.summary(), title="Deleted", timeout=8)
     else:
         app.notify(report.summary(), title="Delete incomplete", severity="warning", timeout=20)
-    fresh = app.store.get(record.id)
+    fresh = await app.records.call(Store.get, record.id)
     if fresh is None:
         app.sidebar.remove_thread(record.id)
         if app.chat.record is not None and app.chat.record.id == record.id:
@@ -340,18 +331,14 @@ async def delete(app: ThreadApp, record: ThreadRecord) -> None:
 
 
 async def rename(app: ThreadApp, record: ThreadRecord, title: str) -> None:
-    """Rename locally at once (the list is ours), then on the server where it has titles."""
-    fresh = app.store.update_thread(record.id, title=title)
-    app.refresh_thread_views(fresh)
-    if fresh.status in {ThreadStatus.GONE, ThreadStatus.FOREIGN}:
-        return
-    if fresh.profile and fresh.profile != app.profile_name:
-        return
-    try:
-        backend = await app.pool.get(app.profile_name, fresh.api)
-        await backend.rename(fresh, title)
-    except (ApiError, KeyResolutionError) as exc:
-        app.notify(f"Renamed here; the server copy kept its old title: {exc}",
+    """Rename (``session.rename_thread`` decides where) and say when the server kept its title."""
+    renamed = await session.rename_thread(
+        app.records, record, title, current_profile=app.profile_name,
+        backend_for=lambda dialect: app.pool.get(app.profile_name, dialect),
+    )
+    app.refresh_thread_views(renamed.record)
+    if renamed.server is session.ServerTitle.FAILED:
+        app.notify(f"Renamed here; the server copy kept its old title: {renamed.reason}",
                    severity="warning", timeout=8)
 
 
