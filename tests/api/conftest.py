@@ -26,6 +26,7 @@ import pytest
 from tui.core.api.base import Backend
 from tui.core.api.factory import make_backend
 from tui.core.keys import KeyRing
+from tui.core.record_access import Records
 from tui.core.records import Dialect, Profile
 from tui.core.store import Store
 from tui.sandbox import ACME_KEY, ACME_RESEARCH_KEY, PERSONAL_KEY, USER_KEY, Sandbox
@@ -104,3 +105,11 @@ def dead_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture
+def records(store: Store) -> Iterator[Records]:
+    """The ``store`` fixture behind its worker thread, as the session flows take it."""
+    front = Records(store)
+    yield front
+    front.close()

@@ -15,6 +15,7 @@ import pytest
 
 from tui.core import session
 from tui.core.api.base import Backend, TextDelta
+from tui.core.record_access import Records
 from tui.core.records import Dialect, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import Sandbox
@@ -53,12 +54,12 @@ async def test_closing_the_backend_stream_closes_the_http_response(
 
 @pytest.mark.parametrize("dialect", list(Dialect))
 async def test_aclose_closes_the_stream_promptly_and_keeps_the_partial_text(
-    dialect: Dialect, backend_for: BackendFactory, store: Store, sandbox: Sandbox
+    dialect: Dialect, backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
 ) -> None:
     backend = backend_for("acme", dialect)
-    record = await session.create_and_record(store, backend, "Esc")
+    record = await session.create_and_record(records, backend, "Esc")
     slow_and_long(sandbox)
-    events = session.send_message(store, backend, record, PROMPT)
+    events = session.send_message(records, backend, record, PROMPT)
     received = ""
     async for event in events:
         assert isinstance(event, TextDelta)
@@ -79,15 +80,15 @@ async def test_aclose_closes_the_stream_promptly_and_keeps_the_partial_text(
 
 
 async def test_the_server_sees_the_connection_close(
-    backend_for: BackendFactory, store: Store, sandbox: Sandbox
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
 ) -> None:
     """The sandbox marks a legacy run whose client left ``stream_dropped`` when its next write
     fails: that moment is when the server noticed the close. The run goes on unseen (as real
     runs do) and the next turn cancels it rather than failing on "thread has an active run"."""
     backend = backend_for("acme", Dialect.ASSISTANTS)
-    record = await session.create_and_record(store, backend, "Esc")
+    record = await session.create_and_record(records, backend, "Esc")
     slow_and_long(sandbox)
-    events = session.send_message(store, backend, record, PROMPT)
+    events = session.send_message(records, backend, record, PROMPT)
     async for _ in events:
         break
     (run,) = sandbox.state()["runs"]
@@ -101,24 +102,24 @@ async def test_the_server_sees_the_connection_close(
     print(f"\nserver saw the connection close {noticed * 1000:.1f} ms after aclose()")
 
     sandbox.model.update(tokens=5, delay_s=0)
-    kinds = [type(e).__name__ async for e in session.send_message(store, backend, record, "next")]
+    kinds = [type(e).__name__ async for e in session.send_message(records, backend, record, "next")]
     assert kinds[-1] == "Completed"
     first, second = sandbox.state()["runs"]
     assert first["status"] == "cancelled" and second["status"] == "completed"
 
 
 async def test_cancelling_the_task_reading_the_stream(
-    backend_for: BackendFactory, store: Store, sandbox: Sandbox
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
 ) -> None:
     """The UI's worker is cancelled (Esc), rather than closing the iterator itself."""
     backend = backend_for("acme")
-    record = await session.create_and_record(store, backend, "Esc")
+    record = await session.create_and_record(records, backend, "Esc")
     slow_and_long(sandbox)
     received: list[str] = []
     enough = asyncio.Event()
 
     async def worker() -> None:
-        async for event in session.send_message(store, backend, record, PROMPT):
+        async for event in session.send_message(records, backend, record, PROMPT):
             assert isinstance(event, TextDelta)
             received.append(event.text)
             if len(received) == 10:
@@ -137,4 +138,4 @@ async def test_cancelling_the_task_reading_the_stream(
     assert turns[-1].interrupted and turns[-1].text == "".join(received)
     # The response the cut reply created is known, so a delete can remove it.
     assert len(record.server_meta["response_ids"]) == 1
-    assert (await session.delete_thread(store, backend, record)).complete
+    assert (await session.delete_thread(records, backend, record)).complete

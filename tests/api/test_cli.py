@@ -17,6 +17,7 @@ from tui.commands.context import CliContext
 from tui.core import session
 from tui.core.api.factory import make_backend
 from tui.core.keys import KeyRing
+from tui.core.record_access import Records
 from tui.core.records import Profile, Role, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import (
@@ -64,11 +65,13 @@ class Env:
     async def thread(self, owner: str, *, recorded_as: str | None = None) -> str:
         """A conversation made by ``owner`` with one turn, recorded under ``recorded_as``."""
         with Store.open(self.data) as store:
+            records = Records(store)
             backend = make_backend(self.profile(owner), KeyRing(environ=ENV), store)
-            record = await session.create_and_record(store, backend, f"{owner}'s thread")
-            async for _ in session.send_message(store, backend, record, "hello"):
+            record = await session.create_and_record(records, backend, f"{owner}'s thread")
+            async for _ in session.send_message(records, backend, record, "hello"):
                 pass
             await backend.aclose()
+            records.close()
             if recorded_as:
                 store.update_thread(record.id, profile=recorded_as)
             return record.id

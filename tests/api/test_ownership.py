@@ -13,6 +13,7 @@ from tui.core import session
 from tui.core.api.base import Backend, NotFound
 from tui.core.keys import KeyRing
 from tui.core.ownership import find_owner, probe_and_record
+from tui.core.record_access import Records
 from tui.core.records import Dialect, Profile, ThreadRecord, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import PERSONAL_PROJECT_ID, Fault, Sandbox
@@ -29,19 +30,20 @@ async def test_the_owner_is_found_among_three_profiles_and_recorded(
     dialect: Dialect,
     backend_for: BackendFactory,
     store: Store,
+    records: Records,
     profiles: dict[str, Profile],
     keyring: KeyRing,
 ) -> None:
     owner = backend_for("personal", dialect)
-    record = await session.create_and_record(store, owner, "Personal notes")
+    record = await session.create_and_record(records, owner, "Personal notes")
     # The user is on acme: the thread answers 404 there…
     acme = backend_for("acme", dialect)
     with pytest.raises(NotFound):
-        async for _ in session.open_thread(store, acme, record):
+        async for _ in session.open_thread(records, acme, record):
             pass
     # …so the other profiles are asked.
     probe = await probe_and_record(
-        store, record, three(profiles), keyring, current_profile="acme", exclude=["acme"]
+        records, record, three(profiles), keyring, current_profile="acme", exclude=["acme"]
     )
     assert probe.owner == "personal"
     assert probe.identity is not None and probe.identity.organization == "personal"
@@ -52,7 +54,7 @@ async def test_the_owner_is_found_among_three_profiles_and_recorded(
     assert saved is not None and saved.profile == "personal"
     assert saved.status == ThreadStatus.FOREIGN
     # Opening under its owner works and clears the badge.
-    views = [turns async for turns in session.open_thread(store, owner, saved)]
+    views = [turns async for turns in session.open_thread(records, owner, saved)]
     assert len(views) == 2
     assert store.get(record.id).status == ThreadStatus.OK  # type: ignore[union-attr]
 
@@ -60,15 +62,16 @@ async def test_the_owner_is_found_among_three_profiles_and_recorded(
 async def test_a_misfiled_thread_takes_the_owners_organization_and_project(
     backend_for: BackendFactory,
     store: Store,
+    records: Records,
     profiles: dict[str, Profile],
     keyring: KeyRing,
 ) -> None:
     """Filed under acme by mistake: once personal is found to own it, the record says so."""
-    created = await session.create_and_record(store, backend_for("personal"), "Trip plans")
+    created = await session.create_and_record(records, backend_for("personal"), "Trip plans")
     misfiled = replace(created, profile="acme", organization="acme-corp", project="proj_wrong")
     store.upsert(misfiled)
     probe = await probe_and_record(
-        store, misfiled, three(profiles), keyring, current_profile="acme", exclude=["acme"]
+        records, misfiled, three(profiles), keyring, current_profile="acme", exclude=["acme"]
     )
     assert probe.owner == "personal"
     saved = store.get(created.id)
@@ -81,9 +84,10 @@ async def test_a_misfiled_thread_takes_the_owners_organization_and_project(
 
 
 async def test_a_user_key_choosing_the_organization_by_header_can_own_it(
-    backend_for: BackendFactory, store: Store, profiles: dict[str, Profile], keyring: KeyRing
+    backend_for: BackendFactory, store: Store, records: Records,
+    profiles: dict[str, Profile], keyring: KeyRing
 ) -> None:
-    record = await session.create_and_record(store, backend_for("personal"), "x")
+    record = await session.create_and_record(records, backend_for("personal"), "x")
     probe = await find_owner(record, [profiles["acme"], profiles["user"]], keyring)
     assert probe.owner == "user"
 
@@ -91,14 +95,15 @@ async def test_a_user_key_choosing_the_organization_by_header_can_own_it(
 async def test_no_profile_sees_it_so_it_is_gone(
     backend_for: BackendFactory,
     store: Store,
+    records: Records,
     profiles: dict[str, Profile],
     keyring: KeyRing,
     async_openai_client: Callable[..., openai.AsyncOpenAI],
 ) -> None:
-    record = await session.create_and_record(store, backend_for("acme"), "Deleted elsewhere")
+    record = await session.create_and_record(records, backend_for("acme"), "Deleted elsewhere")
     await async_openai_client("acme").conversations.delete(record.id)
     candidates = [*three(profiles), profiles["nokey"]]
-    probe = await probe_and_record(store, record, candidates, keyring, current_profile="acme")
+    probe = await probe_and_record(records, record, candidates, keyring, current_profile="acme")
     assert probe.owner is None and probe.gone
     assert sorted(probe.not_found) == ["acme", "personal", "research"]
     assert "TT_NEVER_SET is not set" in probe.skipped["nokey"]  # skipped, and said so
@@ -111,17 +116,18 @@ async def test_no_profile_sees_it_so_it_is_gone(
 async def test_an_expired_legacy_thread_is_gone(
     backend_for: BackendFactory,
     store: Store,
+    records: Records,
     profiles: dict[str, Profile],
     keyring: KeyRing,
     sandbox: Sandbox,
 ) -> None:
     backend = backend_for("acme", Dialect.ASSISTANTS)
-    record = await session.create_and_record(store, backend, "Old")
+    record = await session.create_and_record(records, backend, "Old")
     sandbox.clock.advance(days=61)
     with pytest.raises(NotFound):
         await backend.fetch_transcript(record)
     probe = await probe_and_record(
-        store, record, three(profiles), keyring, current_profile="acme", exclude=["acme"]
+        records, record, three(profiles), keyring, current_profile="acme", exclude=["acme"]
     )
     assert probe.gone and store.get(record.id).status == ThreadStatus.GONE  # type: ignore[union-attr]
 
@@ -129,18 +135,19 @@ async def test_an_expired_legacy_thread_is_gone(
 async def test_no_verdict_when_a_profile_cannot_answer(
     backend_for: BackendFactory,
     store: Store,
+    records: Records,
     profiles: dict[str, Profile],
     keyring: KeyRing,
     sandbox: Sandbox,
     dead_url: str,
 ) -> None:
     """"Gone" is never said on a guess: an unreachable or slow profile leaves it undecided."""
-    record = await session.create_and_record(store, backend_for("acme"), "Imported")
+    record = await session.create_and_record(records, backend_for("acme"), "Imported")
     imported = replace(record, base_url=None, profile="", status=ThreadStatus.UNKNOWN)
     store.upsert(imported)
     unreachable = replace(profiles["research"], base_url=dead_url)
     probe = await probe_and_record(
-        store, imported, [unreachable], keyring, current_profile="acme"
+        records, imported, [unreachable], keyring, current_profile="acme"
     )
     assert probe.owner is None and not probe.gone
     assert "cannot reach" in probe.errors["research"]
@@ -152,10 +159,11 @@ async def test_no_verdict_when_a_profile_cannot_answer(
 
 
 async def test_only_profiles_on_the_records_server_are_asked(
-    backend_for: BackendFactory, store: Store, profiles: dict[str, Profile], keyring: KeyRing,
+    backend_for: BackendFactory, store: Store, records: Records,
+    profiles: dict[str, Profile], keyring: KeyRing,
     dead_url: str,
 ) -> None:
-    record = await session.create_and_record(store, backend_for("personal"), "x")
+    record = await session.create_and_record(records, backend_for("personal"), "x")
     elsewhere = replace(profiles["research"], base_url=dead_url)
     probe = await find_owner(record, [elsewhere, profiles["personal"]], keyring, concurrency=1)
     assert probe.owner == "personal"

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from tui.core import session
 from tui.core.api.base import Backend, Completed, Failed
+from tui.core.record_access import Records
 from tui.core.records import Dialect, Profile, Role, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import Fault, Sandbox, reply_text, split_tokens
@@ -19,11 +20,12 @@ async def ends(events: object) -> list[object]:
 
 
 async def test_the_users_text_is_stored_even_when_no_server_answers(
-    backend_for: BackendFactory, store: Store, profiles: dict[str, Profile], dead_url: str
+    backend_for: BackendFactory, store: Store, records: Records,
+    profiles: dict[str, Profile], dead_url: str
 ) -> None:
-    record = await session.create_and_record(store, backend_for("acme"), "Offline")
+    record = await session.create_and_record(records, backend_for("acme"), "Offline")
     offline = backend_for(profile=replace(profiles["acme"], base_url=dead_url))
-    events = await ends(session.send_message(store, offline, record, "please keep this"))
+    events = await ends(session.send_message(records, offline, record, "please keep this"))
     assert len(events) == 1 and isinstance(events[0], Failed)
     user, answer = store.transcript(record.id)
     assert (user.role, user.text) == (Role.USER, "please keep this")
@@ -32,22 +34,22 @@ async def test_the_users_text_is_stored_even_when_no_server_answers(
     assert store.get(record.id).status == ThreadStatus.INTERRUPTED  # type: ignore[union-attr]
 
     # The next reply that completes makes the thread ok again.
-    events = await ends(session.send_message(store, backend_for("acme"), record, "again"))
+    events = await ends(session.send_message(records, backend_for("acme"), record, "again"))
     assert isinstance(events[-1], Completed)
     assert store.get(record.id).status == ThreadStatus.OK  # type: ignore[union-attr]
 
 
 async def test_open_thread_keeps_an_interrupted_partial_where_it_was(
-    backend_for: BackendFactory, store: Store, sandbox: Sandbox
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
 ) -> None:
     """A cut reply leaves nothing in the conversation; the local partial stays in place when
     the server's transcript is merged in."""
     backend = backend_for("acme")
-    record = await session.create_and_record(store, backend, "Merge")
+    record = await session.create_and_record(records, backend, "Merge")
     sandbox.faults.next(Fault.cut(after=3))
-    await ends(session.send_message(store, backend, record, "first"))
-    await ends(session.send_message(store, backend, record, "second"))
-    local, merged = [turns async for turns in session.open_thread(store, backend, record)]
+    await ends(session.send_message(records, backend, record, "first"))
+    await ends(session.send_message(records, backend, record, "second"))
+    local, merged = [turns async for turns in session.open_thread(records, backend, record)]
     expected = [
         (Role.USER, "first", False),
         (Role.ASSISTANT, "".join(split_tokens(reply_text("first"))[:3]), True),
@@ -61,18 +63,18 @@ async def test_open_thread_keeps_an_interrupted_partial_where_it_was(
 
 
 async def test_open_thread_of_a_legacy_thread_after_esc(
-    backend_for: BackendFactory, store: Store, sandbox: Sandbox
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
 ) -> None:
     """The user's turn, stored locally without an id, meets the server's copy once (matched
     by role and text), and the partial the user saw stays visible beside the server's view."""
     backend = backend_for("acme", Dialect.ASSISTANTS)
-    record = await session.create_and_record(store, backend, "Legacy")
+    record = await session.create_and_record(records, backend, "Legacy")
     sandbox.model.update(tokens=40, delay_s=0.005)
-    events = session.send_message(store, backend, record, "go")
+    events = session.send_message(records, backend, record, "go")
     async for _ in events:
         break
     await events.aclose()
-    views = [turns async for turns in session.open_thread(store, backend, record)]
+    views = [turns async for turns in session.open_thread(records, backend, record)]
     assert views[0][-1].interrupted
     roles = [t.role for t in views[1]]
     assert roles[0] == Role.USER and roles.count(Role.USER) == 1

@@ -18,7 +18,7 @@ client timeout is one second for the slow-first-byte case, through ``ThreadApp``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from tui.core.api.base import (
 )
 from tui.core.api.factory import make_backend
 from tui.core.keys import KeyRing
+from tui.core.record_access import Records
 from tui.core.records import Profile, Role, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import ACME_KEY, Fault, Sandbox, reply_text, split_tokens
@@ -105,13 +106,22 @@ def api_store(tmp_path: Path) -> Store:
     return Store.open(tmp_path / "data")
 
 
+@pytest.fixture
+def api_records(api_store: Store) -> Iterator[Records]:
+    records = Records(api_store)
+    yield records
+    records.close()
+
+
 def acme(sandbox: Sandbox) -> Profile:
     return Profile(name="acme", api_key_env="REL_KEY", base_url=sandbox.base_url)
 
 
-async def exchange(store: Store, backend, record, text: str) -> tuple[str, Completed | Failed]:
+async def exchange(
+    records: Records, backend, record, text: str
+) -> tuple[str, Completed | Failed]:
     received, end = "", None
-    async for event in session.send_message(store, backend, record, text):
+    async for event in session.send_message(records, backend, record, text):
         if isinstance(event, TextDelta):
             assert end is None, "no delta after the end"
             received += event.text
@@ -124,7 +134,7 @@ async def exchange(store: Store, backend, record, text: str) -> tuple[str, Compl
 
 @pytest.mark.parametrize("name", list(CASES))
 async def test_api_layer_keeps_the_question_and_partial_reply_and_a_retry_works(
-    name: str, sandbox: Sandbox, api_store: Store
+    name: str, sandbox: Sandbox, api_store: Store, api_records: Records
 ) -> None:
     case = CASES[name]
     options = {"timeout": case.timeout} if case.timeout else {}
@@ -133,12 +143,12 @@ async def test_api_layer_keeps_the_question_and_partial_reply_and_a_retry_works(
         **options,
     )
     try:
-        record = await session.create_and_record(api_store, backend, "faults")
-        _, end = await exchange(api_store, backend, record, FIRST)
+        record = await session.create_and_record(api_records, backend, "faults")
+        _, end = await exchange(api_records, backend, record, FIRST)
         assert isinstance(end, Completed)
 
         sandbox.faults.next(case.fault, path=REPLY_PATH)
-        received, end = await exchange(api_store, backend, record, SECOND)
+        received, end = await exchange(api_records, backend, record, SECOND)
         assert isinstance(end, Failed) and type(end.error) is case.error, end
         assert received == end.partial_text == case.partial
         message = str(end.error)
@@ -152,7 +162,7 @@ async def test_api_layer_keeps_the_question_and_partial_reply_and_a_retry_works(
         assert api_store.get(record.id).status is ThreadStatus.INTERRUPTED
 
         # The backend is still usable: asking again gets the whole reply, recorded after.
-        _, end = await exchange(api_store, backend, record, SECOND)
+        _, end = await exchange(api_records, backend, record, SECOND)
         assert isinstance(end, Completed) and end.text == reply_text(SECOND)
         turns = api_store.transcript(record.id)
         assert [t.text for t in turns] == [
@@ -168,14 +178,15 @@ async def test_api_layer_keeps_the_question_and_partial_reply_and_a_retry_works(
     "fault", [Fault.server_error(), Fault.rate_limit(retry_after=1)], ids=["500", "429"]
 )
 async def test_api_layer_one_500_or_429_then_success_is_retried_by_the_client(
-    fault: Fault, sandbox: Sandbox, api_store: Store, figures: Callable[[str], None]
+    fault: Fault, sandbox: Sandbox, api_store: Store, api_records: Records,
+    figures: Callable[[str], None],
 ) -> None:
     backend = make_backend(acme(sandbox), KeyRing(environ={"REL_KEY": ACME_KEY}), api_store)
     try:
-        record = await session.create_and_record(api_store, backend, "retried")
+        record = await session.create_and_record(api_records, backend, "retried")
         sandbox.faults.next(fault, path=REPLY_PATH)
         started = time.monotonic()
-        _, end = await exchange(api_store, backend, record, SECOND)
+        _, end = await exchange(api_records, backend, record, SECOND)
         took = time.monotonic() - started
         assert isinstance(end, Completed) and end.text == reply_text(SECOND)
         assert sandbox.faults.pending() == []  # the fault was really served, then retried

@@ -27,6 +27,7 @@ import pytest
 from tui.core import session
 from tui.core.api.factory import make_backend
 from tui.core.keys import KeyRing
+from tui.core.record_access import Records
 from tui.core.records import Profile, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.store import NO_REPLY, ProblemKind, Store
 from tui.sandbox import ACME_KEY, Sandbox, reply_text
@@ -138,11 +139,13 @@ def test_the_next_question_to_a_killed_thread_comes_after_the_lost_reply(
         backend = make_backend(profile, KeyRing(environ={"K": ACME_KEY}), store)
 
         async def go() -> ThreadRecord:
-            record = await session.create_and_record(store, backend, "shared")
+            records = Records(store)
+            record = await session.create_and_record(records, backend, "shared")
             kill(child("ask", record.id))
-            async for _ in session.send_message(store, backend, record, "me again"):
+            async for _ in session.send_message(records, backend, record, "me again"):
                 pass
             await backend.aclose()
+            records.close()
             return record
 
         record = asyncio.run(go())
@@ -178,12 +181,14 @@ def test_replies_in_flight_are_never_marked_by_a_process_polling_at_the_same_tim
         poller.start()
 
         async def go() -> str:
-            record = await session.create_and_record(store, backend, "busy")
+            records = Records(store)
+            record = await session.create_and_record(records, backend, "busy")
             for n in range(8):
-                assert store.recover_unanswered(record.id) == []
-                async for _ in session.send_message(store, backend, record, f"q{n}"):
-                    assert store.recover_unanswered(record.id) == []
+                assert await records.call(Store.recover_unanswered, record.id) == []
+                async for _ in session.send_message(records, backend, record, f"q{n}"):
+                    assert await records.call(Store.recover_unanswered, record.id) == []
             await backend.aclose()
+            records.close()
             return record.id
 
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
@@ -23,6 +23,8 @@ from tui.core.records import Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.secrets import mask_key, scrub
 
 if TYPE_CHECKING:
+    from tui.core.ownership import Ownership
+    from tui.core.record_access import Records
     from tui.core.store import Store
 
 # The SDK takes half a second to import: every command of this module imports it (and the
@@ -206,17 +208,31 @@ def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
         ):
             print("not deleted", file=ctx.out)
             return 1
-        return asyncio.run(_delete(store, record, profile, ctx))
+        return _run_with_records(
+            store, lambda records: _delete(records, store, record, profile, ctx)
+        )
 
 
-async def _delete(store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext) -> int:
+def _run_with_records(store: Store, flow: Callable[[Records], Coroutine[Any, Any, int]]) -> int:
+    """Run ``flow`` on a fresh event loop with ``store`` behind a ``Records`` (closed after)."""
+    from tui.core.record_access import Records
+
+    records = Records(store)
+    try:
+        return asyncio.run(flow(records))
+    finally:
+        records.close()
+
+
+async def _delete(
+    records: Records, store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext
+) -> int:
     from tui.core.api.factory import make_backend
-    from tui.core.ownership import probe_and_record
     from tui.core.session import delete_thread
 
     backend = make_backend(profile, ctx.keyring, store, dialect=record.api)
     try:
-        report = await delete_thread(store, backend, record)
+        report = await delete_thread(records, backend, record)
     except ApiError as exc:
         print(f"threadtui: nothing deleted: {exc}", file=ctx.err)
         return 1
@@ -225,13 +241,10 @@ async def _delete(store: Store, record: ThreadRecord, profile: Profile, ctx: Cli
     print(report.summary(), file=ctx.out)
     if report.not_found:
         print("asking the other profiles who owns it…", file=ctx.out)
-        probe = await probe_and_record(
-            store, record, ctx.config.profiles.values(), ctx.keyring,
-            current_profile=profile.name, exclude=[profile.name],
-        )
-        print(_clean(probe.describe(), ctx), file=ctx.out)
-        if probe.owner:
-            print(f"to delete it there: threadtui delete {record.id} --profile {probe.owner}",
+        answer = await _ownership(ctx, records, record, profile.name, current_answered=True)
+        print(_clean(answer.message, ctx), file=ctx.out)
+        if answer.owner:
+            print(f"to delete it there: threadtui delete {record.id} --profile {answer.owner}",
                   file=ctx.out)
         return 1
     if report.complete:
@@ -239,6 +252,18 @@ async def _delete(store: Store, record: ThreadRecord, profile: Profile, ctx: Cli
         return 0
     print("kept in the local record so the rest can be deleted later", file=ctx.out)
     return 1
+
+
+async def _ownership(
+    ctx: CliContext, records: Records, record: ThreadRecord, current: str, *,
+    current_answered: bool,
+) -> Ownership:
+    from tui.core.ownership import resolve_not_found
+
+    return await resolve_not_found(
+        records, record, ctx.config.profiles, ctx.keyring,
+        current_profile=current, current_answered=current_answered,
+    )
 
 
 def _clean(text: str, ctx: CliContext) -> str:
@@ -258,40 +283,43 @@ def check_imported(ctx: CliContext, ids: Iterable[str], *, store: Store | None =
 
     if store is None:
         with Store.open(ctx.data_dir) as opened:
-            return asyncio.run(_check_all(ctx, opened, list(ids)))
-    return asyncio.run(_check_all(ctx, store, list(ids)))
+            return _run_with_records(opened, lambda records: _check_all(ctx, records, list(ids)))
+    return _run_with_records(store, lambda records: _check_all(ctx, records, list(ids)))
 
 
-async def _check_all(ctx: CliContext, store: Store, ids: list[str]) -> int:
-    from tui.core.ownership import find_owner, record_owner
-    from tui.core.store import dialect_for_id
+async def _check_all(ctx: CliContext, records: Records, ids: list[str]) -> int:
+    from tui.core.ownership import Verdict
+    from tui.core.store import Store, dialect_for_id
 
-    profiles = list(ctx.config.profiles.values())
     undecided = 0
     for thread_id in ids:
-        record = store.get(thread_id) or ThreadRecord(
+        record = await records.call(Store.get, thread_id) or ThreadRecord(
             id=thread_id, api=dialect_for_id(thread_id), status=ThreadStatus.UNKNOWN
         )
-        probe = await find_owner(record, profiles, ctx.keyring, store=store)
-        record_owner(store, record, probe, ctx.profile_name)
-        if not probe.owner:
-            undecided += 0 if probe.gone else 1
-            print(_clean(probe.describe(), ctx), file=ctx.out)
+        answer = await _ownership(ctx, records, record, ctx.profile_name, current_answered=False)
+        if answer.owner is None:
+            undecided += 1 if answer.verdict is Verdict.UNKNOWN else 0
+            print(_clean(answer.message, ctx), file=ctx.out)
             continue
-        turns = await _fill_transcript(ctx, store, record, probe.owner)
-        print(_clean(f"{probe.describe()}; {turns}", ctx), file=ctx.out)
+        turns = await _fill_transcript(ctx, records, record, answer.owner)
+        print(_clean(f"{answer.message}; {turns}", ctx), file=ctx.out)
     return 1 if undecided else 0
 
 
-async def _fill_transcript(ctx: CliContext, store: Store, record: ThreadRecord, owner: str) -> str:
+async def _fill_transcript(
+    ctx: CliContext, records: Records, record: ThreadRecord, owner: str
+) -> str:
     from tui.core.api.factory import make_backend
+    from tui.core.store import Store
 
-    backend = make_backend(ctx.config.profiles[owner], ctx.keyring, store, dialect=record.api)
+    # No store for the backend: fetching a transcript reads none (a chat thread has no owner
+    # to ask, and the record is written below, through ``records``).
+    backend = make_backend(ctx.config.profiles[owner], ctx.keyring, None, dialect=record.api)
     try:
         server = await backend.fetch_transcript(record)
     except ApiError as exc:
         return f"transcript not fetched: {exc}"
     finally:
         await backend.aclose()
-    merged = store.merge_transcript(record.id, server)
+    merged = await records.call(Store.merge_transcript, record.id, server)
     return f"{len(merged)} turn(s) recorded"

@@ -12,19 +12,23 @@ all there is. When some profile could not be asked because of a network error or
 verdict is recorded: "gone" must not be said on a guess. Profiles whose key cannot be resolved
 are skipped and reported; they do not block a verdict (a stale profile would otherwise keep
 every thread undecided forever), and a later probe can still find the owner.
+
+``resolve_not_found`` is the whole policy after a 404, in one place: the app, ``threadtui
+delete`` and ``threadtui import --check`` all call it and only show its ``Ownership``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from tui.core.api.base import ApiError
 from tui.core.api.factory import make_backend
-from tui.core.api.sdk import LocalStore
 from tui.core.api.servers import server_url
 from tui.core.keys import KeyResolutionError, KeyRing
+from tui.core.record_access import Records
 from tui.core.records import Dialect, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.store import Store
 
@@ -50,10 +54,8 @@ class OwnerProbe:
 
     def describe(self) -> str:
         if self.owner:
-            where = ""
-            if self.identity and (self.identity.organization or self.identity.project):
-                parts = [p for p in (self.identity.organization, self.identity.project) if p]
-                where = f" ({' / '.join(parts)})"
+            seen = self.identity
+            where = _where(seen.organization, seen.project) if seen else ""
             return f"{self.thread_id} belongs to profile `{self.owner}`{where}"
         lines = []
         if self.gone:
@@ -74,11 +76,12 @@ async def find_owner(
     keyring: KeyRing,
     *,
     exclude: Iterable[str] = (),
-    store: LocalStore | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> OwnerProbe:
     """Ask ``profiles`` (minus ``exclude``) whether they can see ``record``.
+
+    Touches no record: the backends it builds only ``check``, which needs no store.
 
     Only profiles on the record's server are asked when the record names one (a conversation
     on api.openai.com cannot be on a local Ollama). Each check uses the record's dialect, not
@@ -105,7 +108,7 @@ async def find_owner(
             try:
                 # A key command may take seconds (a password manager): off the event loop.
                 backend = await asyncio.to_thread(
-                    make_backend, profile, keyring, store, dialect=record.api, max_retries=1,
+                    make_backend, profile, keyring, None, dialect=record.api, max_retries=1,
                     timeout=timeout,
                 )
             except KeyResolutionError as exc:
@@ -140,8 +143,8 @@ async def find_owner(
     return probe
 
 
-def record_owner(
-    store: Store, record: ThreadRecord, probe: OwnerProbe, current_profile: str | None
+async def record_owner(
+    records: Records, record: ThreadRecord, probe: OwnerProbe, current_profile: str | None
 ) -> ThreadRecord:
     """Write the probe's verdict into the record (see the module docstring for the policy).
 
@@ -166,6 +169,11 @@ def record_owner(
         record.status = ThreadStatus.GONE
     else:
         return record
+    await records.call(_write_verdict, record, bool(probe.owner))
+    return record
+
+
+def _write_verdict(store: Store, record: ThreadRecord, owned: bool) -> None:
     if record.id in store:
         store.update_thread(
             record.id,
@@ -176,13 +184,12 @@ def record_owner(
             key_hint=record.key_hint,
             base_url=record.base_url,
         )
-    elif probe.owner:
+    elif owned:
         store.upsert(record)
-    return record
 
 
 async def probe_and_record(
-    store: Store,
+    records: Records,
     record: ThreadRecord,
     profiles: Iterable[Profile],
     keyring: KeyRing,
@@ -194,8 +201,97 @@ async def probe_and_record(
 ) -> OwnerProbe:
     """``find_owner`` then ``record_owner``: the 404 flow's second and third steps."""
     probe = await find_owner(
-        record, profiles, keyring, exclude=exclude, store=store,
+        record, profiles, keyring, exclude=exclude, concurrency=concurrency, timeout=timeout,
+    )
+    await record_owner(records, record, probe, current_profile)
+    return probe
+
+
+class Verdict(StrEnum):
+    """What a 404 turned out to mean."""
+
+    OWNER = "owner"  # a profile can see the thread (maybe the current one, for import --check)
+    GONE = "gone"  # every profile that could be asked answered a plain 404
+    UNKNOWN = "unknown"  # no owner found, but some profile could not answer: nothing decided
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """The answer of ``resolve_not_found``: what to show, and the record as now stored.
+
+    ``owner`` is the owning profile's name (for ``Verdict.OWNER`` only); ``organization`` and
+    ``project`` are where the thread lives as far as is known (the owner's server, else the
+    record, else the owner profile's configuration); ``record`` is the record after the verdict
+    was written (the same object the caller passed, updated in place); ``message`` is a
+    sentence (lines, for ``unknown``) to show the user, not yet scrubbed of keys.
+    """
+
+    verdict: Verdict
+    owner: str | None
+    organization: str | None
+    project: str | None
+    record: ThreadRecord
+    message: str
+    probed: bool = False  # the other profiles were asked (False: the record named its owner)
+
+
+async def resolve_not_found(
+    records: Records,
+    record: ThreadRecord,
+    profiles: Mapping[str, Profile],
+    keyring: KeyRing,
+    *,
+    current_profile: str,
+    current_answered: bool = True,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Ownership:
+    """The 404 policy: who owns ``record``, now that ``current_profile`` could not see it.
+
+    1. The record names another configured profile: that profile is the owner. The record is
+       marked ``foreign`` (when stored); nobody is asked.
+    2. Else the other profiles are asked concurrently (``find_owner``); the first that sees the
+       thread is its owner, recorded as such (``record_owner``).
+    3. No profile sees it and every answer was a conclusive 404: ``gone`` (recorded).
+    4. Otherwise ``unknown``: nothing is recorded and the message says who could not answer.
+
+    ``current_answered=False`` is for a check nobody has made yet (``import --check``): the
+    current profile is asked too, and becomes the owner (status ``ok``) if it sees the thread.
+    """
+    named = record.profile
+    if current_answered and named and named != current_profile and named in profiles:
+        owner = profiles[named]
+        if await records.call(Store.__contains__, record.id):
+            stored = await records.call(Store.mark_status, record.id, ThreadStatus.FOREIGN)
+            record.status = stored.status
+        else:
+            record.status = ThreadStatus.FOREIGN
+        organization = record.organization or owner.organization
+        project = record.project or owner.project
+        return Ownership(
+            Verdict.OWNER, named, organization, project, record,
+            f"{record.id} belongs to profile `{named}`{_where(organization, project)}",
+        )
+    probe = await probe_and_record(
+        records, record, profiles.values(), keyring,
+        current_profile=current_profile,
+        exclude=[current_profile] if current_answered else [],
         concurrency=concurrency, timeout=timeout,
     )
-    record_owner(store, record, probe, current_profile)
-    return probe
+    if probe.owner is not None:
+        owner = profiles[probe.owner]
+        return Ownership(
+            Verdict.OWNER, probe.owner,
+            record.organization or owner.organization, record.project or owner.project,
+            record, probe.describe(), probed=True,
+        )
+    verdict = Verdict.GONE if probe.gone else Verdict.UNKNOWN
+    return Ownership(
+        verdict, None, record.organization, record.project, record, probe.describe(),
+        probed=True,
+    )
+
+
+def _where(organization: str | None, project: str | None) -> str:
+    parts = [p for p in (organization, project) if p]
+    return f" ({' / '.join(parts)})" if parts else ""

@@ -136,6 +136,11 @@ class Turn:
         )
 
 
+RESPONSE_IDS = "response_ids"
+"""The ``server_meta`` key listing the stored responses a conversation's replies left behind
+(a real delete removes them too)."""
+
+
 @dataclass(slots=True)
 class ThreadRecord:
     """One row of the index: everything needed to find a thread again, without its transcript.

@@ -1,35 +1,49 @@
-"""The flows behind the UI's verbs (send, create, open, rename, delete), with the store.
+"""The flows behind the UI's verbs (send, create, open, rename, delete), with the record.
 
 Written here, without any screen, so tests can drive them against the sandbox and the app's
 workers stay thin. The order of writes is the point of this module: the user's text reaches
 the store before any request is made, and whatever the reply became (whole, failed half-way,
 or stopped by Esc) is written down before the caller hears of it.
+
+Every store access goes through ``Records`` (``tui.core.record_access``): on its one worker
+thread, in the order made, never on the caller's event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from dataclasses import dataclass
+from enum import StrEnum
 
-from tui.core.api.base import Backend, Completed, Failed, StreamEvent, TextDelta
-from tui.core.records import DeleteReport, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.api.base import ApiError, Backend, Completed, Failed, StreamEvent, TextDelta
+from tui.core.keys import KeyResolutionError
+from tui.core.record_access import Records
+from tui.core.records import (
+    RESPONSE_IDS,
+    DeleteReport,
+    Dialect,
+    Role,
+    ThreadRecord,
+    ThreadStatus,
+    Turn,
+)
 from tui.core.store import Store
 
 STOPPED = "stopped before the reply finished"
-RESPONSE_IDS = "response_ids"
 
 
 async def create_and_record(
-    store: Store, backend: Backend, title: str, owner: str | None = None
+    records: Records, backend: Backend, title: str, owner: str | None = None
 ) -> ThreadRecord:
     """Create a thread on the server and record it at once: the API cannot list it later."""
     record = await backend.create_thread(title, owner)
-    store.upsert(record)
+    await records.call(Store.upsert, record)
     return record
 
 
 async def send_message(
-    store: Store, backend: Backend, record: ThreadRecord, text: str
+    records: Records, backend: Backend, record: ThreadRecord, text: str
 ) -> AsyncGenerator[StreamEvent, None]:
     """Send ``text`` and relay the reply's events, recording everything on the way.
 
@@ -48,13 +62,10 @@ async def send_message(
     is held: if this process is killed in between, whoever opens the record next sees the
     question without a live sender and marks the lost reply (``Store.recover_unanswered``).
     """
-    if record.id not in store:
-        store.upsert(record)
-    # A reply lost here by a killed session is marked before this question follows it.
-    store.recover_unanswered(record.id)
-    with store.reply_in_flight(record.id):
+    await records.call(_ensure_recorded, record)
+    async with records.reply_in_flight(record.id):
         user_turn = Turn(role=Role.USER, text=text)
-        store.append_turn(record.id, user_turn)
+        await records.call(Store.append_turn, record.id, user_turn)
         record.last_active = user_turn.at
         received: list[str] = []
         ended = False
@@ -64,18 +75,30 @@ async def send_message(
                     if isinstance(event, TextDelta):
                         received.append(event.text)
                     elif isinstance(event, Completed):
-                        _record_reply(store, backend, record, event)
+                        await _record_reply(records, backend, record, event)
                         ended = True
                     elif isinstance(event, Failed):
-                        _record_interruption(store, record, event.partial_text, str(event.error))
+                        await _record_interruption(
+                            records, record, event.partial_text, str(event.error)
+                        )
                         ended = True
                     yield event
         finally:
             if not ended:
-                _record_interruption(store, record, "".join(received), STOPPED)
+                await _record_interruption(records, record, "".join(received), STOPPED)
 
 
-def _record_reply(store: Store, backend: Backend, record: ThreadRecord, done: Completed) -> None:
+def _ensure_recorded(store: Store, record: ThreadRecord) -> None:
+    """Record ``record`` if it is not yet, and mark a reply a killed session lost in it (so
+    the next question follows that mark, not the lost question)."""
+    if record.id not in store:
+        store.upsert(record)
+    store.recover_unanswered(record.id)
+
+
+async def _record_reply(
+    records: Records, backend: Backend, record: ThreadRecord, done: Completed
+) -> None:
     turn = Turn(
         role=Role.ASSISTANT,
         text=done.text,
@@ -83,27 +106,30 @@ def _record_reply(store: Store, backend: Backend, record: ThreadRecord, done: Co
         item_id=done.item_id,
         usage=done.usage,
     )
-    store.append_turn(record.id, turn)
+    await records.call(Store.append_turn, record.id, turn)
     record.last_active = turn.at
     record.status = ThreadStatus.OK
     seen = backend.last_identity
     if seen is not None and seen.profile == record.profile:
         record.organization = record.organization or seen.organization
         record.project = record.project or seen.project
-    _save(store, record)
+    await _save(records, record)
 
 
-def _record_interruption(store: Store, record: ThreadRecord, text: str, why: str) -> None:
+async def _record_interruption(
+    records: Records, record: ThreadRecord, text: str, why: str
+) -> None:
     turn = Turn(role=Role.ASSISTANT, text=text, interrupted=True, error=why)
-    store.append_turn(record.id, turn)
+    await records.call(Store.append_turn, record.id, turn)
     record.last_active = turn.at
     record.status = ThreadStatus.INTERRUPTED
-    _save(store, record)
+    await _save(records, record)
 
 
-def _save(store: Store, record: ThreadRecord) -> None:
+async def _save(records: Records, record: ThreadRecord) -> None:
     """Write only the fields these flows change, so another process's rename survives."""
-    store.update_thread(
+    await records.call(
+        Store.update_thread,
         record.id,
         status=record.status,
         last_active=record.last_active,
@@ -114,7 +140,7 @@ def _save(store: Store, record: ThreadRecord) -> None:
 
 
 async def open_thread(
-    store: Store, backend: Backend, record: ThreadRecord
+    records: Records, backend: Backend, record: ThreadRecord
 ) -> AsyncIterator[list[Turn]]:
     """Yield the local transcript at once, then the server's merged with it.
 
@@ -124,29 +150,39 @@ async def open_thread(
     still has something to show. A thread that opens is ``ok`` again if it was marked
     foreign, gone or unknown.
     """
-    local = local_transcript(store, record)
+    local = await local_transcript(records, record)
     yield local
     server = await backend.fetch_transcript(record)
-    merged = local if server == local else store.merge_transcript(record.id, server)
+    if server != local:
+        local = await records.call(Store.merge_transcript, record.id, server)
     if record.status in {ThreadStatus.FOREIGN, ThreadStatus.GONE, ThreadStatus.UNKNOWN}:
         record.status = ThreadStatus.OK
-        store.mark_status(record.id, record.status)
-    yield merged
+        await records.call(Store.mark_status, record.id, record.status)
+    yield local
 
 
-def local_transcript(store: Store, record: ThreadRecord) -> list[Turn]:
+async def local_transcript(records: Records, record: ThreadRecord) -> list[Turn]:
     """The stored transcript, after marking a reply lost with its process (kill -9 mid-reply).
 
     ``record`` is recorded if it was not, and takes the stored status (``interrupted`` when a
     lost reply was just marked).
     """
+    status, turns = await records.call(_recovered_transcript, record)
+    if status is not None:
+        record.status = status
+    return turns
+
+
+def _recovered_transcript(
+    store: Store, record: ThreadRecord
+) -> tuple[ThreadStatus | None, list[Turn]]:
     if record.id not in store:
         store.upsert(record)
+    status = None
     if store.recover_unanswered(record.id):
         stored = store.get(record.id)
-        if stored is not None:
-            record.status = stored.status
-    return store.transcript(record.id)
+        status = stored.status if stored is not None else None
+    return status, store.transcript(record.id)
 
 
 def unanswered_prompt(turns: list[Turn]) -> str | None:
@@ -160,14 +196,60 @@ def unanswered_prompt(turns: list[Turn]) -> str | None:
     return None
 
 
-async def rename_thread(store: Store, backend: Backend, record: ThreadRecord, title: str) -> None:
-    """Rename on the server (where the dialect has a title), then locally."""
-    await backend.rename(record, title)
+class ServerTitle(StrEnum):
+    """What became of the server's copy of the title in a rename."""
+
+    RENAMED = "renamed"  # the server has the new title too (or keeps none: a chat thread)
+    NOT_ASKED = "not asked"  # not ours to rename there: gone, or another profile's
+    FAILED = "failed"  # asked, and the request failed; the server kept its old title
+
+
+@dataclass(frozen=True, slots=True)
+class Renamed:
+    """What a rename did: the local title always; ``server`` says what the server did, and
+    ``reason`` why it was not renamed there (None when it was)."""
+
+    record: ThreadRecord
+    server: ServerTitle
+    reason: str | None = None
+
+
+async def rename_thread(
+    records: Records,
+    record: ThreadRecord,
+    title: str,
+    *,
+    current_profile: str,
+    backend_for: Callable[[Dialect], Awaitable[Backend]],
+) -> Renamed:
+    """Rename locally at once (the list is ours), then on the server where that can work.
+
+    The server is asked only for a thread that is ours: not ``gone`` or ``foreign``, and filed
+    under ``current_profile`` (another profile's key would get a 404). ``backend_for(dialect)``
+    gives the current profile's backend; it is called only when the server is asked. A
+    failure there (a key that cannot be had, an API error) keeps the local title and is
+    returned as the reason, never raised. ``record`` is updated in place.
+    """
+    fresh = await records.call(Store.update_thread, record.id, title=title)
     record.title = title
-    store.update_thread(record.id, title=title)
+    if fresh.status is ThreadStatus.GONE:
+        return Renamed(fresh, ServerTitle.NOT_ASKED, "the server no longer has this thread")
+    if fresh.status is ThreadStatus.FOREIGN or (
+        fresh.profile and fresh.profile != current_profile
+    ):
+        owner = f"profile {fresh.profile}" if fresh.profile else "another profile"
+        return Renamed(
+            fresh, ServerTitle.NOT_ASKED, f"the thread belongs to {owner}, not {current_profile}"
+        )
+    try:
+        backend = await backend_for(fresh.api)
+        await backend.rename(fresh, title)
+    except (ApiError, KeyResolutionError) as exc:
+        return Renamed(fresh, ServerTitle.FAILED, str(exc))
+    return Renamed(fresh, ServerTitle.RENAMED)
 
 
-async def delete_thread(store: Store, backend: Backend, record: ThreadRecord) -> DeleteReport:
+async def delete_thread(records: Records, backend: Backend, record: ThreadRecord) -> DeleteReport:
     """Delete on the server, then forget locally, and only as far as the server really did.
 
     A complete delete removes the local record. A partial one keeps it, with only the stored
@@ -179,7 +261,7 @@ async def delete_thread(store: Store, backend: Backend, record: ThreadRecord) ->
     if report.not_found:
         return report
     if report.complete:
-        store.delete(record.id)
+        await records.call(Store.delete, record.id)
         return report
     if RESPONSE_IDS in record.server_meta:
         failed = {obj for obj, _ in report.failed}
@@ -188,6 +270,6 @@ async def delete_thread(store: Store, backend: Backend, record: ThreadRecord) ->
         ]
     if report.thread_deleted:
         record.status = ThreadStatus.GONE
-    if record.id in store:
-        _save(store, record)
+    if await records.call(Store.__contains__, record.id):
+        await _save(records, record)
     return report

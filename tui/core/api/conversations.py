@@ -20,14 +20,13 @@ from tui.core.api.base import (
 )
 from tui.core.api.errors import error_from_code
 from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
-from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn
+from tui.core.records import RESPONSE_IDS, DeleteReport, Dialect, Role, ThreadRecord, Turn
 
 METADATA_MAX_PAIRS = 16
 METADATA_KEY_MAX = 64
 METADATA_VALUE_MAX = 512
 PAGE_LIMIT = 100
 APP_TAG = "threadtui"
-RESPONSE_IDS = "response_ids"
 
 
 def conversation_metadata(title: str, owner: str | None) -> dict[str, str]:
