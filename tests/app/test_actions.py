@@ -18,7 +18,8 @@ def notes(app) -> str:
 
 
 def palette(app, name: str):
-    return next(c for c in app.palette_commands() if c.name == name)
+    """The palette's entry ``name`` (Textual's own and ours come from get_system_commands)."""
+    return next(c for c in app.get_system_commands(app.main) if c.title == name)
 
 
 async def test_r_renames_locally_and_on_the_server(app_env: AppEnv, openai_client) -> None:
@@ -34,7 +35,7 @@ async def test_r_renames_locally_and_on_the_server(app_env: AppEnv, openai_clien
         await pilot.press(*"New [b]title[/b]", "enter")
         await idle(pilot, app)
         assert app_env.store.get(record.id).title == "New [b]title[/b]"
-        row = app.sidebar.thread_list.options[0].prompt.visualize().plain
+        row = app.main.sidebar.thread_list.options[0].prompt.visualize().plain
         assert row.startswith("New [b]title[/b]")
         server = openai_client("acme").conversations.retrieve(record.id)
         assert "New [b]title[/b]" in (server.metadata or {}).values()
@@ -56,15 +57,15 @@ async def test_p_pins_to_the_top_and_n_starts_a_new_chat(app_env: AppEnv) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await pilot.press("j", "p")
-        assert [o.id for o in app.sidebar.thread_list.options] == ["conv_old", "conv_new"]
+        assert [o.id for o in app.main.sidebar.thread_list.options] == ["conv_old", "conv_new"]
         assert app_env.store.get("conv_old").pinned
         await pilot.press("enter")
         await idle(pilot, app)
-        assert app.chat.record.id == "conv_old"
-        app.sidebar.thread_list.focus()
+        assert app.main.chat.record.id == "conv_old"
+        app.main.sidebar.thread_list.focus()
         await pilot.press("n")
         await idle(pilot, app)
-        assert app.chat.record is None and app.composer.has_focus
+        assert app.main.chat.record is None and app.main.composer.has_focus
 
 
 async def test_palette_lists_the_commands_and_runs_them(app_env: AppEnv) -> None:
@@ -82,35 +83,35 @@ async def test_palette_lists_the_commands_and_runs_them(app_env: AppEnv) -> None
 
         await wait_until(pilot, lambda: "Export thread to Markdown" in offered())
         await pilot.press("escape")
-        names = {c.name for c in app.palette_commands()}
+        names = {c.title for c in app.get_system_commands(app.main)}
         assert {
             "New chat", "Switch profile…", "Rename thread", "Delete thread",
-            "Export thread to Markdown", "Copy thread id", "Who am I", "Change theme",
+            "Export thread to Markdown", "Copy thread id", "Who am I", "Theme", "Quit", "Keys",
             "Switch to profile home",
         } <= names
-        palette(app, "Export thread to Markdown").run()
+        palette(app, "Export thread to Markdown").callback()
         await pilot.pause()
         exported = list(Path(app_env.tmp).glob("Export-me-*.md"))
         assert len(exported) == 1
         text = exported[0].read_text()
         assert "# Export me" in text and "**hi**" in text and record.id in text
         assert str(exported[0]) in notes(app)
-        palette(app, "Copy thread id").run()
+        palette(app, "Copy thread id").callback()
         assert app.clipboard == record.id
-        palette(app, "Who am I").run()
+        palette(app, "Who am I").callback()
         await idle(pilot, app)
         assert "organization: acme-corp" in notes(app)
         assert "project: proj_sandboxacmedefault" in notes(app)
-        palette(app, "Switch to profile home").run()
+        palette(app, "Switch to profile home").callback()
         await idle(pilot, app)
-        assert app.profile_name == "home"
+        assert app.main.profile_name == "home"
 
 
-async def test_palette_change_theme_opens_the_theme_list(app_env: AppEnv) -> None:
+async def test_palette_theme_opens_the_theme_list(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        palette(app, "Change theme").run()
+        palette(app, "Theme").callback()
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
 

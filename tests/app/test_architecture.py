@@ -110,8 +110,9 @@ async def test_no_write_to_the_record_happens_on_the_event_loop(
         monkeypatch.setattr(os, "replace", spying_replace)
         await pilot.press("ctrl+n")
         await pilot.press(*"what is two plus two", "enter")
-        await wait_until(pilot, lambda: app.main.replying, timeout=5)
-        await wait_until(pilot, lambda: not app.main.replying, timeout=15)
+        await wait_until(
+            pilot, lambda: len(app.main.chat.messages) == 2 and not app.main.replying, timeout=15
+        )
         await idle(pilot, app, timeout=10)
         await pilot.press("ctrl+b", "ctrl+b")  # the sidebar has the keyboard
         await pilot.press("p")

@@ -14,19 +14,19 @@ from tui.sandbox.model import reply_text, split_tokens
 
 
 def shown(app) -> list[tuple[str, str]]:
-    return [(str(v.turn.role), v.turn.text) for v in app.chat.messages]
+    return [(str(v.turn.role), v.turn.text) for v in app.main.chat.messages]
 
 
 def reply_view(app) -> MessageView:
-    view = app.chat.last_view(Role.ASSISTANT)
+    view = app.main.chat.last_view(Role.ASSISTANT)
     assert view is not None
     return view
 
 
 async def send(pilot, text: str) -> None:
     app = pilot.app
-    app.composer.focus()
-    app.composer.load_text(text)
+    app.main.composer.focus()
+    app.main.composer.load_text(text)
     await pilot.press("enter")
 
 
@@ -41,10 +41,10 @@ async def test_open_shows_local_transcript_at_once_then_merges_the_server(
         await idle(pilot, app)
         app_env.sandbox.faults.next(Fault.slow_first_byte(0.5))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         assert shown(app) == [("user", "one"), ("assistant", "reply one")]
-        assert app.composer.has_focus
-        await wait_until(pilot, lambda: len(app.chat.messages) == 4, timeout=10)
+        assert app.main.composer.has_focus
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 4, timeout=10)
         assert shown(app)[2:] == [("user", "two"), ("assistant", "two!")]
         assert len(app_env.store.transcript(record.id)) == 4
 
@@ -68,7 +68,7 @@ async def test_send_in_a_new_chat_creates_the_thread_and_streams_the_reply(
             await idle(pilot, app, timeout=10)
         finally:
             Markdown.update = original  # type: ignore[method-assign]
-        record = app.chat.record
+        record = app.main.chat.record
         assert record is not None and record.id.startswith("conv_")
         assert record.title == "Hello there"
         expected = reply_text("Hello there\nsecond line")
@@ -81,7 +81,7 @@ async def test_send_in_a_new_chat_creates_the_thread_and_streams_the_reply(
         assert stored[1].usage is not None and stored[1].usage.output_tokens > 0
         footer = reply_view(app).query_one(".message-footer").render()
         assert f"out {stored[1].usage.output_tokens}" in str(footer)
-        assert app.sidebar.thread_list.options[0].id == record.id
+        assert app.main.sidebar.thread_list.options[0].id == record.id
         assert app_env.sandbox.state()  # the sandbox saw it
 
 
@@ -92,20 +92,20 @@ async def test_escape_stops_the_reply_and_keeps_the_partial_text(app_env: AppEnv
         await idle(pilot, app)
         await send(pilot, "Tell me a long story")
         await wait_until(pilot, lambda: len(reply_view(app).turn.text) > 40, timeout=10)
-        assert app.replying
+        assert app.main.replying
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.replying)
+        await wait_until(pilot, lambda: not app.main.replying)
         partial = reply_view(app).turn.text
         assert 40 < len(partial) < len(reply_text("Tell me a long story", 400))
         assert reply_view(app).turn.interrupted
         assert "partial reply is kept" in str(reply_view(app).query_one(".message-footer").render())
-        record = app_env.store.get(app.chat.record.id)
+        record = app_env.store.get(app.main.chat.record.id)
         assert record.status is ThreadStatus.INTERRUPTED
         stored = app_env.store.transcript(record.id)
         assert stored[-1].interrupted and reply_text("Tell me a long story", 400).startswith(
             stored[-1].text
         )
-        assert "interrupted" in app.sidebar.thread_list.options[0].prompt.visualize().plain
+        assert "interrupted" in app.main.sidebar.thread_list.options[0].prompt.visualize().plain
 
 
 async def test_a_failed_reply_shows_the_error_inline_and_ctrl_r_retries(app_env: AppEnv) -> None:
@@ -122,11 +122,11 @@ async def test_a_failed_reply_shows_the_error_inline_and_ctrl_r_retries(app_env:
         assert view.turn.text == "".join(split_tokens(reply_text("second"))[:3])
         footer = str(view.query_one(".message-footer").render())
         assert view.turn.error in footer and "ctrl+r retries" in footer
-        assert app.check_action("retry", ()) is True
+        assert app.main.check_action("retry", ()) is True
         await pilot.press("ctrl+r")
         await idle(pilot, app, timeout=10)
         assert reply_view(app).turn.text == reply_text("second")
-        assert app.check_action("retry", ()) is False
+        assert app.main.check_action("retry", ()) is False
 
 
 async def test_y_copies_the_focused_message_and_up_down_move_between_messages(
@@ -140,11 +140,11 @@ async def test_y_copies_the_focused_message_and_up_down_move_between_messages(
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 3)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 3)
         await pilot.press("tab")  # sidebar → the chat pane (its last message)
-        assert app.focused is app.chat.messages[2]
+        assert app.focused is app.main.chat.messages[2]
         await pilot.press("up")
-        assert app.focused is app.chat.messages[1]
+        assert app.focused is app.main.chat.messages[1]
         await pilot.press("y")
         assert app.clipboard == "answer *one*"
         await pilot.press("k")
@@ -158,18 +158,18 @@ async def test_composer_enter_sends_ctrl_j_newline_up_recalls(app_env: AppEnv) -
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        app.composer.focus()
+        app.main.composer.focus()
         await pilot.press(*"ab", "ctrl+j", *"cd")
-        assert app.composer.text == "ab\ncd"
+        assert app.main.composer.text == "ab\ncd"
         await pilot.press("enter")
-        assert app.composer.text == ""
+        assert app.main.composer.text == ""
         await idle(pilot, app, timeout=10)
-        assert app_env.store.transcript(app.chat.record.id)[0].text == "ab\ncd"
-        app.composer.focus()
+        assert app_env.store.transcript(app.main.chat.record.id)[0].text == "ab\ncd"
+        app.main.composer.focus()
         await pilot.press("up")
-        assert app.composer.text == "ab\ncd"
+        assert app.main.composer.text == "ab\ncd"
         await pilot.press("down")
-        assert app.composer.text == ""
+        assert app.main.composer.text == ""
 
 
 async def test_a_one_megabyte_paste_is_kept_aside_and_sent_in_full(app_env: AppEnv) -> None:
@@ -178,16 +178,16 @@ async def test_a_one_megabyte_paste_is_kept_aside_and_sent_in_full(app_env: AppE
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        app.composer.focus()
+        app.main.composer.focus()
         await pilot.press(*"see:", "space")
-        app.composer.post_message(events.Paste(big))
+        app.main.composer.post_message(events.Paste(big))
         await pilot.pause()
-        assert len(app.composer.text) < 200 and "paste 1" in app.composer.text
+        assert len(app.main.composer.text) < 200 and "paste 1" in app.main.composer.text
         assert len(big) > PASTE_INLINE_LIMIT
         await pilot.press("enter")
         await idle(pilot, app, timeout=20)
-        assert app_env.store.transcript(app.chat.record.id)[0].text == "see: " + big
-        mine = app.chat.messages[0]
+        assert app_env.store.transcript(app.main.chat.record.id)[0].text == "see: " + big
+        mine = app.main.chat.messages[0]
         assert mine.turn.text == "see: " + big
         assert "more characters not shown" in str(mine.query_one(".message-footer").render())
 
@@ -198,12 +198,12 @@ async def test_the_view_follows_the_stream_only_while_at_the_bottom(app_env: App
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await send(pilot, "long")
-        transcript = app.chat.transcript
+        transcript = app.main.chat.transcript
         await wait_until(pilot, lambda: transcript.max_scroll_y > 5, timeout=10)
         assert transcript.scroll_y == transcript.max_scroll_y  # following
         transcript.scroll_home(animate=False)
         await pilot.pause()
-        await wait_until(pilot, lambda: not app.replying, timeout=20)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=20)
         await pilot.pause()
         assert transcript.scroll_y == 0 and transcript.max_scroll_y > 20
 
@@ -217,14 +217,14 @@ async def test_opening_another_thread_mid_reply_keeps_the_reply(app_env: AppEnv)
         await idle(pilot, app)
         await send(pilot, "keep going")
         await wait_until(pilot, lambda: len(reply_view(app).turn.text) > 20, timeout=10)
-        thread_id = app.chat.record.id
-        app.open_thread("conv_other")
-        await wait_until(pilot, lambda: app.chat.record.id == "conv_other")
-        await wait_until(pilot, lambda: not app.replying, timeout=15)
+        thread_id = app.main.chat.record.id
+        app.main.open_thread("conv_other")
+        await wait_until(pilot, lambda: app.main.chat.record.id == "conv_other")
+        await wait_until(pilot, lambda: not app.main.replying, timeout=15)
         stored = app_env.store.transcript(thread_id)
         assert stored[-1].text == reply_text("keep going", 200)
         assert not stored[-1].interrupted
-        app.open_thread(thread_id)
+        app.main.open_thread(thread_id)
         await idle(pilot, app)
         assert shown(app)[-1] == ("assistant", reply_text("keep going", 200))
 
@@ -238,13 +238,13 @@ async def test_a_long_thread_shows_the_newest_messages_and_the_rest_on_demand(
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 40)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 40)
         assert shown(app)[0] == ("user", "message 10")
         await pilot.press("tab")
-        assert app.focused is app.chat.messages[-1]
-        app.chat.focus_message(app.chat.messages[0])  # (40 presses of up, quicker)
+        assert app.focused is app.main.chat.messages[-1]
+        app.main.chat.focus_message(app.main.chat.messages[0])  # (40 presses of up, quicker)
         await pilot.press("up")
         assert app.focused.__class__.__name__ == "EarlierMessages"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 50)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 50)
         assert shown(app)[0] == ("user", "message 0")

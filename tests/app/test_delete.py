@@ -17,11 +17,11 @@ def notes(app) -> str:
 
 
 async def make_thread_with_a_reply(pilot, app) -> str:
-    app.composer.focus()
-    app.composer.load_text("make a response")
+    app.main.composer.focus()
+    app.main.composer.load_text("make a response")
     await pilot.press("enter")
     await idle(pilot, app, timeout=10)
-    return app.chat.record.id
+    return app.main.chat.record.id
 
 
 async def test_delete_asks_first_and_n_keeps_everything(app_env: AppEnv) -> None:
@@ -47,12 +47,12 @@ async def test_delete_removes_the_conversation_its_responses_and_the_record(
         thread_id = await make_thread_with_a_reply(pilot, app)
         response_ids = app_env.store.get(thread_id).server_meta.get("response_ids")
         assert response_ids
-        app.sidebar.thread_list.focus()
+        app.main.sidebar.thread_list.focus()
         await pilot.press("d", "y")
         await idle(pilot, app, timeout=10)
         assert app_env.store.get(thread_id) is None
-        assert app.sidebar.thread_list.option_count == 0
-        assert app.chat.record is None
+        assert app.main.sidebar.thread_list.option_count == 0
+        assert app.main.chat.record is None
         assert f"{thread_id}: deleted" in notes(app)
         assert "1 stored response(s) removed" in notes(app)
         client = openai_client("acme")
@@ -70,13 +70,13 @@ async def test_what_could_not_be_deleted_is_said_and_kept(app_env: AppEnv) -> No
         app_env.sandbox.faults.next(
             Fault.server_error(), times=10, path="/responses/", method="DELETE"
         )
-        app.sidebar.thread_list.focus()
+        app.main.sidebar.thread_list.focus()
         await pilot.press("d", "y")
         await idle(pilot, app, timeout=20)
         assert "could not remove 1" in notes(app)
         kept = app_env.store.get(thread_id)
         assert kept is not None and kept.status is ThreadStatus.GONE
-        assert "gone" in app.sidebar.thread_list.options[0].prompt.visualize().plain
+        assert "gone" in app.main.sidebar.thread_list.options[0].prompt.visualize().plain
 
 
 async def test_deleting_another_profiles_thread_runs_the_404_flow(app_env: AppEnv) -> None:
@@ -88,9 +88,9 @@ async def test_deleting_another_profiles_thread_runs_the_404_flow(app_env: AppEn
         await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
         assert app.screen.owner.name == "home"
         await pilot.press("y")
-        await wait_until(pilot, lambda: app.profile_name == "home")
+        await wait_until(pilot, lambda: app.main.profile_name == "home")
         await idle(pilot, app)
-        app.sidebar.thread_list.focus()
+        app.main.sidebar.thread_list.focus()
         await pilot.press("d", "y")
         await idle(pilot, app, timeout=10)
-        assert app.sidebar.thread_list.option_count == 0
+        assert app.main.sidebar.thread_list.option_count == 0

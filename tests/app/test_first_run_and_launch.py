@@ -33,9 +33,7 @@ async def test_no_key_and_no_threads_opens_the_first_run_screen(make_env) -> Non
         await pilot.press(*"work", "enter")
         await idle(pilot, app)
         assert not isinstance(app.screen, FirstRunScreen)  # picking a profile closes it
-        assert app.profile_name == "work" and "sk-…acme" in app.bar.render_state(
-            app.bar.state
-        ).plain
+        assert app.main.profile_name == "work" and "sk-…acme" in app.main.bar.render().plain
 
 
 async def test_q_on_the_first_run_screen_quits(make_env) -> None:
@@ -55,7 +53,7 @@ async def test_no_key_with_threads_shows_them_and_says_what_is_missing(make_env)
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         assert not isinstance(app.screen, FirstRunScreen)
-        assert app.sidebar.thread_list.option_count == 1
+        assert app.main.sidebar.thread_list.option_count == 1
         assert any("TT_NEVER_SET_KEY" in n.message for n in app._notifications)
 
 
@@ -104,7 +102,7 @@ def test_launch_uses_the_config_the_data_dir_and_theme_flag(
     assert launch_module.launch(args, CliContext(args)) == 0
     (app,) = captured_app
     assert app.theme == "threadtui-paper"  # --theme wins over the config for the run
-    assert app.profile_name == "home"
+    assert app.main.profile_name == "home"
     assert app.data_dir == data_dir and (data_dir / "index.json").exists()
 
 

@@ -23,10 +23,10 @@ async def test_record_of_another_profile_offers_that_profile_and_y_switches(
         text = " ".join(str(s.render()) for s in screen.query(".dialog-body"))
         assert "home (personal" in text and record.id in text and "work" in text
         await pilot.press("y")
-        await wait_until(pilot, lambda: app.profile_name == "home")
+        await wait_until(pilot, lambda: app.main.profile_name == "home")
         await idle(pilot, app)
-        assert app.chat.record.id == record.id
-        assert [v.turn.text for v in app.chat.messages] == ["feed?", "Friday"]
+        assert app.main.chat.record.id == record.id
+        assert [v.turn.text for v in app.main.chat.messages] == ["feed?", "Friday"]
         assert app_env.store.get(record.id).status is ThreadStatus.OK
 
 
@@ -42,11 +42,11 @@ async def test_misfiled_thread_is_found_by_probing_and_n_stays(app_env: AppEnv) 
         assert app.screen.owner.name == "home"
         await pilot.press("n")
         await idle(pilot, app)
-        assert app.profile_name == "work"
+        assert app.main.profile_name == "work"
         stored = app_env.store.get(thread_id)
         assert stored.profile == "home" and stored.status is ThreadStatus.FOREIGN
         assert stored.organization == "personal"
-        row = app.sidebar.thread_list.options[0].prompt.visualize().plain
+        row = app.main.sidebar.thread_list.options[0].prompt.visualize().plain
         assert "foreign" in row and "home/personal" in row
 
 
@@ -66,9 +66,9 @@ async def test_a_thread_no_profile_sees_is_gone_readable_and_can_be_forgotten(
         await pilot.press("n")
         await idle(pilot, app)
         assert app_env.store.get("conv_vanished").status is ThreadStatus.GONE
-        assert [v.turn.text for v in app.chat.messages] == ["hello", "hi"]  # still readable
-        assert app.composer.read_only
-        assert "gone" in app.sidebar.thread_list.options[0].prompt.visualize().plain
+        assert [v.turn.text for v in app.main.chat.messages] == ["hello", "hi"]  # still readable
+        assert app.main.composer.read_only
+        assert "gone" in app.main.sidebar.thread_list.options[0].prompt.visualize().plain
         # Opening it again does not ask the server; delete on a gone thread forgets it.
         await pilot.press("enter")
         await idle(pilot, app)
@@ -77,7 +77,7 @@ async def test_a_thread_no_profile_sees_is_gone_readable_and_can_be_forgotten(
         await pilot.press("y")
         await idle(pilot, app)
         assert app_env.store.get("conv_vanished") is None
-        assert [o.id for o in app.sidebar.thread_list.options] == ["conv_other"]
+        assert [o.id for o in app.main.sidebar.thread_list.options] == ["conv_other"]
 
 
 async def test_forget_locally_from_the_gone_prompt(app_env: AppEnv) -> None:
@@ -92,8 +92,8 @@ async def test_forget_locally_from_the_gone_prompt(app_env: AppEnv) -> None:
         await pilot.press("f")
         await idle(pilot, app)
         assert app_env.store.get("conv_vanished") is None
-        assert app.sidebar.thread_list.option_count == 0
-        assert app.chat.record is None and app.sidebar.thread_list.has_focus
+        assert app.main.sidebar.thread_list.option_count == 0
+        assert app.main.chat.record is None and app.main.sidebar.thread_list.has_focus
 
 
 async def test_sending_to_a_thread_deleted_elsewhere_runs_the_flow(
@@ -106,7 +106,7 @@ async def test_sending_to_a_thread_deleted_elsewhere_runs_the_flow(
         await pilot.press("enter")
         await idle(pilot, app)
         openai_client("acme").conversations.delete(record.id)
-        app.composer.load_text("still there?")
+        app.main.composer.load_text("still there?")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
         assert app.screen.owner is None

@@ -10,12 +10,12 @@ from tui.core.records import Dialect, ThreadRecord, ThreadStatus
 
 
 def row_texts(app) -> list[str]:
-    listing = app.sidebar.thread_list
+    listing = app.main.sidebar.thread_list
     return [option.prompt.visualize().plain for option in listing.options]
 
 
 def ids(app) -> list[str]:
-    return [option.id for option in app.sidebar.thread_list.options]
+    return [option.id for option in app.main.sidebar.thread_list.options]
 
 
 async def test_rows_newest_first_pinned_on_top_with_age_and_owner(app_env: AppEnv) -> None:
@@ -68,7 +68,7 @@ async def test_keys_move_first_last_and_enter_opens(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        listing = app.sidebar.thread_list
+        listing = app.main.sidebar.thread_list
         assert listing.has_focus and listing.highlighted == 0
         await pilot.press("j", "j", "down")
         assert listing.highlighted == 3
@@ -79,9 +79,9 @@ async def test_keys_move_first_last_and_enter_opens(app_env: AppEnv) -> None:
         await pilot.press("g")
         assert listing.highlighted == 0
         await pilot.press("j", "enter")
-        await wait_until(pilot, lambda: app.chat.record is not None)
-        assert app.chat.record.id == "conv_1"
-        assert [v.turn.text for v in app.chat.messages] == []
+        await wait_until(pilot, lambda: app.main.chat.record is not None)
+        assert app.main.chat.record.id == "conv_1"
+        assert [v.turn.text for v in app.main.chat.messages] == []
 
 
 async def test_slash_filters_as_you_type_and_escape_clears(app_env: AppEnv) -> None:
@@ -101,9 +101,9 @@ async def test_slash_filters_as_you_type_and_escape_clears(app_env: AppEnv) -> N
         assert ids(app) == ["conv_b"]
         await pilot.press("escape")
         assert ids(app) == ["conv_a", "conv_b", "conv_c"]
-        assert app.sidebar.thread_list.has_focus
+        assert app.main.sidebar.thread_list.has_focus
         await pilot.press("slash", *"conv_c", "enter")
-        assert ids(app) == ["conv_c"] and app.sidebar.thread_list.has_focus
+        assert ids(app) == ["conv_c"] and app.main.sidebar.thread_list.has_focus
         await pilot.press("escape")  # esc on the list clears the filter too
         assert len(ids(app)) == 3
 
@@ -127,10 +127,10 @@ async def test_ctrl_b_hides_and_shows_the_sidebar(app_env: AppEnv) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await pilot.press("ctrl+b")
-        assert not app.sidebar.display
-        assert app.composer.has_focus
+        assert not app.main.sidebar.display
+        assert app.main.composer.has_focus
         await pilot.press("ctrl+b")
-        assert app.sidebar.display and app.sidebar.thread_list.has_focus
+        assert app.main.sidebar.display and app.main.sidebar.thread_list.has_focus
 
 
 async def test_narrow_terminal_collapses_the_sidebar(app_env: AppEnv) -> None:
@@ -138,12 +138,12 @@ async def test_narrow_terminal_collapses_the_sidebar(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(60, 20)) as pilot:
         await idle(pilot, app)
-        assert not app.sidebar.display
+        assert not app.main.sidebar.display
         await pilot.press("ctrl+b")
-        assert app.sidebar.display
+        assert app.main.sidebar.display
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert app.sidebar.display
+        assert app.main.sidebar.display
 
 
 async def test_shrinking_the_terminal_collapses_the_sidebar(app_env: AppEnv) -> None:
@@ -151,13 +151,13 @@ async def test_shrinking_the_terminal_collapses_the_sidebar(app_env: AppEnv) -> 
     app = app_env.make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await idle(pilot, app)
-        assert app.sidebar.display
+        assert app.main.sidebar.display
         await pilot.resize_terminal(60, 20)
         await pilot.pause()
-        assert not app.sidebar.display
+        assert not app.main.sidebar.display
         await pilot.resize_terminal(90, 24)
         await pilot.pause()
-        assert app.sidebar.display
+        assert app.main.sidebar.display
 
 
 async def test_rows_are_built_lazily(app_env: AppEnv) -> None:
@@ -168,7 +168,7 @@ async def test_rows_are_built_lazily(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        options = app.sidebar.thread_list.options
+        options = app.main.sidebar.thread_list.options
         assert len(options) == 300
         built = [o for o in options if isinstance(o.prompt, ThreadRow) and o.prompt._content]
         assert 0 < len(built) < 40  # only the rows on screen were styled

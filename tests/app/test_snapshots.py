@@ -85,9 +85,9 @@ async def open_first_thread(pilot) -> None:
     app = pilot.app
     await idle(pilot, app, timeout=10)
     await pilot.press("j", "enter")
-    await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+    await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
     await idle(pilot, app, timeout=10)
-    app.sidebar.thread_list.focus()
+    app.main.sidebar.thread_list.focus()
     await settle(pilot, app)
 
 

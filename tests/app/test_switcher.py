@@ -14,7 +14,7 @@ from tui.core.keys import KeyRing
 
 
 def bar_text(app) -> str:
-    return app.bar.render_state(app.bar.state).plain
+    return app.main.bar.render().plain
 
 
 async def test_bar_shows_profile_server_reported_org_project_key_dialect_model(
@@ -49,13 +49,13 @@ async def test_ctrl_o_picker_filters_and_switches_keeping_the_sidebar_position(
         await pilot.press("enter")
         assert not isinstance(app.screen, ProfilePicker)
         # Shown at once, before any network answer.
-        assert app.profile_name == "home" and bar_text(app).startswith(" home ")
-        assert app.sidebar.thread_list.highlighted_id == "conv_2"
+        assert app.main.profile_name == "home" and bar_text(app).startswith(" home ")
+        assert app.main.sidebar.thread_list.highlighted_id == "conv_2"
         await idle(pilot, app)
         assert "personal/proj_sandboxpersonal" in bar_text(app)
         assert "sk-…pers" in bar_text(app)
         # Every work thread is now another profile's.
-        prompt = app.sidebar.thread_list.highlighted_option.prompt
+        prompt = app.main.sidebar.thread_list.highlighted_option.prompt
         assert "foreign" in prompt.visualize().plain
 
 
@@ -64,14 +64,14 @@ async def test_escape_leaves_the_profile_unchanged(app_env: AppEnv) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await pilot.press("ctrl+o", "down", "escape")
-        assert app.profile_name == "work"
+        assert app.main.profile_name == "work"
 
 
 async def test_a_profile_without_key_says_so_in_the_bar(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        app.activate_profile("nokey")
+        app.main.activate_profile("nokey")
         await idle(pilot, app)
         assert "no key" in bar_text(app)
         assert any("TT_NEVER_SET_KEY" in n.message for n in app._notifications)
@@ -92,9 +92,9 @@ base_url = "{app_env.sandbox.base_url}"
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         started = time.monotonic()
-        app.activate_profile("slow")
+        app.main.activate_profile("slow")
         await pilot.press("ctrl+b")  # keys are answered while the command runs
         assert time.monotonic() - started < 0.5
-        assert not app.sidebar.display
+        assert not app.main.sidebar.display
         assert bar_text(app).startswith(" slow ") and "sk-…" in bar_text(app)
         await wait_until(pilot, lambda: "sk-…pers" in bar_text(app), timeout=10)

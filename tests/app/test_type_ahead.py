@@ -24,13 +24,13 @@ async def test_filter_receives_the_keys_typed_right_after_slash(app_env: AppEnv)
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        app.sidebar.thread_list.focus()
+        app.main.sidebar.thread_list.focus()
         await pilot.pause()
         burst(app, [("slash", "/")] + [(ch, ch) for ch in "launch"])
         await idle(pilot, app)
-        assert app.sidebar.filter_input.value == "launch"
-        assert [o.id for o in app.sidebar.thread_list.options] == ["conv_a"]
-        assert app.focused is app.sidebar.filter_input
+        assert app.main.sidebar.filter_input.value == "launch"
+        assert [o.id for o in app.main.sidebar.thread_list.options] == ["conv_a"]
+        assert app.focused is app.main.sidebar.filter_input
 
 
 async def test_list_receives_the_keys_typed_right_after_leaving_the_filter(
@@ -41,10 +41,10 @@ async def test_list_receives_the_keys_typed_right_after_leaving_the_filter(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        app.sidebar.filter_input.focus()
+        app.main.sidebar.filter_input.focus()
         await pilot.pause()
         burst(app, [("down", None), ("j", "j")])
         await idle(pilot, app)
-        assert app.sidebar.filter_input.value == ""
-        assert app.focused is app.sidebar.thread_list
-        assert app.sidebar.thread_list.highlighted == 1
+        assert app.main.sidebar.filter_input.value == ""
+        assert app.focused is app.main.sidebar.thread_list
+        assert app.main.sidebar.thread_list.highlighted == 1

@@ -70,19 +70,19 @@ async def measure(data_dir: Path, keystrokes: int) -> tuple[list[float], int]:
     checked = 0
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            while app.sidebar.count < len(everything):
+            while app.main.sidebar.count < len(everything):
                 await pilot.pause(0.01)
             await pilot.pause(0.2)
             await pilot.press("slash")
-            listing = app.sidebar.thread_list
+            listing = app.main.sidebar.thread_list
             painted = asyncio.Event()
-            original = app.sidebar.refresh_rows
+            original = app.main.sidebar.refresh_rows
 
             def refresh_rows() -> None:
                 original()
                 app.call_after_refresh(painted.set)
 
-            app.sidebar.refresh_rows = refresh_rows  # type: ignore[method-assign]
+            app.main.sidebar.refresh_rows = refresh_rows  # type: ignore[method-assign]
             query_index = 0
             while len(samples) < keystrokes:
                 query = QUERIES[query_index % len(QUERIES)]
@@ -96,7 +96,7 @@ async def measure(data_dir: Path, keystrokes: int) -> tuple[list[float], int]:
                     app._driver.send_message(events.Key(key, character))
                     await asyncio.wait_for(painted.wait(), timeout=10)
                     samples.append((time.perf_counter() - started) * 1000)
-                    words = app.sidebar.filter_input.value.lower().split()
+                    words = app.main.sidebar.filter_input.value.lower().split()
                     expected = [r.id for r in everything
                                 if all(w in haystack(r) for w in words)]
                     shown = [o.id for o in listing.options]

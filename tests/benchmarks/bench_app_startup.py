@@ -66,9 +66,12 @@ def child_app(data_dir: Path) -> None:
             self.call_after_refresh(self.report)
 
         def report(self) -> None:
-            listing = self.sidebar.thread_list
+            listing = self.main.sidebar.thread_list
+            if not listing.option_count:  # the first page is read off the event loop
+                self.set_timer(0.002, self.report)
+                return
             first = listing.options[0]
-            newest = self.store.list_threads(limit=1)[0]
+            newest = store.list_threads(limit=1)[0]
             assert first.id == newest.id
             print(json.dumps({"painted": time.time(), "rows": listing.option_count}))
             self.exit()

@@ -117,23 +117,23 @@ async def one_run(base_url: str, data_dir: Path, tokens: int) -> Run:
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             while not any(w.is_running for w in app.workers) and "sk-" not in str(
-                app.bar.state.key_hint
+                app.main.key_hint
             ):
                 await pilot.pause(0.01)
             while any(w.is_running for w in app.workers):
                 await pilot.pause(0.01)
-            app.composer.focus()
-            app.composer.load_text(PROMPT)
+            app.main.composer.focus()
+            app.main.composer.load_text(PROMPT)
             await pilot.pause()
             sent = time.perf_counter()
             await pilot.press("enter")
             await asyncio.wait_for(painted.wait(), timeout=300)
-            view = app.chat.last_view(Role.ASSISTANT)
+            view = app.main.chat.last_view(Role.ASSISTANT)
             assert view is not None and view.markdown is not None
             expected = reply_text(PROMPT, tokens)
             streamed = block_texts(view.markdown)
             fresh = Markdown(expected)
-            await app.chat.transcript.mount(fresh)
+            await app.main.chat.transcript.mount(fresh)
             await pilot.pause()
             correct = (
                 view.markdown.source == expected

@@ -201,14 +201,14 @@ async def test_api_layer_one_500_or_429_then_success_is_retried_by_the_client(
 
 
 def reply_view(app) -> MessageView:
-    view = app.chat.last_view(Role.ASSISTANT)
+    view = app.main.chat.last_view(Role.ASSISTANT)
     assert view is not None
     return view
 
 
 async def send(pilot, text: str) -> None:
-    pilot.app.composer.focus()
-    pilot.app.composer.load_text(text)
+    pilot.app.main.composer.focus()
+    pilot.app.main.composer.load_text(text)
     await pilot.press("enter")
 
 
@@ -229,12 +229,12 @@ async def test_app_keeps_running_shows_what_happened_and_ctrl_r_gets_the_reply(
         await idle(pilot, app)
         await send(pilot, FIRST)
         await idle(pilot, app, timeout=15)
-        record = app.chat.record
+        record = app.main.chat.record
         assert record is not None
 
         env.sandbox.faults.next(case.fault, path=REPLY_PATH)
         await send(pilot, SECOND)
-        await wait_until(pilot, lambda: not app.replying, timeout=20)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=20)
         await idle(pilot, app, timeout=15)
         assert app.is_running
 
@@ -263,9 +263,9 @@ async def test_app_keeps_running_shows_what_happened_and_ctrl_r_gets_the_reply(
         assert ACME_KEY not in screen and all(ACME_KEY not in n for n in notifications(app))
 
         # ctrl+r asks again and the whole reply arrives, recorded after the failed one.
-        assert app.check_action("retry", ()) is True
+        assert app.main.check_action("retry", ()) is True
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: not app.replying, timeout=20)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=20)
         await idle(pilot, app, timeout=15)
         assert reply_view(app).turn.text == reply_text(SECOND)
         assert not reply_view(app).turn.error
@@ -286,11 +286,11 @@ async def test_app_one_500_or_429_then_success_just_arrives(fault: Fault, env: A
         await idle(pilot, app)
         env.sandbox.faults.next(fault, path=REPLY_PATH)
         await send(pilot, SECOND)
-        await wait_until(pilot, lambda: not app.replying, timeout=20)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=20)
         await idle(pilot, app, timeout=15)
         assert env.sandbox.faults.pending() == []
         assert reply_view(app).turn.text == reply_text(SECOND)
         assert not reply_view(app).turn.error
         assert not [n for n in notifications(app) if n.startswith("Reply failed")]
-        turns = env.store.transcript(app.chat.record.id)
+        turns = env.store.transcript(app.main.chat.record.id)
         assert [t.text for t in turns] == [SECOND, reply_text(SECOND)]

@@ -226,7 +226,7 @@ async def test_hostile_titles_and_messages_are_text_in_every_part_of_the_app(
         assert "]0;pwned" in screen and "RED" in screen and "LLLL" in screen, screen
         # Chat pane: the user's text verbatim (markup kept as typed), the reply as Markdown.
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         await idle(pilot, app)
         screen = screen_text(app)
         assert screen.count("[bold]b[/bold] [/oops]") >= 2, screen  # the header, the message
@@ -234,10 +234,10 @@ async def test_hostile_titles_and_messages_are_text_in_every_part_of_the_app(
         # Notifications: a thread title and a server error text full of escapes and markup.
         app.action_copy_thread_id()
         env.sandbox.faults.next(Fault.fail(after=2, message=HOSTILE), path=r"/responses$")
-        app.composer.focus()
-        app.composer.load_text(f"again {MARKUP}")
+        app.main.composer.focus()
+        app.main.composer.load_text(f"again {MARKUP}")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.replying, timeout=15)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=15)
         await idle(pilot, app)
         assert any("Reply failed" in n and "[/oops]" in n for n in notifications(app))
         app.notify(HOSTILE, title=HOSTILE)  # whatever a caller passes: no control survives
@@ -295,17 +295,17 @@ async def test_a_one_megabyte_message_is_sent_stored_and_answered(env: AppEnv) -
     app = env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        app.composer.focus()
-        app.composer.post_message(events.Paste(big))
+        app.main.composer.focus()
+        app.main.composer.post_message(events.Paste(big))
         await pilot.pause()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.replying, timeout=60)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=60)
         await idle(pilot, app, timeout=30)
-        turns = env.store.transcript(app.chat.record.id)
+        turns = env.store.transcript(app.main.chat.record.id)
         assert turns[0].text == big and turns[1].text == reply_text(big, 50)
         await pilot.press("ctrl+n")  # still answering keys
         await pilot.pause()
-        assert app.chat.record is None
+        assert app.main.chat.record is None
 
 
 # ---------------------------------------------------------------------------- damaged files
@@ -327,7 +327,7 @@ async def test_a_damaged_index_is_moved_aside_named_and_every_thread_rebuilt(
     app = env.make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await idle(pilot, app)
-        assert app.sidebar.count == 5
+        assert app.main.sidebar.count == 5
         told = " ".join(notifications(app))
         if damage == "empty":
             assert "5 thread(s) were rebuilt from their transcripts" in told
@@ -336,7 +336,7 @@ async def test_a_damaged_index_is_moved_aside_named_and_every_thread_rebuilt(
             assert len(aside) == 1 and aside[0].read_bytes() == index_bytes(damage, raw, aside)
             assert str(aside[0]) in told and "5 thread(s) were recovered" in told
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         assert app.is_running
     for n in range(5):
         assert [t.text for t in env.store.transcript(f"conv_t{n}")] == [f"q{n}", f"a{n}"]
@@ -360,7 +360,7 @@ async def test_a_garbage_transcript_is_moved_aside_and_named_the_rest_kept(env: 
         aside = list(env.store.transcripts_dir.glob("*.corrupt-*"))
         assert len(aside) == 1
         assert any(str(aside[0]) in n for n in notifications(app))
-        assert app.is_running and app.sidebar.count == 2
+        assert app.is_running and app.main.sidebar.count == 2
     assert [t.text for t in env.store.transcript("conv_ok")] == ["kept"]
     assert env.store.get("conv_bad") is not None
 

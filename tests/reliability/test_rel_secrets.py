@@ -183,16 +183,16 @@ async def test_pilot_screenshots_and_notifications_hold_masks_only(
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await idle(pilot, app)
             for n, profile in enumerate(("acme", "cmd", "wrong", "broken")):
-                app.activate_profile(profile)
+                app.main.activate_profile(profile)
                 await idle(pilot, app)
                 if profile in ("acme", "cmd"):
                     sandbox.faults.next(Fault.unauthorized(), path=r"/responses$")
-                    await app.action_new_thread()
+                    await app.main.action_new_thread()
                     await pilot.pause()
-                    app.composer.load_text(f"question {n}")
-                    app.composer.focus()
+                    app.main.composer.load_text(f"question {n}")
+                    app.main.composer.focus()
                     await pilot.press("enter")
-                    await wait_until(pilot, lambda: not app.replying, timeout=15)
+                    await wait_until(pilot, lambda: not app.main.replying, timeout=15)
                     await idle(pilot, app)
                 app.save_screenshot(f"{profile}.svg", path=str(shots))
                 assert not any(s in screen_text(app) for s in SECRETS)
@@ -230,13 +230,13 @@ async def test_a_hung_key_command_is_stopped_and_the_app_answers_meanwhile(
             await wait_until(pilot, pid_file.exists, timeout=10)
             started = time.monotonic()
             # The helper is running: the app still takes keys and draws.
-            shown = app.sidebar.display
+            shown = app.main.sidebar.display
             await pilot.press("ctrl+b")
-            assert app.sidebar.display is not shown
-            app.composer.focus()
+            assert app.main.sidebar.display is not shown
+            app.main.composer.focus()
             await pilot.press(*"still here")
             answered = time.monotonic() - started
-            assert app.composer.text == "still here"
+            assert app.main.composer.text == "still here"
             await wait_until(
                 pilot, lambda: any("did not finish within 3 s" in n for n in notifications(app)),
                 timeout=20,

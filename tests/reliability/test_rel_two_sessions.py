@@ -95,10 +95,10 @@ def env(sandbox: Sandbox, tmp_path: Path):
 
 async def send(pilot, text: str) -> None:
     app = pilot.app
-    await app.action_new_thread()
+    await app.main.action_new_thread()
     await pilot.pause()
-    app.composer.focus()
-    app.composer.load_text(text)
+    app.main.composer.focus()
+    app.main.composer.load_text(text)
     await pilot.press("enter")
 
 
@@ -171,7 +171,7 @@ async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
     async with app.run_test(size=(120, 40)) as pilot:
         await idle(pilot, app)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(app.chat.messages) == 2)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         await idle(pilot, app)
         child = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("lost_reply_child.py")),
@@ -187,16 +187,16 @@ async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
             timeout=5 * STORE_POLL_SECONDS,
         )
         noticed = time.monotonic() - killed
-        await wait_until(pilot, lambda: len(app.chat.messages) == 4, timeout=10)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 4, timeout=10)
         await idle(pilot, app)
-        lost = app.chat.messages[-1]
+        lost = app.main.chat.messages[-1]
         assert lost.turn.error and "stopped before the reply arrived" in lost.turn.error
-        assert app.check_action("retry", ()) is True
-        row = app.sidebar.thread_list.options[0].prompt.visualize().plain
+        assert app.main.check_action("retry", ()) is True
+        row = app.main.sidebar.thread_list.options[0].prompt.visualize().plain
         assert "interrupted" in row
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: not app.replying, timeout=15)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=15)
         await idle(pilot, app)
-        assert app.chat.messages[-1].turn.text == reply_text("will this be answered?")
+        assert app.main.chat.messages[-1].turn.text == reply_text("will this be answered?")
     figures(f"a session killed mid-reply was noticed by the other after {noticed:.1f} s "
             f"(poll every {STORE_POLL_SECONDS:g} s); ctrl+r there answered it")

@@ -43,14 +43,14 @@ async def test_ctrl_n_then_a_question_and_enter_typed_at_once_start_a_new_chat(
             await pilot.press("enter")  # open the old thread: the composer has the keyboard
             await idle(pilot, app)
         if where == "open-thread":
-            app.sidebar.thread_list.focus()
+            app.main.sidebar.thread_list.focus()
             await pilot.pause()
         type_ahead(app, "ctrl+n", *"hi there", "enter")
-        await wait_until(pilot, lambda: app.chat.record is not None
-                         and app.chat.record.id != old.id, timeout=10)
-        await wait_until(pilot, lambda: not app.replying, timeout=15)
+        await wait_until(pilot, lambda: app.main.chat.record is not None
+                         and app.main.chat.record.id != old.id, timeout=10)
+        await wait_until(pilot, lambda: not app.main.replying, timeout=15)
         await idle(pilot, app)
-        record = app.chat.record
+        record = app.main.chat.record
         assert record.title == "hi there"
         assert [t.text for t in env.store.transcript(record.id)] == [
             "hi there", reply_text("hi there")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import time
+from functools import cached_property
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -85,14 +86,12 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.theme = self.theme_start.choice.name
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.services, self._first_profile, self.clock())
+        return self.main
 
-    @property
+    @cached_property
     def main(self) -> MainScreen:
-        """The main screen (under any dialog that is open)."""
-        screen = self.screen_stack[0] if self.screen_stack else None
-        assert isinstance(screen, MainScreen), "the main screen is the bottom of the stack"
-        return screen
+        """The main screen (under any dialog that is open); made once, on first use."""
+        return MainScreen(self.services, self._first_profile, self.clock())
 
     def notify(
         self,

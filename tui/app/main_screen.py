@@ -41,8 +41,7 @@ from tui.app.widgets.sidebar import Sidebar
 from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
 from tui.core.ownership import Verdict
-from tui.core.records import Identity, Profile, ThreadRecord, ThreadStatus
-from tui.core.records import RESPONSE_IDS
+from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 
 NARROW_WIDTH = 72
 """Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""
@@ -73,7 +72,9 @@ class MainScreen(Screen[None]):
         # Keys that move the focus are priority bindings, handled as they arrive, so keys
         # typed right behind them (one SSH packet) reach the newly focused widget; see
         # tui/app/focus.py. check_action keeps each to the widget it belongs to.
-        Binding("slash", "filter", "Filter", priority=True, id="sidebar.filter",
+        # Not in the footer (it would push ^o Profile off an 80-column one): the filter
+        # box's placeholder says "/ filter".
+        Binding("slash", "filter", "Filter", show=False, priority=True, id="sidebar.filter",
                 tooltip="Filter (?words: search transcripts)"),
         Binding("down,enter", "focus_threads", "To list", show=False, priority=True,
                 id="filter.to_list", tooltip="From the filter box to the list"),

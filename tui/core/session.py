@@ -11,7 +11,7 @@ thread, in the order made, never on the caller's event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from enum import StrEnum
@@ -141,7 +141,7 @@ async def _save(records: Records, record: ThreadRecord) -> None:
 
 async def open_thread(
     records: Records, backend: Backend, record: ThreadRecord
-) -> AsyncIterator[list[Turn]]:
+) -> AsyncGenerator[list[Turn], None]:
     """Yield the local transcript at once, then the server's merged with it.
 
     The merge (by item id, else role and text) keeps turns only we have, such as interrupted
