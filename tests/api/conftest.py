@@ -73,7 +73,7 @@ BackendFactory = Callable[..., Backend]  # what the backend_for fixture yields
 
 @pytest.fixture
 async def backend_for(
-    profiles: dict[str, Profile], keyring: KeyRing, store: Store
+    profiles: dict[str, Profile], keyring: KeyRing, records: Records
 ) -> AsyncIterator[BackendFactory]:
     """``backend_for("acme", Dialect.CHAT, max_retries=0)`` → a backend, closed after the test."""
     made: list[Backend] = []
@@ -87,7 +87,7 @@ async def backend_for(
         **options: Any,
     ) -> Backend:
         backend = make_backend(
-            profile or profiles[name], keyring, store, dialect=dialect, max_retries=max_retries,
+            profile or profiles[name], keyring, records, dialect=dialect, max_retries=max_retries,
             **options,
         )
         made.append(backend)

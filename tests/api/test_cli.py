@@ -66,7 +66,7 @@ class Env:
         """A conversation made by ``owner`` with one turn, recorded under ``recorded_as``."""
         with Store.open(self.data) as store:
             records = Records(store)
-            backend = make_backend(self.profile(owner), KeyRing(environ=ENV), store)
+            backend = make_backend(self.profile(owner), KeyRing(environ=ENV), records)
             record = await session.create_and_record(records, backend, f"{owner}'s thread")
             async for _ in session.send_message(records, backend, record, "hello"):
                 pass

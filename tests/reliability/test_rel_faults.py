@@ -139,7 +139,7 @@ async def test_api_layer_keeps_the_question_and_partial_reply_and_a_retry_works(
     case = CASES[name]
     options = {"timeout": case.timeout} if case.timeout else {}
     backend = make_backend(
-        acme(sandbox), KeyRing(environ={"REL_KEY": ACME_KEY}), api_store, max_retries=0,
+        acme(sandbox), KeyRing(environ={"REL_KEY": ACME_KEY}), api_records, max_retries=0,
         **options,
     )
     try:
@@ -181,7 +181,7 @@ async def test_api_layer_one_500_or_429_then_success_is_retried_by_the_client(
     fault: Fault, sandbox: Sandbox, api_store: Store, api_records: Records,
     figures: Callable[[str], None],
 ) -> None:
-    backend = make_backend(acme(sandbox), KeyRing(environ={"REL_KEY": ACME_KEY}), api_store)
+    backend = make_backend(acme(sandbox), KeyRing(environ={"REL_KEY": ACME_KEY}), api_records)
     try:
         record = await session.create_and_record(api_records, backend, "retried")
         sandbox.faults.next(fault, path=REPLY_PATH)

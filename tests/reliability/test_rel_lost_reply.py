@@ -136,10 +136,10 @@ def test_the_next_question_to_a_killed_thread_comes_after_the_lost_reply(
     """Another session still open (it never reopened the record) sends to the same thread."""
     with Store.open(data_dir) as store:
         profile = Profile(name="acme", api_key_env="K", base_url=sandbox.base_url)
-        backend = make_backend(profile, KeyRing(environ={"K": ACME_KEY}), store)
+        records = Records(store)
+        backend = make_backend(profile, KeyRing(environ={"K": ACME_KEY}), records)
 
         async def go() -> ThreadRecord:
-            records = Records(store)
             record = await session.create_and_record(records, backend, "shared")
             kill(child("ask", record.id))
             async for _ in session.send_message(records, backend, record, "me again"):
@@ -176,12 +176,12 @@ def test_replies_in_flight_are_never_marked_by_a_process_polling_at_the_same_tim
 
     with Store.open(data_dir) as store:
         profile = Profile(name="acme", api_key_env="K", base_url=sandbox.base_url)
-        backend = make_backend(profile, KeyRing(environ={"K": ACME_KEY}), store)
+        records = Records(store)
+        backend = make_backend(profile, KeyRing(environ={"K": ACME_KEY}), records)
         poller = threading.Thread(target=poll)
         poller.start()
 
         async def go() -> str:
-            records = Records(store)
             record = await session.create_and_record(records, backend, "busy")
             for n in range(8):
                 assert await records.call(Store.recover_unanswered, record.id) == []

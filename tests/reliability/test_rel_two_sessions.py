@@ -19,7 +19,7 @@ from app_harness import AppEnv, idle, make_app_env, wait_until
 from pexpect import EOF
 from rel_harness import pty_config, pty_env, sidebar_column, start, wait_all
 
-from tui.app.app import STORE_POLL_SECONDS
+from tui.app.main_screen import STORE_POLL_SECONDS
 from tui.core.records import Role, ThreadRecord
 from tui.core.store import Store
 from tui.sandbox import ACME_KEY, PERSONAL_KEY, Sandbox, reply_text

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gc
 import time
-from functools import cached_property
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
@@ -71,7 +71,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.data_dir = data_dir
         self.clock = clock
         self.records = Records(store)
-        self.pool = BackendPool(config, keyring, store, factory=backend_factory)
+        self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
         self.services = Services(config, self.records, self.pool, data_dir, export_dir)
         self.keymap: dict[str, str] = dict(config.keymap)
         self._first_profile = config.profile(profile).name

@@ -230,7 +230,7 @@ async def _delete(
     from tui.core.api.factory import make_backend
     from tui.core.session import delete_thread
 
-    backend = make_backend(profile, ctx.keyring, store, dialect=record.api)
+    backend = make_backend(profile, ctx.keyring, records, dialect=record.api)
     try:
         report = await delete_thread(records, backend, record)
     except ApiError as exc:

@@ -21,8 +21,9 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from tui.core.records import Turn
 from tui.core.store import Store
 
 P = ParamSpec("P")
@@ -68,6 +69,16 @@ class Records:
     async def _run(self, fn: Callable[..., R], *args: object) -> R:
         loop = asyncio.get_running_loop()
         return await asyncio.shield(loop.run_in_executor(self._executor, fn, *args))
+
+    # The slice of the record the backends use (``tui.core.api.sdk.LocalStore``).
+    async def get_meta(self, key: str, default: Any = None) -> Any:
+        return await self.call(Store.get_meta, key, default)
+
+    async def set_meta(self, key: str, value: Any) -> None:
+        await self.call(Store.set_meta, key, value)
+
+    async def transcript(self, thread_id: str) -> list[Turn]:
+        return await self.call(Store.transcript, thread_id)
 
     def run_sync(self, method: Callable[Concatenate[Store, P], R], /, *args: P.args,
                  **kwargs: P.kwargs) -> R:

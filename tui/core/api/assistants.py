@@ -88,26 +88,26 @@ class AssistantsBackend(SdkBackend):
 
     # ------------------------------------------------------------ assistant id
 
-    def _remembered(self, key: str) -> str | None:
+    async def _remembered(self, key: str) -> str | None:
         if key in self._memory:
             return self._memory[key]
         if self.store is not None:
-            value = self.store.get_meta(key)
+            value = await self.store.get_meta(key)
             if isinstance(value, str) and value:
                 self._memory[key] = value
                 return value
         return None
 
-    def _remember(self, key: str, value: str) -> None:
+    async def _remember(self, key: str, value: str) -> None:
         self._memory[key] = value
         if self.store is not None:
-            self.store.set_meta(key, value)
+            await self.store.set_meta(key, value)
 
     async def assistant_id(self, model: str, *, fresh: bool = False) -> str:
         """The assistant runs use for ``model`` under this profile, created on first need."""
         key = assistant_meta_key(self.profile.name, model)
         if not fresh:
-            known = self._remembered(key)
+            known = await self._remembered(key)
             if known:
                 return known
         try:
@@ -120,7 +120,7 @@ class AssistantsBackend(SdkBackend):
                 )
         except NotFound as exc:
             raise self._retired(exc) from None
-        self._remember(key, assistant.id)
+        await self._remember(key, assistant.id)
         return assistant.id
 
     async def _settle(self, record: ThreadRecord) -> None:

@@ -46,11 +46,11 @@ class ChatBackend(SdkBackend):
         # Set to False once the server has refused stream_options: no point asking again.
         self.include_usage = True
 
-    def transcript(self, record: ThreadRecord) -> list[Turn]:
+    async def transcript(self, record: ThreadRecord) -> list[Turn]:
         """The local transcript; without a store (one-off use) there is no history to send."""
         if self.store is None:
             return []
-        return list(self.store.transcript(record.id))
+        return list(await self.store.transcript(record.id))
 
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         return self.new_record(new_thread_id(), title, owner)
@@ -69,7 +69,7 @@ class ChatBackend(SdkBackend):
             )
 
         async def open_stream() -> Any:
-            messages.extend(history_messages(self.transcript(record), text))
+            messages.extend(history_messages(await self.transcript(record), text))
             if not self.include_usage:
                 return await create(False)
             try:
@@ -106,7 +106,7 @@ class ChatBackend(SdkBackend):
         return self.run_stream(open_stream, handle)
 
     async def fetch_transcript(self, record: ThreadRecord) -> list[Turn]:
-        return self.transcript(record)
+        return await self.transcript(record)
 
     async def rename(self, record: ThreadRecord, title: str) -> None:
         """Nothing on the server has a title; the local record is all there is."""
