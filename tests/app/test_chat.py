@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from app_harness import AppEnv, idle, wait_until
 from textual import events
 from textual.widgets import Markdown
 
+from tui.app.widgets import composer as composer_module
 from tui.app.widgets.composer import PASTE_INLINE_LIMIT, Composer
 from tui.app.widgets.message import MessageView
 from tui.core.records import Role, ThreadStatus
@@ -190,6 +192,35 @@ async def test_a_one_megabyte_paste_is_kept_aside_and_sent_in_full(app_env: AppE
         mine = app.main.chat.messages[0]
         assert mine.turn.text == "see: " + big
         assert "more characters not shown" in str(mine.query_one(".message-footer").render())
+
+
+async def test_a_recalled_paste_is_sent_whole_and_pastes_leave_with_the_history(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A paste kept aside lives as long as a prompt in the history names it: recalling the
+    prompt sends the whole paste again; once the history forgets it, so does the composer."""
+    monkeypatch.setattr(composer_module, "HISTORY_LIMIT", 2)
+    big = "pasted line\n" * 2_000  # over PASTE_INLINE_LIMIT: kept aside as a token
+    app_env.sandbox.model.update(tokens=5)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        composer = app.main.composer
+        composer.focus()
+        composer.post_message(events.Paste(big))
+        await pilot.pause()
+        await pilot.press("enter")
+        await idle(pilot, app, timeout=20)
+        await pilot.press("up", "enter")  # recall the prompt (a token) and send it again
+        await idle(pilot, app, timeout=20)
+        sent = [t.text for t in app_env.store.transcript(app.main.chat.record.id)
+                if t.role.value == "user"]
+        assert sent == [big, big]
+        assert composer.held_pastes == 1
+        for words in ("one more", "and another"):
+            await pilot.press(*words, "enter")
+            await idle(pilot, app, timeout=20)
+        assert composer.held_pastes == 0  # no prompt in the history names it any more
 
 
 async def test_the_view_follows_the_stream_only_while_at_the_bottom(app_env: AppEnv) -> None:

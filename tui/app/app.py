@@ -102,13 +102,14 @@ class ThreadApp(App[None], inherit_bindings=False):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notifications carry titles, ids and server messages: plain text unless asked
-        (Textual's default parses markup, and a title like ``[/b]`` would raise), and without
-        control characters, which a toast would pass to the terminal as they are (an error
-        text holding ``ESC ]0;…`` retitled the window and garbled the screen)."""
+        """Notifications carry titles, ids and server messages: always plain text (a title
+        like ``[/b]`` would raise under markup, and ``Screen.notify`` and ``Widget.notify``
+        ask for markup by default), and without control characters, which a toast would pass
+        to the terminal as they are (an error text holding ``ESC ]0;…`` retitled the window
+        and garbled the screen). ``markup`` is accepted for their signature and ignored."""
         super().notify(
             strip_controls(message), title=one_line(title), severity=severity, timeout=timeout,
-            markup=markup,
+            markup=False,
         )
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ PASTE_INLINE_LIMIT = 16_000
 COMPOSER_PLACEHOLDER = "Message · enter sends · ctrl+j newline"
 HISTORY_LIMIT = 200
 _TOKEN = re.compile(r"⟦paste (\d+): [^⟧]*⟧")
+_TOKEN_NUMBERS = _TOKEN.findall
 
 
 def paste_token(number: int, text: str) -> str:
@@ -136,7 +137,18 @@ class Composer(TextArea):
             del self.prompts[:-HISTORY_LIMIT]
         self._history_index = None
         self.clear()
+        self._forget_unused_pastes()
         self.post_message(self.Submitted(self, text))
 
-    def clear_pastes(self) -> None:
-        self._pastes.clear()
+    def _forget_unused_pastes(self) -> None:
+        """Keep only the pasted blocks a recallable prompt still names: the history is
+        bounded, so what it holds is bounded too (a paste is not kept for ever)."""
+        named = {int(number) for prompt in self.prompts for number in _TOKEN_NUMBERS(prompt)}
+        named.update(int(number) for number in _TOKEN_NUMBERS(self.text))
+        for number in [n for n in self._pastes if n not in named]:
+            del self._pastes[number]
+
+    @property
+    def held_pastes(self) -> int:
+        """How many pasted blocks the composer still holds (for recall from the history)."""
+        return len(self._pastes)

@@ -203,14 +203,6 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             with contextlib.suppress(Exception):
                 await stream.stop()
 
-    async def set_text(self, text: str) -> None:
-        self.turn.text = text
-        if self.markdown is not None:
-            await self.markdown.update(shown_text(text))
-        elif isinstance(self._body, Static):
-            self._body.update(Content(shown_text(text)))
-        self.refresh_chrome()
-
     def action_page(self, direction: int) -> None:
         scroller = self.parent
         if isinstance(scroller, Widget):

@@ -9,7 +9,7 @@ options instead of building 10,000 styled strings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import ClassVar, cast
 
 from textual.binding import Binding, BindingType
@@ -158,10 +158,6 @@ class ThreadList(OptionList):
                 if cache is not None:
                     cache[record.id] = option
             append(option)
-        self.set_options(options)
-        self.highlight_id(keep)
-
-    def show_options(self, options: Sequence[Option], keep: str | None = None) -> None:
         self.set_options(options)
         self.highlight_id(keep)
 
