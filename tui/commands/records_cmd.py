@@ -71,8 +71,8 @@ def _register_list(subparsers: Any) -> None:
         "-s",
         "--search",
         metavar="TEXT",
-        help="only threads whose title, id, profile, "
-        "organization or project contains TEXT (any case)",
+        help="only threads where every word of TEXT is in the title, id, profile, "
+        "organization, project or owner (any case; the sidebar's filter)",
     )
     parser.add_argument(
         "--full-text", action="store_true", help="with --search, also search the transcripts"

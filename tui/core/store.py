@@ -69,6 +69,7 @@ from tui.core.storage import (
     parse_json,
     read_file,
 )
+from tui.core.thread_query import doc_haystack, matches, newest_first, query_words
 from tui.core.transcripts import (
     MAX_ID_LENGTH,
     dialect_for_id,
@@ -278,10 +279,12 @@ class Store:
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ThreadRecord]:
-        """Threads newest first, pinned ones before all others, filtered and paged.
+        """Threads in list order (``tui.core.thread_query``: pinned, newest, id), filtered and
+        paged.
 
-        ``text`` matches case-insensitively inside title, id, profile, organization and
-        project; with ``full_text`` also inside the transcripts (which reads them: slower).
+        ``text`` is a filter query (``thread_query``: every word in some of title, id, profile,
+        organization, project, owner; any case); with ``full_text`` a thread whose transcript
+        contains ``text`` also matches (which reads them: slower).
         """
         ids = self._matching_ids(profile, owner, text, full_text, statuses)
         end = None if limit is None else offset + limit
@@ -785,7 +788,7 @@ class Store:
         version, order = self._order
         if version != self._storage.version:
             threads = self._threads_data()
-            order = _newest_first(threads)
+            order = newest_first(threads)
             self._order = (self._storage.version, order)
             if len(self._haystacks) > 2 * len(threads) + 100:  # rows deleted since built
                 self._haystacks = {k: v for k, v in self._haystacks.items() if k in threads}
@@ -808,12 +811,13 @@ class Store:
         if statuses is not None:
             wanted = {str(status) for status in statuses}
             ids = [i for i in ids if threads[i].get("status", "ok") in wanted]
-        if text:
-            needle = text.casefold()
+        words = query_words(text)
+        if words:
+            needle = (text or "").casefold()
             ids = [
                 i
                 for i in ids
-                if needle in self._haystack(i, threads[i])
+                if matches(words, self._haystack(i, threads[i]))
                 or (full_text and self._transcript_contains(i, needle))
             ]
         return ids
@@ -822,9 +826,7 @@ class Store:
         cached = self._haystacks.get(thread_id)
         if cached is not None and cached[0] is doc:
             return cached[1]
-        parts = (doc.get(name) or "" for name in ("title", "id", "profile"))
-        extra = (doc.get(name) or "" for name in ("organization", "project"))
-        text = "\x00".join((*parts, *extra)).casefold()
+        text = doc_haystack(doc)
         self._haystacks[thread_id] = (doc, text)
         return text
 
@@ -856,20 +858,6 @@ def _index_of_item(turns: list[dict[str, Any]], item_id: str | None) -> int | No
         if turn.get("item_id") == item_id:
             return position
     return None
-
-
-def _newest_first(threads: dict[str, dict[str, Any]]) -> list[str]:
-    """Pinned first, then by ``last_active`` descending (ties keep the index's order).
-
-    One sort with a C-level key and a partition: a tuple key built per row in Python costs
-    twice as much at 10,000 rows, and this runs at every open.
-    """
-    last_active = {key: doc.get("last_active", 0.0) for key, doc in threads.items()}
-    order = sorted(last_active, key=last_active.__getitem__, reverse=True)
-    pinned = {key for key, doc in threads.items() if doc.get("pinned")}
-    if not pinned:
-        return order
-    return [k for k in order if k in pinned] + [k for k in order if k not in pinned]
 
 
 def _to_record(doc: dict[str, Any]) -> ThreadRecord:
