@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui.commands.context import CliContext
+from tui.core.files import atomic_write
 from tui.core.records import Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import display_width, fit, json_text, printable
-from tui.core.storage import atomic_write
 from tui.core.store import ImportResult, Store, StoreError, ThreadImport
 from tui.core.transfer import (
     MAX_LINE_LENGTH,

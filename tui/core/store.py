@@ -43,6 +43,16 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from tui.core.files import (
+    CorruptFile,
+    atomic_write,
+    dumps,
+    ensure_private_dir,
+    fsync_dir,
+    parse_json,
+    read_file,
+)
+from tui.core.locks import InterProcessLock, ReplyMarks
 from tui.core.migrations import (
     CURRENT_VERSION,
     META,
@@ -57,18 +67,7 @@ from tui.core.migrations import (
 )
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import UNSAFE, printable
-from tui.core.storage import (
-    AtomicJSONStorage,
-    CorruptFile,
-    InterProcessLock,
-    ReplyMarks,
-    atomic_write,
-    dumps,
-    ensure_private_dir,
-    fsync_dir,
-    parse_json,
-    read_file,
-)
+from tui.core.storage import AtomicJSONStorage
 from tui.core.thread_query import doc_haystack, matches, newest_first, query_words
 from tui.core.transcripts import (
     MAX_ID_LENGTH,
