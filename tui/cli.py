@@ -20,7 +20,9 @@ from tui.core.keys import KeyResolutionError
 # Each module has `register(subparsers)`; its parsers set `func(args, ctx) -> int`.
 COMMAND_MODULES = (
     "tui.commands.config_cmd",
-    "tui.commands.records_cmd",
+    "tui.commands.list_cmd",
+    "tui.commands.export_cmd",
+    "tui.commands.import_cmd",
     "tui.commands.api_cmd",
 )
 

@@ -54,10 +54,10 @@ def make_store(data_dir: Path, threads: int) -> None:
 
 async def measure(data_dir: Path, keystrokes: int) -> tuple[list[float], int]:
     from tui.app.app import ThreadApp
-    from tui.app.widgets.sidebar import haystack
     from tui.core.config import load_config
     from tui.core.keys import KeyRing
     from tui.core.store import Store
+    from tui.core.thread_query import matches, query_words, record_haystack
 
     config_path = data_dir / "config.toml"
     config_path.write_text('[profiles.work]\napi_key_env = "BENCH_NO_KEY"\n'
@@ -96,11 +96,11 @@ async def measure(data_dir: Path, keystrokes: int) -> tuple[list[float], int]:
                     app._driver.send_message(events.Key(key, character))
                     await asyncio.wait_for(painted.wait(), timeout=10)
                     samples.append((time.perf_counter() - started) * 1000)
-                    words = app.main.sidebar.filter_input.value.lower().split()
+                    words = query_words(app.main.sidebar.filter_input.value)
                     expected = [r.id for r in everything
-                                if all(w in haystack(r) for w in words)]
+                                if matches(words, record_haystack(r))]
                     shown = [o.id for o in listing.options]
-                    if sorted(shown) != sorted(expected):
+                    if shown != expected:
                         raise AssertionError(f"filter {words!r}: {len(shown)} shown,"
                                              f" {len(expected)} expected")
                     checked += 1

@@ -129,7 +129,7 @@ def test_pages(store: Store) -> None:
     assert store.count_threads() == len(store) == 10
 
 
-def test_text_filter_is_case_insensitive_over_title_id_profile_org_and_project(
+def test_text_filter_is_case_insensitive_over_title_id_profile_org_project_and_owner(
     store: Store,
 ) -> None:
     store.upsert(thread("conv_title", title="Budget PLANNING"))
@@ -137,11 +137,32 @@ def test_text_filter_is_case_insensitive_over_title_id_profile_org_and_project(
     store.upsert(thread("conv_prof", profile="Planners"))
     store.upsert(thread("conv_org", organization="org-planet"))
     store.upsert(thread("conv_proj", project="proj_PLANB"))
-    store.upsert(thread("conv_none", title="nothing", model="plan-model", owner="plan"))
+    store.upsert(thread("conv_owner", owner="Plan-owner"))
+    store.upsert(thread("conv_none", title="nothing", model="plan-model"))
     found = set(ids(store.list_threads(text="plan")))
-    assert found == {"conv_title", "conv_planid", "conv_prof", "conv_org", "conv_proj"}
-    assert store.count_threads(text="PLAN") == 5
+    assert found == {
+        "conv_title", "conv_planid", "conv_prof", "conv_org", "conv_proj", "conv_owner"
+    }
+    assert store.count_threads(text="PLAN") == 6
     assert store.list_threads(text="no such thing") == []
+
+
+def test_text_filter_words_must_all_match_each_in_some_field(store: Store) -> None:
+    store.upsert(thread("conv_a", title="Straße budget", organization="acme", last_active=1.0))
+    store.upsert(thread("conv_b", title="strasse", organization="other", last_active=2.0))
+    store.upsert(thread("conv_c", title="budget", organization="acme", last_active=2.0))
+    assert ids(store.list_threads(text="STRASSE")) == ["conv_b", "conv_a"]
+    assert ids(store.list_threads(text="acme  budget")) == ["conv_c", "conv_a"]
+    assert ids(store.list_threads(text="budget strasse ACME")) == ["conv_a"]
+    assert store.list_threads(text="budgetacme") == []  # never across two fields
+
+
+def test_equal_times_are_ordered_by_id(store: Store) -> None:
+    for name in ("conv_c", "conv_a", "conv_b"):
+        store.upsert(thread(name, last_active=5.0))
+    store.upsert(thread("conv_z", last_active=5.0, pinned=True))
+    store.upsert(thread("conv_y", last_active=5.0, pinned=True))
+    assert ids(store.list_threads()) == ["conv_y", "conv_z", "conv_a", "conv_b", "conv_c"]
 
 
 def test_full_text_also_searches_transcripts(store: Store) -> None:

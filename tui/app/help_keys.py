@@ -35,7 +35,7 @@ def help_groups(app_bindings: Iterable[BindingType] = ()) -> list[HelpGroup]:
         (
             "Filter box",
             [
-                ("words", "Match title, id, profile, organization, project"),
+                ("words", "Match title, id, profile, organization, project, owner"),
                 ("?words", "Search the text of every transcript"),
                 *_bindings(FilterInput.BINDINGS),
             ],

@@ -19,9 +19,9 @@ from typing import Any
 
 import tomli_w
 
+from tui.core.files import atomic_write
 from tui.core.records import Dialect, Profile
 from tui.core.safe_text import printable
-from tui.core.storage import atomic_write
 
 DEFAULT_PROFILE_NAME = "default"
 DEFAULT_MODEL = "gpt-4.1-mini"

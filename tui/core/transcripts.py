@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tui.core.files import CorruptFile, parse_json, read_file
 from tui.core.migrations import thread_doc_problem, turn_problem
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
-from tui.core.storage import CorruptFile, parse_json, read_file
 
 TRANSCRIPT_FORMAT = "threadtui-transcript"
 TRANSCRIPT_VERSION = 1

@@ -1,7 +1,8 @@
 """Past chats: every recorded thread, pinned first then newest first, with a type-to-filter box.
 
 The sidebar keeps the index rows in memory (the store's index is small by design) so that
-filtering by title, id, profile or organization is a string scan and never touches the disk.
+filtering is a string scan and never touches the disk; the match rule and the order are
+``tui.core.thread_query``'s, the same as ``threadtui list -s``.
 A query starting with ``?`` searches transcript text instead; that goes through the store in a
 worker (see ``ThreadApp``), because transcripts are not in memory.
 """
@@ -21,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from tui.app.widgets.thread_list import ThreadList
 from tui.core.records import ThreadRecord
+from tui.core.thread_query import matches, query_words, record_haystack, record_sort_key
 
 FULL_TEXT_PREFIX = "?"
 MATCH_CACHE_SIZE = 32
@@ -30,17 +32,6 @@ def _narrows(earlier: tuple[str, ...], later: tuple[str, ...]) -> bool:
     """True when every row matching ``later`` also matches ``earlier`` (each earlier word is
     contained in some later word), so ``later`` can be answered from ``earlier``'s rows."""
     return all(any(old in new for new in later) for old in earlier)
-
-
-def sort_key(record: ThreadRecord) -> tuple[bool, float]:
-    return (not record.pinned, -record.last_active)
-
-
-def haystack(record: ThreadRecord) -> str:
-    """What a plain filter matches against: title, id, profile, organization and project."""
-    return "\n".join(
-        (record.title, record.id, record.profile, record.organization or "", record.project or "")
-    ).lower()
 
 
 class FilterInput(Input):
@@ -141,7 +132,7 @@ class Sidebar(Vertical):
         self.refresh_rows()
 
     def _resort(self) -> None:
-        self._order = sorted(self._records.values(), key=sort_key)
+        self._order = sorted(self._records.values(), key=record_sort_key)
         self._match_cache.clear()
 
     # ------------------------------------------------------------ filtering
@@ -168,7 +159,7 @@ class Sidebar(Vertical):
     def _matches(self) -> list[ThreadRecord]:
         if self._shown_ids is not None and self.query_text.startswith(FULL_TEXT_PREFIX):
             return [self._records[i] for i in self._shown_ids if i in self._records]
-        words = tuple(self.query_text.lower().split())
+        words = query_words(self.query_text)
         if not words:
             return self._order
         cached = self._match_cache.get(words)
@@ -180,20 +171,17 @@ class Sidebar(Vertical):
             if len(found) < len(candidates) and _narrows(key, words):
                 candidates = found
         hay = self._haystacks
-        matches = []
+        found = []
         for record in candidates:
             text = hay.get(record.id)
             if text is None:
-                text = hay[record.id] = haystack(record)
-            for word in words:
-                if word not in text:
-                    break
-            else:
-                matches.append(record)
+                text = hay[record.id] = record_haystack(record)
+            if matches(words, text):
+                found.append(record)
         if len(self._match_cache) >= MATCH_CACHE_SIZE:
             self._match_cache.pop(next(iter(self._match_cache)))
-        self._match_cache[words] = matches
-        return matches
+        self._match_cache[words] = found
+        return found
 
     def refresh_rows(self) -> None:
         if not self.is_mounted:

@@ -1,0 +1,123 @@
+"""`threadtui list`: the recorded threads as a table (or JSON lines), filtered like the sidebar.
+
+This answers the question people ask when they cannot find a thread ("which profile made
+it?"). The search uses the sidebar's rule (``tui.core.thread_query``) through the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui.commands.context import CliContext
+from tui.commands.local_record import error, open_record, positive
+from tui.core.records import ThreadRecord, ThreadStatus
+from tui.core.safe_text import display_width, fit, json_text, printable
+
+LIST_HELP = """\
+Threads newest first (pinned ones on top), from every profile; --profile NAME shows only that
+profile's threads. Threads marked gone (no profile can see them any more) are left out unless
+--all is given; the count of those left out goes to stderr."""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("list", help="list recorded threads", description=LIST_HELP)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--all", action="store_true", help="include threads marked gone")
+    parser.add_argument(
+        "-s",
+        "--search",
+        metavar="TEXT",
+        help="only threads where every word of TEXT is in the title, id, profile, "
+        "organization, project or owner (any case; the sidebar's filter)",
+    )
+    parser.add_argument(
+        "--full-text", action="store_true", help="with --search, also search the transcripts"
+    )
+    parser.add_argument("-n", "--limit", type=positive, metavar="N", help="at most N threads")
+    parser.set_defaults(func=run_list)
+
+
+_SHOWN = [status for status in ThreadStatus if status is not ThreadStatus.GONE]
+
+
+def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    profile: str | None = getattr(args, "profile", None)
+    with open_record(ctx) as store:
+        if store is None:
+            return 1
+        filters: dict[str, Any] = {
+            "profile": profile,
+            "text": args.search,
+            "full_text": args.full_text,
+        }
+        statuses = None if args.all else _SHOWN
+        records = store.list_threads(**filters, statuses=statuses, limit=args.limit)
+        hidden = 0 if args.all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])
+    if args.json:
+        for record in records:
+            print(json_text(record.to_dict()), file=ctx.out)
+    elif records:
+        _print_table(records, ctx.out, _terminal_width())
+    if not records:
+        error(ctx, _nothing_found(profile, args.search, ctx.data_dir))
+    if hidden:
+        print(f"({hidden} thread(s) marked gone not shown; --all shows them)", file=ctx.err)
+    return 0
+
+
+def _nothing_found(profile: str | None, search: str | None, data_dir: Path) -> str:
+    scope = f" for profile {printable(profile)}" if profile else ""
+    if search:
+        return f"no recorded threads{scope} match {printable(search)!r}"
+    return f"no threads recorded{scope} in {data_dir}"
+
+
+_HEADERS = ("ID", "TITLE", "PROFILE", "ORG/PROJECT", "LAST ACTIVE", "STATUS")
+# Columns that give way, in order, when the terminal is narrow; and how far they may shrink.
+_SHRINK_ORDER = ((1, 12), (3, 10), (2, 7))
+
+
+def _row(record: ThreadRecord) -> tuple[str, ...]:
+    where = " / ".join(p for p in (record.organization, record.project) if p) or "-"
+    status = str(record.status) + (" pinned" if record.pinned else "")
+    return (
+        printable(record.id),
+        printable(record.title) or "-",
+        printable(record.profile) or "-",
+        printable(where),
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(record.last_active)),
+        status,
+    )
+
+
+def _print_table(records: list[ThreadRecord], out: TextIO, width: int) -> None:
+    rows = [_row(record) for record in records]
+    columns = zip(_HEADERS, *rows, strict=True)
+    widths = [max(display_width(cell) for cell in column) for column in columns]
+    _fit_widths(widths, width)
+    for cells in (_HEADERS, *rows):
+        line = "  ".join(_pad(fit(cell, w), w) for cell, w in zip(cells, widths, strict=True))
+        print(line.rstrip(), file=out)
+
+
+def _fit_widths(widths: list[int], total: int) -> None:
+    """Shrink the flexible columns until the row fits; ids are never cut (they are copied)."""
+    excess = sum(widths) + 2 * (len(widths) - 1) - total
+    for column, minimum in _SHRINK_ORDER:
+        if excess <= 0:
+            return
+        give = min(excess, max(0, widths[column] - minimum))
+        widths[column] -= give
+        excess -= give
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell + " " * max(0, width - display_width(cell))
+
+
+def _terminal_width() -> int:
+    return shutil.get_terminal_size((100, 24)).columns

@@ -1,0 +1,71 @@
+"""Listing the index: the store's side of ``tui.core.thread_query``, with its caches.
+
+The order of all rows is computed once per snapshot version, and each row's filter text once
+per document (documents are replaced, never edited, so identity tells a stale entry), so that
+listing 10,000 threads or filtering them costs a scan, not a sort and a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from tui.core.records import ThreadStatus
+from tui.core.thread_query import doc_haystack, matches, newest_first, query_words
+
+TranscriptSearch = Callable[[str, str], bool]
+"""(thread id, casefolded text) -> whether the thread's transcript contains the text."""
+
+
+class ThreadQueries:
+    def __init__(self, transcript_contains: TranscriptSearch) -> None:
+        self._transcript_contains = transcript_contains
+        self._order: tuple[int, list[str]] = (-1, [])
+        self._haystacks: dict[str, tuple[dict[str, Any], str]] = {}
+
+    def ordered_ids(self, threads: dict[str, dict[str, Any]], version: int) -> list[str]:
+        """Every id in list order, for the snapshot ``version`` whose rows are ``threads``."""
+        cached_version, order = self._order
+        if cached_version != version:
+            order = newest_first(threads)
+            self._order = (version, order)
+            if len(self._haystacks) > 2 * len(threads) + 100:  # rows deleted since built
+                self._haystacks = {k: v for k, v in self._haystacks.items() if k in threads}
+        return order
+
+    def matching_ids(
+        self,
+        threads: dict[str, dict[str, Any]],
+        version: int,
+        profile: str | None,
+        owner: str | None,
+        text: str | None,
+        full_text: bool,
+        statuses: Collection[ThreadStatus] | None,
+    ) -> list[str]:
+        ids = self.ordered_ids(threads, version)
+        if profile is not None:
+            ids = [i for i in ids if threads[i].get("profile", "") == profile]
+        if owner is not None:
+            ids = [i for i in ids if threads[i].get("owner") == owner]
+        if statuses is not None:
+            wanted = {str(status) for status in statuses}
+            ids = [i for i in ids if threads[i].get("status", "ok") in wanted]
+        words = query_words(text)
+        if words:
+            needle = (text or "").casefold()
+            ids = [
+                i
+                for i in ids
+                if matches(words, self._haystack(i, threads[i]))
+                or (full_text and self._transcript_contains(i, needle))
+            ]
+        return ids
+
+    def _haystack(self, thread_id: str, doc: dict[str, Any]) -> str:
+        cached = self._haystacks.get(thread_id)
+        if cached is not None and cached[0] is doc:
+            return cached[1]
+        text = doc_haystack(doc)
+        self._haystacks[thread_id] = (doc, text)
+        return text
