@@ -16,7 +16,7 @@ from typing import Any
 from tui import __version__
 from tui.core.migrations import CURRENT_VERSION, thread_doc_problem, turn_problem
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
-from tui.core.safe_text import UNSAFE, printable, printable_block
+from tui.core.safe_text import UNSAFE, printable, printable_block, unsafe_in_value
 from tui.core.store import Store, ThreadImport
 from tui.core.transcripts import MAX_ID_LENGTH, dialect_for_id
 
@@ -167,7 +167,7 @@ def _parse_line(number: int, chunk: bytes) -> IdLine | RejectedLine | None:
         return RejectedLine(number, "not UTF-8 text")
     if len(line) > MAX_LINE_LENGTH:
         return RejectedLine(number, f"{len(line)} characters long (the limit is {MAX_LINE_LENGTH})")
-    if UNSAFE.search(line.replace("\t", " ")):
+    if unsafe_in_value(line):
         return RejectedLine(number, f"control characters in {printable(line)!s}")
     text = line.strip()
     if not text or text.startswith("#"):
