@@ -23,7 +23,6 @@ from tui.core import session
 from tui.core.api.base import ApiError, AuthFailed, Completed, Failed, NotFound, TextDelta
 from tui.core.keys import KeyResolutionError
 from tui.core.records import RESPONSE_IDS, Identity, Role, ThreadRecord, ThreadStatus, Turn
-from tui.core.store import Store
 
 if TYPE_CHECKING:
     from tui.app.app import ThreadApp
@@ -100,8 +99,10 @@ async def refresh(app: ThreadApp, record: ThreadRecord) -> None:
     except ApiError as exc:
         app.notify(f"Showing the local copy: {exc}", severity="warning", timeout=8)
         return
+    if not app.is_running:  # the app quit while the server's copy was being shown
+        return
     app.note_identity(profile, backend.last_identity)
-    fresh = await app.records.call(Store.get, record.id)
+    fresh = app.store.get(record.id)
     if fresh is not None:
         app.refresh_thread_views(fresh)
 
@@ -126,7 +127,7 @@ async def not_found(app: ThreadApp, record: ThreadRecord) -> None:
     finally:
         if probing:
             app.set_busy(None)
-    fresh = await app.records.call(Store.get, record.id) or answer.record
+    fresh = app.store.get(record.id) or answer.record
     app.refresh_thread_views(fresh)
     if answer.verdict is Verdict.UNKNOWN:
         app.notify(answer.message, title="Owner unknown", severity="warning", timeout=15)
@@ -198,15 +199,14 @@ async def send(app: ThreadApp, text: str) -> None:
         view.hint = f"{retry_key(app)} asks again"
         await _end(view, None)
         app.retry = (record.id, text)
-        await _after_reply(app, record, view)
+        _after_reply(app, record, view)
         raise
     app.note_identity(profile.name, backend.last_identity)
     if isinstance(failure, AuthFailed):
         await app.pool.forget(profile.name)  # the next try fetches the key afresh
-    await _after_reply(app, record, view)
+    _after_reply(app, record, view)
     if isinstance(failure, NotFound):
-        stored = await app.records.call(Store.get, record.id)
-        await not_found(app, stored or record)
+        await not_found(app, app.store.get(record.id) or record)
     elif failure is not None:
         # Offered even when retrying at once will not help (quota, a rejected key): once the
         # user has fixed that outside the app, the question is one key away, not retyped.
@@ -228,15 +228,15 @@ async def _end(view: MessageView, final_text: str | None) -> None:
             view.turn.text = final_text
 
 
-async def _after_reply(app: ThreadApp, record: ThreadRecord, view: MessageView) -> None:
-    fresh = await app.records.call(Store.get, record.id)
+def _after_reply(app: ThreadApp, record: ThreadRecord, view: MessageView) -> None:
+    fresh = app.store.get(record.id)
     if fresh is not None:
         app.refresh_thread_views(fresh)
         shown = app.chat.record
         if not view.is_attached and shown is not None and shown.id == record.id:
             # The thread was left and opened again while the reply streamed: show it whole.
-            turns = await app.records.call(Store.transcript, record.id)
-            app.run_worker(app.chat.show(fresh, turns), group="view", exclusive=True)
+            app.run_worker(app.chat.show(fresh, app.store.transcript(record.id)),
+                           group="view", exclusive=True)
     app.refresh_bindings()
 
 
@@ -321,7 +321,7 @@ async def delete(app: ThreadApp, record: ThreadRecord) -> None:
         app.notify(report.summary(), title="Deleted", timeout=8)
     else:
         app.notify(report.summary(), title="Delete incomplete", severity="warning", timeout=20)
-    fresh = await app.records.call(Store.get, record.id)
+    fresh = app.store.get(record.id)
     if fresh is None:
         app.sidebar.remove_thread(record.id)
         if app.chat.record is not None and app.chat.record.id == record.id:
