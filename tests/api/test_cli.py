@@ -18,7 +18,7 @@ from tui.core import session
 from tui.core.api.factory import make_backend
 from tui.core.keys import KeyRing
 from tui.core.record_access import Records
-from tui.core.records import Profile, Role, ThreadStatus
+from tui.core.records import Profile, Role, ThreadRecord, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import (
     ACME_KEY,
@@ -247,3 +247,52 @@ async def test_import_with_check_through_the_cli(
         assert record is not None and record.profile == "personal"
         assert record.status == ThreadStatus.FOREIGN
         assert len(store.transcript(theirs)) == 2
+
+
+async def test_delete_under_the_wrong_profile_names_the_recorded_owner_without_asking(
+    env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record names personal, whose key is not even available now: the 404 under acme
+    is answered from the record alone (a probe could only have skipped personal)."""
+    thread_id = await env.thread("personal")
+    monkeypatch.delenv("TT_PERSONAL_KEY")
+    assert await _main_in_thread(["delete", thread_id, "--profile", "acme", "--yes"]) == 1
+    out = capsys.readouterr().out
+    assert f"{thread_id} belongs to profile `personal` (personal / {PERSONAL_PROJECT_ID})" in out
+    assert f"threadtui delete {thread_id} --profile personal" in out
+    assert "not checked" not in out
+    with Store.open(env.data) as store:
+        record = store.get(thread_id)
+        assert record is not None and record.status == ThreadStatus.FOREIGN
+        assert record.profile == "personal"
+
+
+async def test_delete_of_a_thread_no_profile_sees_marks_it_gone(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    thread_id = "conv_deletedelsewhere"
+    with Store.open(env.data) as store:
+        store.upsert(ThreadRecord(id=thread_id, profile="acme", base_url=env.sandbox.base_url))
+    assert await _main_in_thread(["delete", thread_id, "--yes"]) == 1
+    out = capsys.readouterr().out
+    assert "asking the other profiles who owns it" in out
+    assert f"{thread_id} was found under no profile" in out
+    assert "threadtui delete" not in out
+    with Store.open(env.data) as store:
+        assert store.get(thread_id).status == ThreadStatus.GONE  # type: ignore[union-attr]
+
+
+async def test_import_check_with_a_profile_that_cannot_answer_decides_nothing(
+    env: Env, capsys: pytest.CaptureFixture[str], dead_url: str
+) -> None:
+    with env.config.open("a") as config:
+        config.write(f'\n[profiles.down]\napi_key_env = "TT_ACME_KEY"\nbase_url = "{dead_url}"\n')
+    with Store.open(env.data) as store:
+        store.upsert(ThreadRecord(id="conv_nobodyhasit", status=ThreadStatus.UNKNOWN))
+    ctx = CliContext(argparse.Namespace(profile=None, config=None, data_dir=None))
+    assert await _in_thread(check_imported, ctx, ["conv_nobodyhasit"]) == 1
+    out = capsys.readouterr().out
+    assert "conv_nobodyhasit: no owner found, but not every profile could answer" in out
+    assert "  down: " in out and "cannot reach" in out
+    with Store.open(env.data) as store:
+        assert store.get("conv_nobodyhasit").status == ThreadStatus.UNKNOWN  # type: ignore[union-attr]

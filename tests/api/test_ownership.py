@@ -12,13 +12,18 @@ import pytest
 from tui.core import session
 from tui.core.api.base import Backend, NotFound
 from tui.core.keys import KeyRing
-from tui.core.ownership import find_owner, probe_and_record
+from tui.core.ownership import Verdict, find_owner, probe_and_record, resolve_not_found
 from tui.core.record_access import Records
 from tui.core.records import Dialect, Profile, ThreadRecord, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import PERSONAL_PROJECT_ID, Fault, Sandbox
 
 BackendFactory = Callable[..., Backend]  # the backend_for fixture
+
+
+def but_user(profiles: dict[str, Profile]) -> dict[str, Profile]:
+    """Every profile but ``user``, which sees personal's threads too (two owners would race)."""
+    return {name: profile for name, profile in profiles.items() if name != "user"}
 
 
 def three(profiles: dict[str, Profile]) -> list[Profile]:
@@ -206,3 +211,115 @@ async def test_the_assistants_api_on_api_openai_com_is_unsupported(
         warnings.simplefilter("error", DeprecationWarning)  # and the SDK's warning never shows
         with pytest.raises(NotFound):
             await backend_for("acme", Dialect.ASSISTANTS).create_thread("y")
+
+
+# ---------------------------------------------------------------------------- resolve_not_found
+
+
+async def test_policy_a_record_naming_another_profile_is_that_profiles_without_asking(
+    backend_for: BackendFactory, store: Store, records: Records, keyring: KeyRing,
+    profiles: dict[str, Profile], dead_url: str,
+) -> None:
+    """The record names personal: that is the owner; nobody is asked (every other profile is
+    unreachable here, so a probe could only have said "unknown")."""
+    record = await session.create_and_record(records, backend_for("personal"), "Named")
+    unreachable = {
+        name: replace(profile, base_url=dead_url) if name != "personal" else profile
+        for name, profile in profiles.items()
+    }
+    answer = await resolve_not_found(
+        records, record, unreachable, keyring, current_profile="acme"
+    )
+    assert answer.verdict is Verdict.OWNER and answer.owner == "personal" and not answer.probed
+    assert answer.message == (
+        f"{record.id} belongs to profile `personal` (personal / {PERSONAL_PROJECT_ID})"
+    )
+    assert answer.record is record and record.status is ThreadStatus.FOREIGN
+    assert store.get(record.id).status is ThreadStatus.FOREIGN  # type: ignore[union-attr]
+
+
+async def test_policy_the_profile_that_sees_it_becomes_the_owner(
+    backend_for: BackendFactory, store: Store, records: Records, keyring: KeyRing,
+    profiles: dict[str, Profile],
+) -> None:
+    created = await session.create_and_record(records, backend_for("personal"), "Misfiled")
+    misfiled = replace(created, profile="acme", organization=None, project=None)
+    store.upsert(misfiled)
+    answer = await resolve_not_found(
+        records, misfiled, but_user(profiles), keyring, current_profile="acme"
+    )
+    assert answer.verdict is Verdict.OWNER and answer.owner == "personal" and answer.probed
+    assert (answer.organization, answer.project) == ("personal", PERSONAL_PROJECT_ID)
+    assert "belongs to profile `personal` (personal / proj_sandboxpersonal)" in answer.message
+    saved = store.get(created.id)
+    assert saved is not None and saved.profile == "personal"
+    assert saved.status is ThreadStatus.FOREIGN and saved.project == PERSONAL_PROJECT_ID
+
+
+async def test_policy_seen_by_no_profile_and_every_answer_a_404_is_gone(
+    backend_for: BackendFactory, store: Store, records: Records, keyring: KeyRing,
+    profiles: dict[str, Profile], async_openai_client: Callable[..., openai.AsyncOpenAI],
+) -> None:
+    record = await session.create_and_record(records, backend_for("acme"), "Deleted")
+    await async_openai_client("acme").conversations.delete(record.id)
+    answer = await resolve_not_found(records, record, profiles, keyring, current_profile="acme")
+    assert answer.verdict is Verdict.GONE and answer.owner is None
+    assert "found under no profile" in answer.message
+    assert "nokey: not checked" in answer.message  # a profile without a key does not block it
+    assert store.get(record.id).status is ThreadStatus.GONE  # type: ignore[union-attr]
+
+
+async def test_policy_a_profile_that_cannot_answer_leaves_it_unknown(
+    backend_for: BackendFactory, store: Store, records: Records, keyring: KeyRing,
+    profiles: dict[str, Profile], async_openai_client: Callable[..., openai.AsyncOpenAI],
+    dead_url: str,
+) -> None:
+    record = await session.create_and_record(records, backend_for("acme"), "Undecided")
+    await async_openai_client("acme").conversations.delete(record.id)
+    imported = replace(record, base_url=None)
+    store.upsert(imported)
+    some_down = dict(profiles, research=replace(profiles["research"], base_url=dead_url))
+    answer = await resolve_not_found(records, imported, some_down, keyring, current_profile="acme")
+    assert answer.verdict is Verdict.UNKNOWN and answer.owner is None
+    assert "not every profile could answer" in answer.message
+    assert "research: " in answer.message and "cannot reach" in answer.message
+    assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
+
+
+async def test_policy_for_a_check_nobody_made_asks_the_current_profile_too(
+    backend_for: BackendFactory, store: Store, records: Records, keyring: KeyRing,
+    profiles: dict[str, Profile],
+) -> None:
+    record = await session.create_and_record(records, backend_for("acme"), "Mine")
+    answer = await resolve_not_found(
+        records, record, profiles, keyring, current_profile="acme", current_answered=False
+    )
+    assert answer.verdict is Verdict.OWNER and answer.owner == "acme"
+    assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
+    answer = await resolve_not_found(records, record, profiles, keyring, current_profile="acme")
+    assert answer.verdict is Verdict.GONE  # acme excluded: it answered the 404 itself
+
+
+async def test_the_policy_writes_on_the_records_thread(
+    backend_for: BackendFactory, store: Store, records: Records, keyring: KeyRing,
+    profiles: dict[str, Profile], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from tui.core.record_access import THREAD_NAME
+
+    record = await session.create_and_record(records, backend_for("personal"), "Where")
+    record.profile = ""
+    writers: list[str] = []
+    update = Store.update_thread
+
+    def spy(self: Store, thread_id: str, **changes: object) -> object:
+        writers.append(threading.current_thread().name)
+        return update(self, thread_id, **changes)
+
+    monkeypatch.setattr(Store, "update_thread", spy)
+    answer = await resolve_not_found(
+        records, record, but_user(profiles), keyring, current_profile="acme"
+    )
+    assert answer.owner == "personal"
+    assert writers and all(name.startswith(THREAD_NAME) for name in writers)

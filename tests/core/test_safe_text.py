@@ -1,24 +1,103 @@
-"""Text from outside reaches the terminal escaped, encodable, and cut to the columns it has."""
+"""Text from outside reaches the terminal escaped, encodable, and cut to the columns it has.
+
+One definition of unsafe (``tui.core.safe_text``) and every function held to it, class by
+class: C0 controls, DEL and C1, bidi overrides and isolates, zero-width characters, lone
+surrogates; and what must survive: newlines and tabs in blocks, the zero-width joiner of an
+emoji sequence, ordinary non-ASCII text.
+"""
 
 from __future__ import annotations
 
 import json
 
-from tui.core.safe_text import display_width, fit, json_text, printable, printable_block
+import pytest
+
+from tui.core import safe_text
+from tui.core.safe_text import (
+    display_width,
+    fit,
+    json_text,
+    one_line,
+    printable,
+    printable_block,
+    strip_controls,
+    unsafe_in_value,
+)
+
+# (class, a character of it, how printable spells it)
+UNSAFE_CLASSES = [
+    ("C0 escape", "\x1b", "\\x1b"),
+    ("C0 bell", "\x07", "\\x07"),
+    ("C0 nul", "\x00", "\\x00"),
+    ("carriage return", "\r", "\\x0d"),
+    ("DEL", "\x7f", "\\x7f"),
+    ("C1 CSI", "\x9b", "\\x9b"),
+    ("bidi override RLO", "\u202e", "\\u202e"),
+    ("bidi embedding LRE", "\u202a", "\\u202a"),
+    ("bidi isolate RLI", "\u2067", "\\u2067"),
+    ("bidi isolate PDI", "\u2069", "\\u2069"),
+    ("zero-width space", "\u200b", "\\u200b"),
+    ("word joiner", "\u2060", "\\u2060"),
+    ("byte-order mark", "\ufeff", "\\ufeff"),
+]
+IDS = [name for name, _, _ in UNSAFE_CLASSES]
+SURROGATES = ["\ud800", "\udfff"]
+FAMILY = "\U0001f469\u200d\U0001f4bb"  # woman technologist: two emoji joined by U+200D
+KEPT = f"naïve 表 {FAMILY} \u200c"  # ordinary text, a ZWJ sequence, a ZWNJ (Persian needs it)
 
 
-def test_printable_escapes_what_a_terminal_would_act_on() -> None:
-    assert printable("a\x1b[2J\x9b\u202eb\ud800") == "a\\x1b[2J\\x9b\\u202eb\\ud800"
-    assert printable("naïve 表") == "naïve 表"
-    assert printable_block("one\n\ttwo\x07") == "one\n\ttwo\\x07"
+@pytest.mark.parametrize(("name", "ch", "spelt"), UNSAFE_CLASSES, ids=IDS)
+def test_every_function_treats_each_unsafe_class_alike(name: str, ch: str, spelt: str) -> None:
+    text = f"a{ch}b"
+    assert safe_text.UNSAFE.search(text)
+    assert unsafe_in_value(text)
+    assert printable(text) == f"a{spelt}b"
+    assert printable_block(text) == f"a{spelt}b"
+    assert strip_controls(text) == "ab"
+    assert one_line(text) == ("a b" if ch == "\r" else "ab")  # a line break, gone flat
+    dumped = json_text({"t": text})
+    assert ch not in dumped and json.loads(dumped) == {"t": text}
 
 
-def test_json_text_stays_valid_and_readable() -> None:
-    value = {"title": "é\x1b\x9b\u202e\ud800"}
-    text = json_text(value)
-    assert "é" in text and "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
-    text.encode("utf-8")
-    assert json.loads(text) == value
+@pytest.mark.parametrize("ch", SURROGATES)
+def test_a_lone_surrogate_becomes_the_replacement_character(ch: str) -> None:
+    text = f"a{ch}b"
+    assert safe_text.UNSAFE.search(text) and unsafe_in_value(text)
+    for shown in (printable(text), printable_block(text), strip_controls(text), one_line(text)):
+        assert shown == "a\ufffdb"
+        shown.encode("utf-8")  # printing it can no longer raise
+    dumped = json_text({"t": text})  # a backup keeps it, in a spelling JSON can carry
+    dumped.encode("utf-8")
+    assert json.loads(dumped) == {"t": text}
+
+
+def test_newlines_and_tabs_are_layout_in_a_block_and_unsafe_on_a_line() -> None:
+    text = "one\n\ttwo"
+    assert printable_block(text) == text and strip_controls(text) == text
+    assert printable(text) == "one\\x0a\\x09two"
+    assert one_line(text) == "one two"
+    assert one_line("a\u2028b\u2029c\r\n\n\td\n") == "a b c d"
+    assert not unsafe_in_value("a\tb") and unsafe_in_value("a\nb")
+    assert json.loads(json_text(text)) == text
+
+
+def test_what_must_survive_survives_every_function() -> None:
+    assert safe_text.UNSAFE.search(KEPT) is None and not unsafe_in_value(KEPT)
+    for function in (printable, printable_block, strip_controls, one_line):
+        assert function(KEPT) == KEPT, function.__name__
+    assert json.loads(json_text(KEPT)) == KEPT and FAMILY in json_text(KEPT)
+
+
+def test_one_line_cuts_to_the_limit_after_cleaning() -> None:
+    assert one_line("  ab\x1bcdef  ", 4) == "abc…"
+    assert one_line("abc", 3) == "abc"
+    assert one_line("\x1b\u200b", 10) == ""
+
+
+def test_the_app_uses_the_core_functions() -> None:
+    from tui.app import formatting
+
+    assert formatting.one_line is one_line and formatting.strip_controls is strip_controls
 
 
 def test_fit_counts_wide_characters_as_two_columns() -> None:

@@ -273,7 +273,7 @@ def _clean(text: str, ctx: CliContext) -> str:
 # ---------------------------------------------------------------- import --check
 
 
-def check_imported(ctx: CliContext, ids: Iterable[str], *, store: Store | None = None) -> int:
+def check_imported(ctx: CliContext, ids: Iterable[str]) -> int:
     """For each imported id: find the profile that can see it, record it, fetch its transcript.
 
     Prints one line per id; returns 0 when every id got a verdict (owner or gone), 1 when some
@@ -281,10 +281,8 @@ def check_imported(ctx: CliContext, ids: Iterable[str], *, store: Store | None =
     """
     from tui.core.store import Store
 
-    if store is None:
-        with Store.open(ctx.data_dir) as opened:
-            return _run_with_records(opened, lambda records: _check_all(ctx, records, list(ids)))
-    return _run_with_records(store, lambda records: _check_all(ctx, records, list(ids)))
+    with Store.open(ctx.data_dir) as store:
+        return _run_with_records(store, lambda records: _check_all(ctx, records, list(ids)))
 
 
 async def _check_all(ctx: CliContext, records: Records, ids: list[str]) -> int:

@@ -21,7 +21,7 @@ import tomli_w
 
 from tui.core.files import atomic_write
 from tui.core.records import Dialect, Profile
-from tui.core.safe_text import printable
+from tui.core.safe_text import printable, unsafe_in_value
 
 DEFAULT_PROFILE_NAME = "default"
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -41,9 +41,6 @@ PROFILE_KEYS = {
     "owner",
 }
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# What a value shown on a terminal must not hold (a tab is harmless): C0 and C1 controls, DEL
-# and the bidirectional overrides that make text read differently from what it holds.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_PROFILE_NAME = 64
 
 
@@ -182,7 +179,7 @@ class _Validator:
                 f"is {len(value)} characters long (at most {MAX_VALUE_LENGTH})", table, key
             )
             return None
-        if _CONTROL.search(value):
+        if unsafe_in_value(value):
             self.problem("contains control characters", table, key)
             return None
         return value
@@ -202,7 +199,7 @@ def _validate(
         raw_profiles = {}
     for name, body in raw_profiles.items():
         table = ("profiles", name)
-        if _CONTROL.search(name) or len(name) > MAX_PROFILE_NAME or not name.strip():
+        if unsafe_in_value(name) or len(name) > MAX_PROFILE_NAME or not name.strip():
             # Shown in the bar, the picker, every list and message: plain, short text only.
             check.problem(
                 f"a profile name must be 1-{MAX_PROFILE_NAME} characters of plain text (no"

@@ -1,8 +1,27 @@
-"""Text from outside (imported files, server titles) shown on a terminal without harming it.
+"""Text from outside (imported files, server titles, replies) shown without harming the terminal.
 
 An escape sequence inside a thread title could move the cursor, retitle the window or worse
-once printed raw, and bidirectional-override characters make a line read differently from what
-it holds. Everything the CLI prints that did not come from us goes through here.
+once printed raw; bidirectional overrides and zero-width characters make a line read
+differently from what it holds; a lone surrogate cannot be encoded at all (printing one
+raises). Everything shown that did not come from us goes through here: the one definition of
+what is unsafe, and the one way an escaped character is spelt.
+
+Unsafe (``UNSAFE``): C0 controls (U+0000–U+001F), DEL and the C1 controls (U+007F–U+009F), the
+bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), the
+zero-width space, word joiner and byte-order mark (U+200B, U+2060, U+FEFF), and lone
+surrogates. The zero-width joiner (U+200D) is not: emoji sequences (👩‍💻) need it. A function
+for blocks of text (``printable_block``, ``strip_controls``) keeps newlines and tabs.
+
+Two ways to make text safe:
+
+- spelt out (``printable``, ``printable_block``): for the CLI and exported files, where the
+  reader should see that something was there: ``\\x1b``, ``\\u202e`` (``\\xNN`` below U+0100,
+  else ``\\uNNNN``);
+- dropped (``strip_controls``, ``one_line``): for the screen, where an escape would be noise.
+
+Either way a lone surrogate becomes U+FFFD, the replacement character (spelling it out would
+suggest it could be typed back); ``json_text`` alone keeps it as ``\\udNNN``, which JSON can
+carry, so a backup gives back exactly what it was given.
 """
 
 from __future__ import annotations
@@ -12,33 +31,76 @@ import re
 import unicodedata
 from typing import Any
 
-# C0 and C1 controls, DEL, the bidirectional embedding/override/isolate characters, and lone
-# surrogates (which no terminal encoding can carry: printing one raises).
-UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_KEEP_LAYOUT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATES = "\ud800-\udfff"
+_CONTROLS = "\x00-\x1f\x7f-\x9f"
+_LAYOUT_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"  # the C0/C1 controls but tab and newline
+_INVISIBLE = "\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff"  # bidi controls, zero-width
+
+UNSAFE = re.compile(f"[{_CONTROLS}{_INVISIBLE}{_SURROGATES}]")
+"""Any character that is unsafe on one line (newlines and tabs included)."""
+UNSAFE_IN_BLOCK = re.compile(f"[{_LAYOUT_CONTROLS}{_INVISIBLE}{_SURROGATES}]")
+"""Unsafe in a block of text, where newlines and tabs are layout."""
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}{_SURROGATES}]")  # json.dumps does C0
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]+")
+REPLACEMENT = "\ufffd"
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
+def _is_surrogate(ch: str) -> bool:
+    return "\ud800" <= ch <= "\udfff"
+
+
+def escape(ch: str) -> str:
+    """How one unsafe character is spelt: ``\\x1b``, ``\\u202e``; a lone surrogate is U+FFFD."""
+    if _is_surrogate(ch):
+        return REPLACEMENT
+    code = ord(ch)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def _escape_match(match: re.Match[str]) -> str:
+    return escape(match.group(0))
+
+
+def _drop_match(match: re.Match[str]) -> str:
+    return REPLACEMENT if _is_surrogate(match.group(0)) else ""
+
+
+def unsafe_in_value(text: str) -> bool:
+    """True when a one-line value (a config value, a line of an id list) holds an unsafe
+    character other than a tab, which is harmless there."""
+    return UNSAFE.search(text.replace("\t", " ")) is not None
+
+
 def printable(text: str) -> str:
-    """One line, every unsafe character spelt as an escape (``\\x1b``)."""
-    return UNSAFE.sub(_escape, text)
+    """One line, every unsafe character spelt out (``\\x1b``; a newline is ``\\x0a``)."""
+    return UNSAFE.sub(_escape_match, text)
 
 
 def printable_block(text: str) -> str:
     """Like ``printable`` but keeps newlines and tabs, for multi-line text such as messages."""
-    return _KEEP_LAYOUT.sub(_escape, text)
+    return UNSAFE_IN_BLOCK.sub(_escape_match, text)
+
+
+def strip_controls(text: str) -> str:
+    """For the screen: unsafe characters dropped, newlines and tabs kept (transcripts)."""
+    return UNSAFE_IN_BLOCK.sub(_drop_match, text)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """A single safe line for the screen: runs of newlines and tabs become one space, unsafe
+    characters vanish, the ends are trimmed, and text longer than ``limit`` is cut with ``…``."""
+    flat = UNSAFE_IN_BLOCK.sub(_drop_match, _LINE_BREAKS.sub(" ", text)).strip()
+    if limit is not None and len(flat) > limit:
+        return flat[: max(limit - 1, 0)] + "…"
+    return flat
 
 
 def json_text(value: Any, *, indent: int | None = None) -> str:
     """JSON that is readable (non-ASCII kept) yet safe on a terminal and always encodable.
 
-    ``json.dumps`` escapes C0 controls itself; the rest (C1, DEL, bidi controls, lone
-    surrogates) can only occur inside strings, where ``\\uXXXX`` is a valid spelling.
+    ``json.dumps`` escapes C0 controls itself; the rest (C1, DEL, bidi and zero-width
+    characters, lone surrogates) can only occur inside strings, where ``\\uXXXX`` is a valid
+    spelling that loads back as the same character.
     """
     text = json.dumps(value, ensure_ascii=False, indent=indent)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

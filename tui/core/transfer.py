@@ -16,7 +16,7 @@ from typing import Any
 from tui import __version__
 from tui.core.migrations import CURRENT_VERSION, thread_doc_problem, turn_problem
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
-from tui.core.safe_text import UNSAFE, printable, printable_block
+from tui.core.safe_text import UNSAFE, printable, printable_block, unsafe_in_value
 from tui.core.store import Store, ThreadImport
 from tui.core.transcripts import MAX_ID_LENGTH, dialect_for_id
 
@@ -167,7 +167,7 @@ def _parse_line(number: int, chunk: bytes) -> IdLine | RejectedLine | None:
         return RejectedLine(number, "not UTF-8 text")
     if len(line) > MAX_LINE_LENGTH:
         return RejectedLine(number, f"{len(line)} characters long (the limit is {MAX_LINE_LENGTH})")
-    if UNSAFE.search(line.replace("\t", " ")):
+    if unsafe_in_value(line):
         return RejectedLine(number, f"control characters in {printable(line)!s}")
     text = line.strip()
     if not text or text.startswith("#"):
@@ -217,7 +217,13 @@ _ROLE_NAMES = {Role.USER: "User", Role.ASSISTANT: "Assistant", Role.SYSTEM: "Sys
 
 
 def transcript_markdown(record: ThreadRecord, turns: list[Turn]) -> str:
-    """A readable transcript with the facts needed to find the thread again on the server."""
+    """A thread as Markdown: the facts needed to find it again on the server, then each turn.
+
+    The one renderer: ``threadtui export --format md`` and the app's export both write this.
+    Everything from outside (titles, ids, replies, errors) has its unsafe characters spelt out
+    (``\x1b``): ``cat thread.md`` must not let a reply or a pasted log retitle or clear the
+    terminal. Times are local, to the minute.
+    """
     where = " / ".join(p for p in (record.organization, record.project) if p) or "-"
     lines = [
         f"# {printable(record.display_title)}",
@@ -235,6 +241,9 @@ def transcript_markdown(record: ThreadRecord, turns: list[Turn]) -> str:
             lines += ["", "*(interrupted: the reply stopped here)*"]
         if turn.error:
             lines += ["", f"> error: {printable(turn.error)}"]
+        if turn.usage is not None:
+            usage = turn.usage
+            lines += ["", f"*({usage.input_tokens:,} tokens in, {usage.output_tokens:,} out)*"]
     return "\n".join(lines) + "\n"
 
 
