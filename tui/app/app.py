@@ -22,7 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.app.connections import BackendFactory, BackendPool, default_factory
-from tui.app.formatting import Clock, one_line, strip_controls
+from tui.app.formatting import Clock
 from tui.app.help_keys import help_groups
 from tui.app.main_screen import MainScreen
 from tui.app.screens.help import HelpScreen, help_content
@@ -32,6 +32,7 @@ from tui.app.work import Services
 from tui.core.config import Config
 from tui.core.keys import KeyRing
 from tui.core.record_access import Records
+from tui.core.safe_text import one_line, strip_controls
 from tui.core.store import Store
 
 

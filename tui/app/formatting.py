@@ -1,21 +1,13 @@
-"""Turning user and server data into safe, short text for the screen.
+"""Times for the screen: row ages and message clock times.
 
-Titles, ids and error messages come from the user or from a server: they are shown as plain
-text (never parsed as markup) and stripped of control characters (``tui.core.safe_text``),
-which could otherwise move the cursor or change the terminal's state. Ages take the current
-time as an argument so that snapshots and tests are deterministic.
+Ages take the current time as an argument so that snapshots and tests are deterministic.
+Safe text (no control characters, one line) is ``tui.core.safe_text``'s job.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-
-# Where the app's modules have always found them; the rules live in core.
-from tui.core.legacy_expiry import days_until_legacy_expiry as days_until_legacy_expiry
-from tui.core.legacy_expiry import near_legacy_expiry as near_legacy_expiry
-from tui.core.safe_text import one_line as one_line
-from tui.core.safe_text import strip_controls as strip_controls
 
 Clock = Callable[[], float]
 

@@ -29,7 +29,6 @@ from textual.worker import Worker, WorkerState
 from tui.app import messages as msg
 from tui.app import work
 from tui.app.focus import focus_now
-from tui.app.formatting import one_line
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
 from tui.app.screens.foreign import ForeignThreadScreen
@@ -42,6 +41,7 @@ from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
+from tui.core.safe_text import one_line
 
 NARROW_WIDTH = 72
 """Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""

@@ -20,7 +20,6 @@ from textual.message import Message
 
 from tui.app.connections import BackendPool
 from tui.app.export import export_thread
-from tui.app.formatting import one_line
 from tui.app.messages import (
     Busy,
     DeleteFinished,
@@ -51,6 +50,7 @@ from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, resolve_not_found
 from tui.core.record_access import Records
 from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.safe_text import one_line
 from tui.core.store import Store
 
 Post = Callable[[Message], object]

@@ -18,8 +18,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.app.formatting import one_line
 from tui.core.records import Profile, ThreadRecord
+from tui.core.safe_text import one_line
 
 Answer = Literal["switch", "stay", "forget"]
 

@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.app.formatting import one_line
 from tui.core.records import Profile
+from tui.core.safe_text import one_line
 
 
 def profile_prompt(profile: Profile, current: str) -> Content:

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui.app.formatting import one_line
+from tui.core.safe_text import one_line
 
 TITLE_MAX = 200
 

@@ -18,10 +18,10 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.app.focus import focus_now
-from tui.app.formatting import one_line
 from tui.app.widgets.message import MessageView, RovingFocus
 from tui.app.widgets.thread_list import owner_tag, row_badges
 from tui.core.records import Role, ThreadRecord, Turn
+from tui.core.safe_text import one_line
 
 WINDOW = 40
 

@@ -19,8 +19,9 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
-from tui.app.formatting import clock_time, strip_controls
+from tui.app.formatting import clock_time
 from tui.core.records import Role, Turn, Usage
+from tui.core.safe_text import strip_controls
 
 #: Longest text drawn for a stored message; a 1 MB paste would take seconds to wrap and lay
 #: out. The whole text is kept, copied with y, and exported; only the drawing is cut.

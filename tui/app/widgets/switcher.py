@@ -11,8 +11,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui.app.formatting import one_line
 from tui.core.records import Identity, Profile
+from tui.core.safe_text import one_line
 
 
 class SwitcherBar(Static):

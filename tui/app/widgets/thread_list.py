@@ -18,8 +18,10 @@ from textual.geometry import Size
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.app.formatting import age, days_until_legacy_expiry, near_legacy_expiry, one_line
+from tui.app.formatting import age
+from tui.core.legacy_expiry import days_until_legacy_expiry, near_legacy_expiry
 from tui.core.records import ThreadRecord, ThreadStatus
+from tui.core.safe_text import one_line
 
 ROW_HEIGHT = 2
 TITLE_LIMIT = 200
