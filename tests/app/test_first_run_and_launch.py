@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from app_harness import AppEnv, idle, wait_until
 
-from tui.app import launch as launch_module
 from tui.app.app import ThreadApp
 from tui.app.screens.first_run import FirstRunScreen
+from tui.commands import launch as launch_module
 from tui.commands.context import CliContext
 from tui.core.config import ConfigError
 from tui.core.records import ThreadStatus
@@ -119,7 +119,7 @@ def test_launch_lets_config_errors_through(tmp_path: Path, monkeypatch, captured
 def test_launch_demo_uses_the_demo_world_and_stops_its_sandbox(
     monkeypatch: pytest.MonkeyPatch, captured_app, tmp_path: Path
 ) -> None:
-    import tui.sandbox.demo as demo
+    import tui.commands.demo as demo
 
     seen: list[Any] = []
     original = demo.demo_environment
