@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_harness import AppEnv, idle, wait_until
+from app_harness import AppEnv, idle, notification_text, notifications, wait_until
 
 from tui.app.app import ThreadApp
 from tui.app.screens.first_run import FirstRunScreen
@@ -54,7 +54,7 @@ async def test_no_key_with_threads_shows_them_and_says_what_is_missing(make_env)
         await idle(pilot, app)
         assert not isinstance(app.screen, FirstRunScreen)
         assert app.main.sidebar.thread_list.option_count == 1
-        assert any("TT_NEVER_SET_KEY" in n.message for n in app._notifications)
+        assert "TT_NEVER_SET_KEY" in notification_text(app)
 
 
 async def test_store_problems_are_notified_at_start(app_env: AppEnv) -> None:
@@ -66,7 +66,7 @@ async def test_store_problems_are_notified_at_start(app_env: AppEnv) -> None:
         app = app_env.make_app(store=store, data_dir=data_dir)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            messages = [n.message for n in app._notifications]
+            messages = [n.message for n in notifications(app)]
             assert any("corrupt" in m.lower() or "moved" in m.lower() for m in messages)
     finally:
         store.close()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from app_harness import AppEnv, idle, make_app_env, wait_until
+from app_harness import AppEnv, idle, make_app_env, notification_text, wait_until
 from pexpect import EOF
 from rel_harness import pty_config, pty_env, sidebar_column, start, wait_all
 
@@ -183,7 +183,7 @@ async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
         child.wait()
         killed = time.monotonic()
         await wait_until(
-            pilot, lambda: any("never arrived" in n.message for n in app._notifications),
+            pilot, lambda: "never arrived" in notification_text(app),
             timeout=5 * STORE_POLL_SECONDS,
         )
         noticed = time.monotonic() - killed

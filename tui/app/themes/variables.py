@@ -26,7 +26,7 @@ APP_VARIABLES: dict[str, str] = {
     "badge-gone": "badge: the server no longer has the thread",
     "badge-interrupted": "badge: the reply was cut short",
 }
-"""threadtui's own CSS variables and what they colour (see the docstring of tui/app/themes/__init__.py)."""
+"""threadtui's own CSS variables and what they colour (see the package docstring)."""
 
 
 def app_variable_defaults(theme: Theme) -> dict[str, str]:
