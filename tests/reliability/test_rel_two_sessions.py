@@ -32,6 +32,7 @@ def finished(screen: str) -> bool:
     return "tokens (in" in screen and "Stop reply" not in screen
 
 
+@pytest.mark.slow  # two real ptys
 def test_two_threadtui_processes_on_one_record(
     sandbox: Sandbox, tmp_path: Path, figures: Callable[[str], None]
 ) -> None:
@@ -155,6 +156,7 @@ async def test_two_apps_see_each_others_threads_and_keep_cursor_and_filter(env: 
                 ]
 
 
+@pytest.mark.slow  # a real process, killed
 async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
     env: AppEnv, figures: Callable[[str], None]
 ) -> None:
