@@ -75,19 +75,9 @@ def test_the_graph_sees_every_kind_of_import(graph: ImportGraph) -> None:
     assert ("tui.app.widgets.chat", "textual") in targets  # third party: its top-level name
 
 
-# Cycles being removed by a rewrite in progress (issue 11). Tolerated only exactly as listed:
-# a new member, a new cycle, or this one gone (then delete the entry) fails the test.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    ("tui.app.app", "tui.app.commands", "tui.app.flows"),
-}
-
-
 def test_no_import_cycles(graph: ImportGraph) -> None:
-    cycles = find_cycles(graph)
-    new = [str(c) for c in cycles if c.members not in KNOWN_CYCLES]
-    assert not new, "\n" + "\n".join(new)
-    gone = KNOWN_CYCLES - {c.members for c in cycles}
-    assert not gone, f"these cycles are gone: delete them from KNOWN_CYCLES: {sorted(gone)}"
+    cycles = [str(c) for c in find_cycles(graph)]
+    assert not cycles, "\n" + "\n".join(cycles)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
