@@ -232,7 +232,7 @@ async def test_hostile_titles_and_messages_are_text_in_every_part_of_the_app(
         assert screen.count("[bold]b[/bold] [/oops]") >= 2, screen  # the header, the message
         assert "🦄" in screen and "שלום" in screen and "مرحبا" in screen, screen
         # Notifications: a thread title and a server error text full of escapes and markup.
-        app.action_copy_thread_id()
+        app.main.action_copy_thread_id()
         env.sandbox.faults.next(Fault.fail(after=2, message=HOSTILE), path=r"/responses$")
         app.main.composer.focus()
         app.main.composer.load_text(f"again {MARKUP}")

@@ -113,27 +113,27 @@ async def test_two_apps_see_each_others_threads_and_keep_cursor_and_filter(env: 
             await idle(p1, one)
             await idle(p2, two)
             # One user is reading the list: the cursor on "seed 1".
-            one.sidebar.thread_list.focus()
+            one.main.sidebar.thread_list.focus()
             await p1.press("j")
-            assert one.sidebar.thread_list.highlighted_id == "conv_seed1"
+            assert one.main.sidebar.thread_list.highlighted_id == "conv_seed1"
 
             # The other session starts two chats; the first sees them without a keypress.
             for text in ("beta one", "beta two"):
                 await send(p2, text)
                 await idle(p2, two, timeout=15)
             timeout = 5 * STORE_POLL_SECONDS
-            await wait_until(p1, lambda: one.sidebar.count == 5, timeout=timeout)
-            assert one.sidebar.thread_list.highlighted_id == "conv_seed1"
-            assert [r.title for r in one.sidebar.records[:2]] == ["beta two", "beta one"]
+            await wait_until(p1, lambda: one.main.sidebar.count == 5, timeout=timeout)
+            assert one.main.sidebar.thread_list.highlighted_id == "conv_seed1"
+            assert [r.title for r in one.main.sidebar.records[:2]] == ["beta two", "beta one"]
 
             # A filter in force stays in force across a reload.
             await p1.press("slash", *"beta")
-            await wait_until(p1, lambda: one.sidebar.thread_list.option_count == 2)
+            await wait_until(p1, lambda: one.main.sidebar.thread_list.option_count == 2)
             await send(p2, "beta three")
             await idle(p2, two, timeout=15)
-            await wait_until(p1, lambda: one.sidebar.count == 6, timeout=timeout)
-            assert one.sidebar.filter_input.value == "beta"
-            assert one.sidebar.thread_list.option_count == 3
+            await wait_until(p1, lambda: one.main.sidebar.count == 6, timeout=timeout)
+            assert one.main.sidebar.filter_input.value == "beta"
+            assert one.main.sidebar.thread_list.option_count == 3
 
             # Both at once, each in a new chat.
             await p1.press("escape")
@@ -141,8 +141,8 @@ async def test_two_apps_see_each_others_threads_and_keep_cursor_and_filter(env: 
             await send(p2, "beta four")
             await idle(p1, one, timeout=15)
             await idle(p2, two, timeout=15)
-            await wait_until(p1, lambda: one.sidebar.count == 8, timeout=timeout)
-            await wait_until(p2, lambda: two.sidebar.count == 8, timeout=timeout)
+            await wait_until(p1, lambda: one.main.sidebar.count == 8, timeout=timeout)
+            await wait_until(p2, lambda: two.main.sidebar.count == 8, timeout=timeout)
     finally:
         other.close()
 
