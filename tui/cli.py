@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = CliContext(args)
     try:
         if args.func is None:
-            from tui.app.launch import launch  # textual loads only here
+            from tui.commands.launch import launch  # textual loads only in there
 
             return launch(args, ctx)
         status: int = args.func(args, ctx)

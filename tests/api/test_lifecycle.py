@@ -15,7 +15,7 @@ import pytest
 
 from tui.core import session
 from tui.core.api.base import Backend, Completed, Failed, TextDelta
-from tui.core.api.conversations import METADATA_VALUE_MAX
+from tui.core.api.metadata import METADATA_VALUE_MAX
 from tui.core.record_access import Records
 from tui.core.records import Dialect, Role, ThreadStatus
 from tui.core.store import Store

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
+from textual.notifications import Notification
+
 from tui.app.app import ThreadApp
 from tui.core.config import Config, load_config
 from tui.core.keys import KeyRing
@@ -133,6 +136,20 @@ def make_app_env(tmp_path: Path, base_url: str, sandbox: Sandbox | None, **confi
     data_dir = tmp_path / "data"
     store = Store.open(data_dir)
     return AppEnv(sandbox, tmp_path, load_config(path, {}), store, data_dir)
+
+
+def notifications(app: App[Any]) -> list[Notification]:
+    """The notifications the app holds now, oldest first.
+
+    Textual 8 has no public way to list them, so this is the one place that reads the private
+    ``App._notifications``: if Textual renames it, one line changes.
+    """
+    return list(app._notifications)
+
+
+def notification_text(app: App[Any]) -> str:
+    """Every notification's message, one per line (for ``in`` checks)."""
+    return "\n".join(n.message for n in notifications(app))
 
 
 async def wait_until(pilot: Any, predicate: Callable[[], object], timeout: float = 5.0) -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import AppEnv, idle, wait_until
+from app_harness import AppEnv, idle, notification_text, wait_until
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.rename import RenameScreen
 from tui.core.records import ThreadStatus
 
 
-def notes(app) -> str:
-    return "\n".join(n.message for n in app._notifications)
+def help_text(app) -> str:
+    """What the help screen lists, read from the widget that shows it."""
+    return str(app.screen.query_one("#help-scroll Static", Static).content)
 
 
 def palette(app, name: str):
@@ -95,13 +96,13 @@ async def test_palette_lists_the_commands_and_runs_them(app_env: AppEnv) -> None
         assert len(exported) == 1
         text = exported[0].read_text()
         assert "# Export me" in text and "**hi**" in text and record.id in text
-        assert str(exported[0]) in notes(app)
+        assert str(exported[0]) in notification_text(app)
         palette(app, "Copy thread id").callback()
         assert app.clipboard == record.id
         palette(app, "Who am I").callback()
         await idle(pilot, app)
-        assert "organization: acme-corp" in notes(app)
-        assert "project: proj_sandboxacmedefault" in notes(app)
+        assert "organization: acme-corp" in notification_text(app)
+        assert "project: proj_sandboxacmedefault" in notification_text(app)
         palette(app, "Switch to profile home").callback()
         await idle(pilot, app)
         assert app.main.profile_name == "home"
@@ -122,7 +123,7 @@ async def test_help_lists_bindings_with_ids(app_env: AppEnv) -> None:
         await idle(pilot, app)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen._content)
+        text = help_text(app)
         for expected in ("sidebar.delete", "app.switch_profile", "chat.copy", "chat.cancel",
                          "composer.newline", "foreign.switch", "?words"):
             assert expected in text
@@ -147,7 +148,7 @@ async def test_keymap_remaps_bindings_and_help_shows_the_new_keys(make_env) -> N
         assert app.screen.__class__.__name__ == "ProfilePicker"
         await pilot.press("escape", "f2")
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen._content)
+        text = help_text(app)
         assert "x " in text.split("Delete on the server")[0].splitlines()[-1]
         assert "^t" in text
 

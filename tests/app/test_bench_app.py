@@ -26,6 +26,7 @@ def load(name: str) -> ModuleType:
     return module
 
 
+@pytest.mark.slow  # a benchmark
 @pytest.mark.parametrize("name", ["bench_app_startup", "bench_app_stream", "bench_app_filter"])
 def test_benchmark_runs_in_quick_mode(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert load(name).main(["--quick"]) == 0

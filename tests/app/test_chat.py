@@ -52,7 +52,7 @@ async def test_open_shows_local_transcript_at_once_then_merges_the_server(
 
 
 async def test_send_in_a_new_chat_creates_the_thread_and_streams_the_reply(
-    app_env: AppEnv,
+    app_env: AppEnv, openai_client
 ) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -84,7 +84,13 @@ async def test_send_in_a_new_chat_creates_the_thread_and_streams_the_reply(
         footer = reply_view(app).query_one(".message-footer").render()
         assert f"out {stored[1].usage.output_tokens}" in str(footer)
         assert app.main.sidebar.thread_list.options[0].id == record.id
-        assert app_env.sandbox.state()  # the sandbox saw it
+    # The server holds the same conversation, under the work profile's key (acme), titled.
+    acme = openai_client("acme")
+    conversation = acme.conversations.retrieve(record.id)
+    assert conversation.metadata["title"] == "Hello there"
+    items = acme.conversations.items.list(record.id, order="asc").data
+    said = [(item.role, "".join(part.text for part in item.content)) for item in items]
+    assert said == [("user", "Hello there\nsecond line"), ("assistant", expected)]
 
 
 async def test_escape_stops_the_reply_and_keeps_the_partial_text(app_env: AppEnv) -> None:

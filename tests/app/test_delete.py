@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import openai
 import pytest
-from app_harness import AppEnv, idle, wait_until
+from app_harness import AppEnv, idle, notification_text, wait_until
 
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.foreign import ForeignThreadScreen
 from tui.core.records import ThreadStatus
 from tui.sandbox.faults import Fault
-
-
-def notes(app) -> str:
-    return "\n".join(n.message for n in app._notifications)
 
 
 async def make_thread_with_a_reply(pilot, app) -> str:
@@ -53,8 +49,8 @@ async def test_delete_removes_the_conversation_its_responses_and_the_record(
         assert app_env.store.get(thread_id) is None
         assert app.main.sidebar.thread_list.option_count == 0
         assert app.main.chat.record is None
-        assert f"{thread_id}: deleted" in notes(app)
-        assert "1 stored response(s) removed" in notes(app)
+        assert f"{thread_id}: deleted" in notification_text(app)
+        assert "1 stored response(s) removed" in notification_text(app)
         client = openai_client("acme")
         with pytest.raises(openai.NotFoundError):
             client.conversations.retrieve(thread_id)
@@ -73,7 +69,7 @@ async def test_what_could_not_be_deleted_is_said_and_kept(app_env: AppEnv) -> No
         app.main.sidebar.thread_list.focus()
         await pilot.press("d", "y")
         await idle(pilot, app, timeout=20)
-        assert "could not remove 1" in notes(app)
+        assert "could not remove 1" in notification_text(app)
         kept = app_env.store.get(thread_id)
         assert kept is not None and kept.status is ThreadStatus.GONE
         assert "gone" in app.main.sidebar.thread_list.options[0].prompt.visualize().plain

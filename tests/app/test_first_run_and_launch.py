@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_harness import AppEnv, idle, wait_until
+from app_harness import AppEnv, idle, notification_text, notifications, wait_until
 
-from tui.app import launch as launch_module
 from tui.app.app import ThreadApp
 from tui.app.screens.first_run import FirstRunScreen
+from tui.commands import launch as launch_module
 from tui.commands.context import CliContext
 from tui.core.config import ConfigError
 from tui.core.records import ThreadStatus
@@ -54,7 +54,7 @@ async def test_no_key_with_threads_shows_them_and_says_what_is_missing(make_env)
         await idle(pilot, app)
         assert not isinstance(app.screen, FirstRunScreen)
         assert app.main.sidebar.thread_list.option_count == 1
-        assert any("TT_NEVER_SET_KEY" in n.message for n in app._notifications)
+        assert "TT_NEVER_SET_KEY" in notification_text(app)
 
 
 async def test_store_problems_are_notified_at_start(app_env: AppEnv) -> None:
@@ -66,7 +66,7 @@ async def test_store_problems_are_notified_at_start(app_env: AppEnv) -> None:
         app = app_env.make_app(store=store, data_dir=data_dir)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            messages = [n.message for n in app._notifications]
+            messages = [n.message for n in notifications(app)]
             assert any("corrupt" in m.lower() or "moved" in m.lower() for m in messages)
     finally:
         store.close()
@@ -119,7 +119,7 @@ def test_launch_lets_config_errors_through(tmp_path: Path, monkeypatch, captured
 def test_launch_demo_uses_the_demo_world_and_stops_its_sandbox(
     monkeypatch: pytest.MonkeyPatch, captured_app, tmp_path: Path
 ) -> None:
-    import tui.sandbox.demo as demo
+    import tui.commands.demo as demo
 
     seen: list[Any] = []
     original = demo.demo_environment

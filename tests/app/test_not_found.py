@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_harness import ENV, AppEnv, idle, wait_until
+from app_harness import ENV, AppEnv, idle, notification_text, wait_until
 
 from tui.app.screens.foreign import ForeignThreadScreen
 from tui.core.records import ThreadStatus
@@ -126,4 +126,4 @@ async def test_titles_with_markup_are_safe_in_notifications(app_env: AppEnv) -> 
         await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
         await pilot.press("f")
         await idle(pilot, app)
-        assert any("[/oops] [b]x" in n.message for n in app._notifications)
+        assert "[/oops] [b]x" in notification_text(app)

@@ -170,5 +170,5 @@ async def test_rows_are_built_lazily(app_env: AppEnv) -> None:
         await idle(pilot, app)
         options = app.main.sidebar.thread_list.options
         assert len(options) == 300
-        built = [o for o in options if isinstance(o.prompt, ThreadRow) and o.prompt._content]
+        built = [o for o in options if isinstance(o.prompt, ThreadRow) and o.prompt.built]
         assert 0 < len(built) < 40  # only the rows on screen were styled

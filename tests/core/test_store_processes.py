@@ -7,11 +7,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import store_harness
 
 from tui.core.store import Store
 
 
+@pytest.mark.slow  # a kill loop
 def test_no_kill_leaves_an_unreadable_store_or_loses_an_acknowledged_write(
     tmp_path: Path,
 ) -> None:

@@ -21,7 +21,7 @@ from tui.core.secrets import mask_key
 from tui.core.store import Store
 from tui.sandbox import ACME_KEY, PERSONAL_KEY, Sandbox
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]  # real ptys
 
 
 def write_config(path: Path, base_url: str) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import app_harness
 from pty_terminal import Terminal
 
 from tui.app.connections import BackendFactory
@@ -74,7 +75,8 @@ def backends(
 
 
 def notifications(app: Any) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    """Each notification as "title: message" (read through app_harness, the one reader)."""
+    return [f"{n.title}: {n.message}" for n in app_harness.notifications(app)]
 
 
 # ---------------------------------------------------------------------------- processes

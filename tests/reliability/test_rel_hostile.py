@@ -385,6 +385,7 @@ async def test_theme_files_that_are_not_toml_are_named_and_the_app_runs(env: App
 # ---------------------------------------------------------------------------- real terminal
 
 
+@pytest.mark.slow  # a real pty
 def test_a_real_terminal_is_never_retitled_cleared_or_coloured_by_stored_text(
     sandbox: Sandbox, tmp_path: Path, figures: Callable[[str], None]
 ) -> None:
@@ -421,6 +422,7 @@ def test_a_real_terminal_is_never_retitled_cleared_or_coloured_by_stored_text(
     figures(f"pty: {len(raw):,} bytes of screen output, none carrying a stored escape")
 
 
+@pytest.mark.slow  # a real pty
 def test_a_one_megabyte_paste_in_a_real_terminal_is_sent_and_stored(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -448,6 +450,7 @@ def test_a_one_megabyte_paste_in_a_real_terminal_is_sent_and_stored(
         assert turns[0].text == big and turns[1].text == reply_text(big, 50)
 
 
+@pytest.mark.slow  # a real pty
 def test_a_server_error_full_of_escapes_reaches_a_real_terminal_as_text(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:

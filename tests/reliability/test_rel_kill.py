@@ -38,7 +38,7 @@ from tui.core.records import Role, ThreadRecord, ThreadStatus
 from tui.core.store import NO_REPLY, ProblemKind, Store, ThreadImport
 from tui.sandbox import ACME_KEY, PERSONAL_KEY, Sandbox, reply_text
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]  # kill loops in real ptys
 
 HISTORY = [("user", "what did we say before?"), ("assistant", "that this survives kills")]
 BULK = 3000  # threads in the index, so that each index write takes a while

@@ -73,6 +73,7 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     return out.getvalue() + err.getvalue()
 
 
+@pytest.mark.slow  # a real pty
 def test_a_session_with_env_and_command_keys_and_failures_leaves_no_key_anywhere(
     sandbox: Sandbox, tmp_path: Path, figures: Callable[[str], None]
 ) -> None:

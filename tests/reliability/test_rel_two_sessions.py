@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from app_harness import AppEnv, idle, make_app_env, wait_until
+from app_harness import AppEnv, idle, make_app_env, notification_text, wait_until
 from pexpect import EOF
 from rel_harness import pty_config, pty_env, sidebar_column, start, wait_all
 
@@ -32,6 +32,7 @@ def finished(screen: str) -> bool:
     return "tokens (in" in screen and "Stop reply" not in screen
 
 
+@pytest.mark.slow  # two real ptys
 def test_two_threadtui_processes_on_one_record(
     sandbox: Sandbox, tmp_path: Path, figures: Callable[[str], None]
 ) -> None:
@@ -155,6 +156,7 @@ async def test_two_apps_see_each_others_threads_and_keep_cursor_and_filter(env: 
                 ]
 
 
+@pytest.mark.slow  # a real process, killed
 async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
     env: AppEnv, figures: Callable[[str], None]
 ) -> None:
@@ -183,7 +185,7 @@ async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
         child.wait()
         killed = time.monotonic()
         await wait_until(
-            pilot, lambda: any("never arrived" in n.message for n in app._notifications),
+            pilot, lambda: "never arrived" in notification_text(app),
             timeout=5 * STORE_POLL_SECONDS,
         )
         noticed = time.monotonic() - killed

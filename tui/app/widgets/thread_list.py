@@ -64,6 +64,11 @@ class ThreadRow:
         self.now = now
         self._content: Content | None = None
 
+    @property
+    def built(self) -> bool:
+        """True once the row has been drawn (and so styled); rows off screen stay cheap."""
+        return self._content is not None
+
     def visualize(self, *_args: object) -> Content:
         if self._content is None:
             self._content = self._build()

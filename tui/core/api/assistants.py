@@ -23,8 +23,8 @@ from tui.core.api.base import (
     StreamEvent,
     Unsupported,
 )
-from tui.core.api.conversations import conversation_metadata
 from tui.core.api.errors import error_from_code, unsupported
+from tui.core.api.metadata import thread_metadata
 from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
 from tui.core.api.servers import is_openai
 from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn
@@ -157,7 +157,7 @@ class AssistantsBackend(SdkBackend):
         try:
             with self.translate():
                 thread = await quietly(
-                    self.client.beta.threads.create, metadata=conversation_metadata(title, owner)
+                    self.client.beta.threads.create, metadata=thread_metadata(title, owner)
                 )
         except NotFound as exc:
             raise self._retired(exc) from None
@@ -272,7 +272,7 @@ class AssistantsBackend(SdkBackend):
             await quietly(
                 self.client.beta.threads.update,
                 record.id,
-                metadata=conversation_metadata(title, record.owner),
+                metadata=thread_metadata(title, record.owner),
             )
 
     async def check(self, record: ThreadRecord) -> bool:

@@ -19,23 +19,11 @@ from tui.core.api.base import (
     StreamEvent,
 )
 from tui.core.api.errors import error_from_code
+from tui.core.api.metadata import thread_metadata
 from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
 from tui.core.records import RESPONSE_IDS, DeleteReport, Dialect, Role, ThreadRecord, Turn
 
-METADATA_MAX_PAIRS = 16
-METADATA_KEY_MAX = 64
-METADATA_VALUE_MAX = 512
 PAGE_LIMIT = 100
-APP_TAG = "threadtui"
-
-
-def conversation_metadata(title: str, owner: str | None) -> dict[str, str]:
-    """Metadata the API accepts: ≤16 pairs, keys ≤64 chars, values ≤512 chars, strings only."""
-    meta = {"title": str(title)[:METADATA_VALUE_MAX], "app": APP_TAG}
-    if owner:
-        meta["owner"] = str(owner)[:METADATA_VALUE_MAX]
-    assert len(meta) <= METADATA_MAX_PAIRS and all(len(k) <= METADATA_KEY_MAX for k in meta)
-    return meta
 
 
 def _role(value: str | None) -> Role | None:
@@ -80,7 +68,7 @@ class ConversationsBackend(SdkBackend):
         owner = owner if owner is not None else self.profile.owner
         with self.translate():
             conversation = await self.client.conversations.create(
-                metadata=conversation_metadata(title, owner)
+                metadata=thread_metadata(title, owner)
             )
         record = self.new_record(conversation.id, title, owner, conversation.created_at)
         record.server_meta[RESPONSE_IDS] = []
@@ -179,7 +167,7 @@ class ConversationsBackend(SdkBackend):
     async def rename(self, record: ThreadRecord, title: str) -> None:
         with self.translate():
             await self.client.conversations.update(
-                record.id, metadata=conversation_metadata(title, record.owner)
+                record.id, metadata=thread_metadata(title, record.owner)
             )
 
     async def check(self, record: ThreadRecord) -> bool:

@@ -7,11 +7,11 @@ import os
 import pytest
 from openai import NotFoundError, OpenAI
 
+from tui.commands.demo import FORGOTTEN_ID, demo_environment
 from tui.core.config import load_config
 from tui.core.keys import resolve_api_key
 from tui.core.records import ThreadStatus
 from tui.core.store import Store
-from tui.sandbox.demo import FORGOTTEN_ID, demo_environment
 
 
 def test_demo_environment_is_isolated_and_cleaned_up() -> None:

@@ -1,5 +1,9 @@
 """Start the app: config, store, keyring, themes; with ``--demo``, a local sandbox instead.
 
+The command line's side of starting the app (the app never imports the command line):
+``tui.cli`` calls ``launch`` when no subcommand is given. textual is imported inside
+``run_app`` only, so ``threadtui --version`` and the subcommands never pay for it.
+
 A ``ConfigError`` propagates (``tui.cli`` prints it and exits 2); problems found opening the
 record are shown as notifications once the app is up, never as a traceback.
 """
@@ -70,7 +74,7 @@ def run_app(
 
 def _launch_demo(args: argparse.Namespace) -> int:
     """Run against ``demo_environment()``: its sandbox, config and record, never the user's."""
-    from tui.sandbox.demo import demo_environment
+    from tui.commands.demo import demo_environment  # starts a server: only for --demo
 
     with demo_environment() as demo, _environment(demo.environ):
         config = load_config(demo.config_path)
