@@ -94,10 +94,25 @@ def test_one_line_cuts_to_the_limit_after_cleaning() -> None:
     assert one_line("\x1b\u200b", 10) == ""
 
 
-def test_the_app_uses_the_core_functions() -> None:
-    from tui.app import formatting
+def test_no_module_but_safe_text_defines_what_a_control_character_is() -> None:
+    """One home for the rule: five regexes once disagreed on zero-width characters and lone
+    surrogates. A character class of control characters anywhere else is a second rule."""
+    import re
+    from pathlib import Path
 
-    assert formatting.one_line is one_line and formatting.strip_controls is strip_controls
+    import tui
+
+    # A range of control characters, as a regex character class spells it (x00-x1f, ...).
+    control_class = re.compile(r"\\(x(00|0e|7f|80)|u(200b|202a|2066))-", re.I)
+    package = Path(tui.__file__).parent
+    others = [
+        f"{path.relative_to(package)}:{number}"
+        for path in package.rglob("*.py")
+        if path.name != "safe_text.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if control_class.search(line)
+    ]
+    assert others == []
 
 
 def test_fit_counts_wide_characters_as_two_columns() -> None:

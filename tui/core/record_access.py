@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -79,14 +78,6 @@ class Records:
 
     async def transcript(self, thread_id: str) -> list[Turn]:
         return await self.call(Store.transcript, thread_id)
-
-    def run_sync(self, method: Callable[Concatenate[Store, P], R], /, *args: P.args,
-                 **kwargs: P.kwargs) -> R:
-        """The same call from a thread that is not the event loop (CLI code, shutdown paths),
-        still on the record's thread so it cannot interleave with a pending async call."""
-        if threading.current_thread().name.startswith(THREAD_NAME):
-            return method(self._store, *args, **kwargs)
-        return self._executor.submit(method, self._store, *args, **kwargs).result()
 
     def close(self) -> None:
         """Finish the calls already made, then stop the thread."""
