@@ -9,6 +9,7 @@ palette, the profile picker, help) and the palette's commands.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterable
@@ -20,16 +21,20 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from tui.app.connections import BackendFactory, BackendPool, default_factory
+from tui.app.errors import guarded
 from tui.app.formatting import Clock
 from tui.app.help_keys import help_groups
 from tui.app.main_screen import MainScreen
+from tui.app.messages import InternalError
 from tui.app.screens.help import HelpScreen, help_content
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.themes import app_variable_defaults, prepare_themes
 from tui.app.work import Services
 from tui.core.config import Config
+from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
 from tui.core.record_access import Records
 from tui.core.safe_text import one_line, strip_controls
@@ -74,6 +79,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.records = Records(store)
         self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
         self.services = Services(config, self.records, self.pool, data_dir, export_dir)
+        self.incidents = IncidentLog(data_dir, keyring.known_keys)
         self.keymap: dict[str, str] = dict(config.keymap)
         self._first_profile = config.profile(profile).name
         self._notes = list(notes)
@@ -113,6 +119,7 @@ class ThreadApp(App[None], inherit_bindings=False):
             markup=False,
         )
 
+    @guarded
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
         for message in self.theme_start.messages:
@@ -130,11 +137,43 @@ class ThreadApp(App[None], inherit_bindings=False):
         """
         gc.freeze()
 
+    # ------------------------------------------------------------ the error boundary
+
+    def report_internal_error(self, error: BaseException, where: str) -> Incident:
+        """What the boundary does with an unexpected error: log it (no locals, no keys), say
+        so in one line, and carry on. Called from ``tui.app.errors``; never raises."""
+        incident = self.incidents.record(error, where)
+        with contextlib.suppress(Exception):  # torn down: the log has it
+            self.notify(incident.sentence(), title="Internal error", severity="error",
+                        timeout=30)
+            self.main.post_message(InternalError(incident))
+        return incident
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The last resort, for an error outside every guard (Textual itself, a compose).
+
+        Textual's handler prints a traceback whose frames show their local variables, and
+        locals hold keys. This one logs the error like the boundary does; a failed worker
+        (the screen is fine) is reported and the session goes on; anything else may have
+        stopped a widget's message loop, so the app stops, saying only the incident line.
+        Overrides a private Textual method: there is no public hook for this, and
+        tests/app/test_error_boundary.py fails if Textual stops calling it.
+        """
+        if isinstance(error, WorkerFailed) and self.is_running:
+            self.report_internal_error(error.error, "a worker")
+            return
+        incident = self.incidents.record(error, "textual")
+        self.exit(
+            return_code=1,
+            message=f"threadtui stopped: {incident.sentence()}. Your record is safe.",
+        )
+
     # ------------------------------------------------------------ theme
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return app_variable_defaults(self.current_theme)
 
+    @guarded
     def watch_theme(self, name: str) -> None:
         start = getattr(self, "theme_start", None)
         if start is None:
@@ -145,6 +184,7 @@ class ThreadApp(App[None], inherit_bindings=False):
 
     # ------------------------------------------------------------ app-wide keys
 
+    @guarded
     def action_switch_profile(self) -> None:
         if isinstance(self.screen, ProfilePicker):
             return
@@ -154,10 +194,12 @@ class ThreadApp(App[None], inherit_bindings=False):
             self._picked_profile,
         )
 
+    @guarded
     def _picked_profile(self, name: str | None) -> None:
         if name:
             self.main.activate_profile(name)
 
+    @guarded
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -191,6 +233,7 @@ class ThreadApp(App[None], inherit_bindings=False):
                     lambda name=name: main.activate_profile(name),
                 )
 
+    @guarded
     async def on_unmount(self) -> None:
         await self.pool.aclose()
         self.records.close()

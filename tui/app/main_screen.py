@@ -11,7 +11,8 @@ never awaited inside a worker: cancelling a worker can never leave a dialog that
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+import asyncio
+from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any, ClassVar
 
@@ -28,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.app import messages as msg
 from tui.app import work
+from tui.app.errors import guarded, report
 from tui.app.focus import focus_now
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
@@ -53,6 +55,7 @@ STORE_POLL_SECONDS = 2.0
 class Body(Horizontal):
     """Sidebar and chat side by side; tells the screen when the terminal's width changes."""
 
+    @guarded
     def on_resize(self, event: events.Resize) -> None:
         screen = self.screen
         if isinstance(screen, MainScreen):
@@ -142,6 +145,7 @@ class MainScreen(Screen[None]):
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
         return keymap.get("chat.retry", "ctrl+r").split(",")[0].strip()
 
+    @guarded
     async def on_mount(self) -> None:
         self.chat.set_context(self.profile_name, self.now)
         # The first page is awaited here (on the record's thread, not this loop), so the
@@ -162,11 +166,34 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self.connect, self.profile_name, True)
 
     def run(
-        self, job: Coroutine[Any, Any, None], *, group: str, exclusive: bool = False
+        self,
+        job: Coroutine[Any, Any, None],
+        *,
+        group: str,
+        exclusive: bool = False,
+        on_error: Callable[[str], object] | None = None,
     ) -> Worker[None]:
-        """Every worker of the screen starts here (one place to watch them all)."""
-        return self.run_worker(job, group=group, exclusive=exclusive)
+        """Every worker of the screen starts here, inside the error boundary: an unexpected
+        exception is logged and shown, and ``on_error(incident id)`` puts right what the
+        job leaves half done (a reply on screen, a question to keep)."""
+        return self.run_worker(
+            self._guard(job, group, on_error), group=group, exclusive=exclusive,
+            exit_on_error=False,
+        )
 
+    async def _guard(
+        self, job: Coroutine[Any, Any, None], where: str, on_error: Callable[[str], object] | None
+    ) -> None:
+        try:
+            await job
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            incident = report(self, error, f"worker {where}")
+            if on_error is not None:
+                on_error(incident.id if incident is not None else "?")
+
+    @guarded
     def _poll(self) -> None:
         if not any(w.group == "poll" and w.is_running for w in self.workers):
             self.run(work.poll(self.services, self.post_message), group="poll")
@@ -185,6 +212,7 @@ class MainScreen(Screen[None]):
         if not shown and sidebar.has_focus_within:
             focus_now(self.composer)
 
+    @guarded
     def action_toggle_sidebar(self) -> None:
         self._sidebar_wanted = not self.sidebar.display
         self._show_sidebar(self._sidebar_wanted)
@@ -193,6 +221,7 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ profiles
 
+    @guarded
     def watch_profile(self, profile: Profile) -> None:
         name = profile.name
         self.key_hint = self._key_hints.get(name)
@@ -224,6 +253,7 @@ class MainScreen(Screen[None]):
                  group="whoami")
 
     @on(msg.KeyResolved)
+    @guarded
     def _key_resolved(self, message: msg.KeyResolved) -> None:
         self._key_problems.pop(message.profile, None)
         self._key_hints[message.profile] = message.key_hint
@@ -232,6 +262,7 @@ class MainScreen(Screen[None]):
             self.key_hint = message.key_hint
 
     @on(msg.KeyMissing)
+    @guarded
     def _key_missing(self, message: msg.KeyMissing) -> None:
         self._key_problems[message.profile] = message.problem
         self._key_hints.pop(message.profile, None)
@@ -249,6 +280,7 @@ class MainScreen(Screen[None]):
             self.notify(message.problem, title="No key", severity="error", timeout=15)
 
     @on(msg.IdentityLearned)
+    @guarded
     def _identity_learned(self, message: msg.IdentityLearned) -> None:
         self._identities[message.profile] = message.identity
         if message.profile == self.profile_name:
@@ -257,10 +289,12 @@ class MainScreen(Screen[None]):
             self.notify(work.describe_identity(message.identity), title="Who am I", timeout=12)
 
     @on(msg.Busy)
+    @guarded
     def _busy(self, message: msg.Busy) -> None:
         self.busy = message.text
 
     @on(msg.Notice)
+    @guarded
     def _notice(self, message: msg.Notice) -> None:
         severity = message.severity if message.severity in {"information", "warning", "error"} \
             else "information"
@@ -270,6 +304,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------ the record
 
     @on(msg.RowsLoaded)
+    @guarded
     def _rows_loaded(self, message: msg.RowsLoaded) -> None:
         self.sidebar.load(message.records)
         record = self.chat.record
@@ -279,6 +314,7 @@ class MainScreen(Screen[None]):
                 self._show_record(fresh)
 
     @on(msg.RecordChanged)
+    @guarded
     def _record_changed(self, message: msg.RecordChanged) -> None:
         self.sidebar.upsert(message.record)
         self._show_record(message.record)
@@ -289,29 +325,34 @@ class MainScreen(Screen[None]):
             self.open_record = record
 
     @on(msg.ThreadForgotten)
+    @guarded
     def _thread_forgotten(self, message: msg.ThreadForgotten) -> None:
         self.sidebar.remove_thread(message.thread_id)
         if self.chat.record is not None and self.chat.record.id == message.thread_id:
             self.run(self._show_new(focus_composer=False), group="view", exclusive=True)
 
     @on(msg.LostRepliesFound)
+    @guarded
     def _lost_replies(self, message: msg.LostRepliesFound) -> None:
         record = self.chat.record
         if record is not None and record.id in message.thread_ids and not self.replying:
             self.open_thread(record.id, focus_composer=False)
 
     @on(Sidebar.FullTextSearch)
+    @guarded
     def _full_text(self, event: Sidebar.FullTextSearch) -> None:
         self.run(work.search(self.services, self.post_message, event.query),
                  group="search", exclusive=True)
 
     @on(msg.SearchResults)
+    @guarded
     def _search_results(self, message: msg.SearchResults) -> None:
         if self.sidebar.query_text.lstrip("?").strip() == message.query:
             self.sidebar.show_ids(message.thread_ids)
 
     # ------------------------------------------------------------ the open thread
 
+    @guarded
     def watch_open_record(self, record: ThreadRecord | None) -> None:
         """A gone thread is read-only: the composer says so instead of failing on send."""
         gone = record is not None and record.status is ThreadStatus.GONE
@@ -333,6 +374,7 @@ class MainScreen(Screen[None]):
             self.chat.focus_message(self.chat.messages[-1])
 
     @on(OptionList.OptionSelected, "#threads")
+    @guarded
     def _thread_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
@@ -346,6 +388,7 @@ class MainScreen(Screen[None]):
         )
 
     @on(msg.ThreadShown)
+    @guarded
     async def _thread_shown(self, message: msg.ThreadShown) -> None:
         self.retry_target = None
         await self.chat.show(message.record, message.turns)
@@ -355,12 +398,14 @@ class MainScreen(Screen[None]):
             focus_now(self.composer)
 
     @on(msg.TranscriptRefreshed)
+    @guarded
     async def _transcript_refreshed(self, message: msg.TranscriptRefreshed) -> None:
         shown = self.chat.record
         if shown is not None and shown.id == message.record.id and not self._streaming_here():
             await self.chat.merge(message.turns)
 
     @on(msg.RetryOffered)
+    @guarded
     def _retry_offered(self, message: msg.RetryOffered) -> None:
         """A thread opened on a failed, stopped or lost reply offers to ask again."""
         shown = self.chat.record
@@ -372,6 +417,7 @@ class MainScreen(Screen[None]):
             view.hint = message.hints[0]
             view.refresh_chrome()
 
+    @guarded
     async def action_new_thread(self) -> None:
         """Awaited, not left to a worker: keys typed right behind ctrl+n (one SSH packet)
         are handled only after the pane is cleared and the composer has the keyboard."""
@@ -390,6 +436,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------ the 404 flow
 
     @on(msg.ThreadNotFound)
+    @guarded
     def _thread_not_found(self, message: msg.ThreadNotFound) -> None:
         outcome = message.outcome
         record = outcome.record
@@ -408,6 +455,7 @@ class MainScreen(Screen[None]):
         self._asking.add(record.id)
         self.app.push_screen(screen, partial(self._not_found_answer, record, owner))
 
+    @guarded
     def _not_found_answer(
         self, record: ThreadRecord, owner: Profile | None, answer: str | None
     ) -> None:
@@ -421,6 +469,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------ sending
 
     @on(Composer.Submitted)
+    @guarded
     def _submitted(self, event: Composer.Submitted) -> None:
         event.stop()
         if self.replying:
@@ -436,8 +485,10 @@ class MainScreen(Screen[None]):
             work.send(self.services, self.post_message, self.profile_name, self.chat.record,
                       text, self.retry_key),
             group="reply", exclusive=True,
+            on_error=lambda incident: self.post_message(msg.ReplyAborted(text, incident)),
         )
 
+    @guarded
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "reply" and event.state in (
             WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED
@@ -451,6 +502,7 @@ class MainScreen(Screen[None]):
         return self._stream is not None and shown is not None and self._stream[0] == shown.id
 
     @on(msg.ThreadCreated)
+    @guarded
     def _thread_created(self, message: msg.ThreadCreated) -> None:
         if self.chat.record is None:
             self.chat.record = message.record
@@ -459,6 +511,7 @@ class MainScreen(Screen[None]):
         self.sidebar.upsert(message.record)
 
     @on(msg.ReplyStarted)
+    @guarded
     async def _reply_started(self, message: msg.ReplyStarted) -> None:
         shown = self.chat.record
         if shown is None or shown.id != message.thread_id:
@@ -469,6 +522,7 @@ class MainScreen(Screen[None]):
         self._stream = (message.thread_id, view)
 
     @on(msg.ReplyDelta)
+    @guarded
     async def _reply_delta(self, message: msg.ReplyDelta) -> None:
         if self._stream is None or self._stream[0] != message.thread_id:
             return
@@ -479,6 +533,7 @@ class MainScreen(Screen[None]):
             view.turn.text += message.text
 
     @on(msg.ReplyEnded)
+    @guarded
     async def _reply_ended(self, message: msg.ReplyEnded) -> None:
         stream, self._stream = self._stream, None
         reply = message.reply
@@ -502,15 +557,43 @@ class MainScreen(Screen[None]):
             # The thread was left and opened again while the reply streamed: show it whole.
             self.open_thread(shown.id, focus_composer=False)
 
+    @on(msg.ReplyAborted)
+    @guarded
+    async def _reply_aborted(self, message: msg.ReplyAborted) -> None:
+        """The reply worker failed on something unforeseen: end the reply on screen as a
+        failed one that ctrl+r asks again; if nothing was sent, the question goes back to
+        the composer. Either way nothing typed is lost."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            self.post_message(msg.PromptReturned(message.text))
+            return
+        thread_id, view = stream
+        view.turn.interrupted = True
+        view.turn.error = f"internal error {message.incident_id}"
+        view.hint = f"{self.retry_key} asks again"
+        self.retry_target = (thread_id, message.text)
+        if view.is_attached:
+            await view.end_stream(None)
+        else:
+            await view.abandon_stream()
+
+    @on(msg.InternalError)
+    @guarded
+    def _internal_error(self, message: msg.InternalError) -> None:
+        self.chat.show_notice(message.incident.sentence())
+
     @on(msg.PromptReturned)
+    @guarded
     def _prompt_returned(self, message: msg.PromptReturned) -> None:
         """Nothing typed is lost: a prompt that could not be sent goes back to the composer."""
         if not self.composer.text:
             self.composer.load_text(message.text)
 
+    @guarded
     def action_cancel_reply(self) -> None:
         self.workers.cancel_group(self, "reply")
 
+    @guarded
     def action_retry(self) -> None:
         text = self.retry_text()
         if text is not None:
@@ -538,53 +621,63 @@ class MainScreen(Screen[None]):
             return self.sidebar.get(highlighted.id) or highlighted
         return None
 
+    @guarded
     def action_filter(self) -> None:
         if not self.sidebar.display:
             self._sidebar_wanted = True
             self._show_sidebar(True)
         focus_now(self.sidebar.filter_input)
 
+    @guarded
     def action_clear_filter(self) -> None:
         self.sidebar.filter_input.value = ""
         self.sidebar.set_query("")
         focus_now(self.sidebar.thread_list)
 
+    @guarded
     def action_focus_threads(self) -> None:
         focus_now(self.sidebar.thread_list)
 
+    @guarded
     def action_toggle_pin(self) -> None:
         record = self.target_record()
         if record is not None:
             self.run(work.update(self.services, self.post_message, record.id,
                                  pinned=not record.pinned), group="pin")
 
+    @guarded
     def action_rename_thread(self) -> None:
         record = self.target_record()
         if record is None:
             self.notify("No thread to rename", severity="warning")
             return
 
-        def renamed(title: str | None) -> None:
-            if title and title != record.title:
-                self.run(work.rename(self.services, self.post_message, self.profile_name,
-                                     record, title), group="rename")
+        self.app.push_screen(RenameScreen(record.display_title), partial(self._renamed, record))
 
-        self.app.push_screen(RenameScreen(record.display_title), renamed)
+    @guarded
+    def _renamed(self, record: ThreadRecord, title: str | None) -> None:
+        if title and title != record.title:
+            self.run(work.rename(self.services, self.post_message, self.profile_name,
+                                 record, title), group="rename")
 
+    @guarded
     def action_delete_thread(self) -> None:
         record = self.target_record()
         if record is None:
             self.notify("No thread to delete", severity="warning")
             return
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.run(work.delete(self.services, self.post_message, self.profile_name,
-                                     record), group="delete")
+        self.app.push_screen(delete_question(record, self.profile_name),
+                             partial(self._delete_answer, record))
 
-        self.app.push_screen(delete_question(record, self.profile_name), answer)
+    @guarded
+    def _delete_answer(self, record: ThreadRecord, yes: bool | None) -> None:
+        if yes:
+            self.run(work.delete(self.services, self.post_message, self.profile_name, record),
+                     group="delete")
 
     @on(msg.DeleteFinished)
+    @guarded
     async def _delete_finished(self, message: msg.DeleteFinished) -> None:
         report = message.report
         if report.complete:
@@ -601,12 +694,14 @@ class MainScreen(Screen[None]):
             self.workers.cancel_group(self, "view")
             await self._show_new(focus_composer=False)
 
+    @guarded
     def action_copy_thread_id(self) -> None:
         record = self.target_record()
         if record is not None:
             self.app.copy_to_clipboard(record.id)
             self.notify(f"Copied {record.id}", timeout=3)
 
+    @guarded
     def action_export_thread(self) -> None:
         record = self.target_record()
         if record is None:
@@ -628,9 +723,11 @@ class MainScreen(Screen[None]):
         target = views[max(0, min(len(views) - 1, index + step))]
         self.chat.focus_message(target)
 
+    @guarded
     def action_message_previous(self) -> None:
         self._step_message(-1)
 
+    @guarded
     def action_message_next(self) -> None:
         views = self._message_views()
         if self.focused is not None and views and self.focused is views[-1]:
@@ -640,6 +737,7 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ action state
 
+    @guarded
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_reply":
             return self.replying

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from tui.core.api.base import ApiError
+from tui.core.incidents import Incident
 from tui.core.ownership import Ownership
 from tui.core.records import DeleteReport, Identity, ThreadRecord, Turn
 
@@ -25,6 +26,21 @@ class Notice(Message):
     title: str = ""
     severity: str = "information"
     timeout: float = 8.0
+
+
+@dataclass
+class InternalError(Message):
+    """Something failed that nobody foresaw; it is logged, and the screen says so inline."""
+
+    incident: Incident
+
+
+@dataclass
+class ReplyAborted(Message):
+    """The reply worker failed unexpectedly: end the reply on screen, keep the question."""
+
+    text: str
+    incident_id: str
 
 
 @dataclass

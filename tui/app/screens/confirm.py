@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.app.errors import guarded
+
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -47,5 +49,6 @@ class ConfirmScreen(ModalScreen[bool]):
                 markup=False,
             )
 
+    @guarded
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.app.errors import guarded
 from tui.core.records import Profile, ThreadRecord
 from tui.core.safe_text import one_line
 
@@ -88,6 +89,7 @@ class ForeignThreadScreen(ModalScreen[Answer]):
             yield Static(body, classes="dialog-body", markup=False)
             yield Static(keys, classes="dialog-keys", markup=False)
 
+    @guarded
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters:
             if parameters[0] == "switch":
@@ -96,5 +98,6 @@ class ForeignThreadScreen(ModalScreen[Answer]):
                 return self.owner is None
         return True
 
+    @guarded
     def action_answer(self, answer: Answer) -> None:
         self.dismiss(answer)

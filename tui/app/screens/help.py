@@ -16,6 +16,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.app.errors import guarded
+
 HelpGroup = tuple[str, Sequence[Binding | tuple[str, str]]]
 
 
@@ -76,8 +78,10 @@ class HelpScreen(ModalScreen[None]):
                 markup=False,
             )
 
+    @guarded
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()
 
+    @guarded
     def action_close(self) -> None:
         self.dismiss(None)

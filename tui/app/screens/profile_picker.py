@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.app.errors import guarded
 from tui.core.records import Profile
 from tui.core.safe_text import one_line
 
@@ -69,6 +70,7 @@ class ProfilePicker(ModalScreen[str | None]):
             yield OptionList(id="picker-list", markup=False)
             yield Static("enter switches · esc cancels", classes="dialog-keys", markup=False)
 
+    @guarded
     def on_mount(self) -> None:
         self._show("")
         self.query_one("#picker-filter", Input).focus()
@@ -82,18 +84,22 @@ class ProfilePicker(ModalScreen[str | None]):
             listing.highlighted = names.index(self._current) if self._current in names else 0
 
     @on(Input.Changed, "#picker-filter")
+    @guarded
     def _filter(self, event: Input.Changed) -> None:
         self._show(event.value)
 
     @on(Input.Submitted, "#picker-filter")
+    @guarded
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_choose()
 
     @on(OptionList.OptionSelected, "#picker-list")
+    @guarded
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
+    @guarded
     def action_move(self, step: int) -> None:
         listing = self.query_one("#picker-list", OptionList)
         if step > 0:
@@ -101,10 +107,12 @@ class ProfilePicker(ModalScreen[str | None]):
         else:
             listing.action_cursor_up()
 
+    @guarded
     def action_choose(self) -> None:
         option = self.query_one("#picker-list", OptionList).highlighted_option
         if option is not None:
             self.dismiss(option.id)
 
+    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)

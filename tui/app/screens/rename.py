@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui.app.errors import guarded
 from tui.core.safe_text import one_line
 
 TITLE_MAX = 200
@@ -32,9 +33,11 @@ class RenameScreen(ModalScreen[str | None]):
             yield Static("enter saves · esc cancels", classes="dialog-keys", markup=False)
 
     @on(Input.Submitted)
+    @guarded
     def _save(self, event: Input.Submitted) -> None:
         title = one_line(event.value, TITLE_MAX)
         self.dismiss(title or None)
 
+    @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui.app.errors import guarded
 from tui.app.focus import focus_now
 from tui.app.widgets.message import MessageView, RovingFocus
 from tui.app.widgets.thread_list import owner_tag, row_badges
@@ -45,9 +46,11 @@ class EarlierMessages(RovingFocus, Static, can_focus=True):
         super().__init__("", markup=False, classes="earlier")
         self.hidden = hidden
 
+    @guarded
     def on_mount(self) -> None:
         self.update(f"… {self.hidden:,} earlier message(s): press enter to show them")
 
+    @guarded
     async def action_show_earlier(self) -> None:
         pane = self.screen.query_one(ChatPane)
         await pane.show_all()
@@ -72,6 +75,7 @@ class ChatPane(Vertical):
         with Transcript(id="transcript"):
             yield Static(EMPTY_TEXT, id="empty", markup=False)
 
+    @guarded
     def on_mount(self) -> None:
         self.transcript.anchor()
         self._update_header()
@@ -177,6 +181,13 @@ class ChatPane(Vertical):
         self._set_tab_stop(target)
         focus_now(target)
         target.scroll_visible(animate=False)
+
+    def show_notice(self, text: str) -> None:
+        """A line under the transcript that says what went wrong (plain text)."""
+        transcript = self.transcript
+        notice = Static(Content(text), classes="notice -error", markup=False)
+        transcript.mount(notice)
+        transcript.anchor()
 
     def last_view(self, role: Role | None = None) -> MessageView | None:
         for view in reversed(self.messages):

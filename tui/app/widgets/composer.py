@@ -17,6 +17,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tui.app.errors import guarded
+
 PASTE_INLINE_LIMIT = 16_000
 COMPOSER_PLACEHOLDER = "Message · enter sends · ctrl+j newline"
 HISTORY_LIMIT = 200
@@ -63,6 +65,7 @@ class Composer(TextArea):
 
     # ------------------------------------------------------------ keys
 
+    @guarded
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
@@ -81,6 +84,7 @@ class Composer(TextArea):
             return
         await super()._on_key(event)
 
+    @guarded
     def action_newline(self) -> None:
         self.insert("\n")
 
@@ -107,6 +111,7 @@ class Composer(TextArea):
 
     # ------------------------------------------------------------ paste and submit
 
+    @guarded
     async def _on_paste(self, event: events.Paste) -> None:
         if self.read_only or len(event.text) <= PASTE_INLINE_LIMIT:
             await super()._on_paste(event)

@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from tui.app.errors import guarded
 from tui.app.formatting import clock_time
 from tui.core.records import Role, Turn, Usage
 from tui.core.safe_text import strip_controls
@@ -204,6 +205,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             with contextlib.suppress(Exception):
                 await stream.stop()
 
+    @guarded
     def action_page(self, direction: int) -> None:
         scroller = self.parent
         if isinstance(scroller, Widget):
@@ -212,6 +214,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             else:
                 scroller.scroll_page_down(animate=False)
 
+    @guarded
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.turn.text)
         self.app.notify(f"Copied {len(self.turn.text):,} characters (OSC 52)", timeout=3)

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
+from tui.app.errors import guarded
 from tui.app.widgets.thread_list import ThreadList
 from tui.core.records import ThreadRecord
 from tui.core.thread_query import matches, query_words, record_haystack, record_sort_key
@@ -198,6 +199,7 @@ class Sidebar(Vertical):
         self.query_one("#sidebar-status", Static).update(status)
 
     @on(Input.Changed, "#filter")
+    @guarded
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.set_query(event.value)
