@@ -27,7 +27,9 @@ def load(name: str) -> ModuleType:
 
 
 @pytest.mark.slow  # a benchmark
-@pytest.mark.parametrize("name", ["bench_app_startup", "bench_app_stream", "bench_app_filter"])
+@pytest.mark.parametrize(
+    "name", ["bench_app_startup", "bench_app_stream", "bench_app_filter", "bench_wide_table"]
+)
 def test_benchmark_runs_in_quick_mode(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert load(name).main(["--quick"]) == 0
     out = capsys.readouterr().out

@@ -21,6 +21,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from tui.app.errors import guarded
 from tui.app.formatting import clock_time
+from tui.app.markdown_bounds import TableBounds, bound_markdown
 from tui.core.records import Role, Turn, Usage
 from tui.core.safe_text import strip_controls
 
@@ -89,12 +90,13 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         """A key worth knowing about this message (e.g. how to retry it), shown after it."""
         self._flush_timer: Timer | None = None
         self._body: Markdown | Static | None = None
+        self._bounds = TableBounds()
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
         text = shown_text(self.turn.text)
         if self.turn.role is Role.ASSISTANT:
-            self._body = Markdown(text, classes="message-body", open_links=False)
+            self._body = Markdown(bound_markdown(text), classes="message-body", open_links=False)
         else:
             self._body = Static(Content(text), classes="message-body", markup=False)
         yield self._body
@@ -175,7 +177,9 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         if self._pending and self._stream is not None:
             text = "".join(self._pending)
             self._pending.clear()
-            await self._stream.write(strip_controls(text))
+            drawable = self._bounds.feed(strip_controls(text))
+            if drawable:
+                await self._stream.write(drawable)
 
     async def end_stream(self, final_text: str | None = None) -> None:
         """Stop streaming; re-render once only if the server's final text differs."""
@@ -184,13 +188,16 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             self._flush_timer = None
         await self._flush()
         if self._stream is not None:
+            rest = self._bounds.finish()  # a last table row held back for its end
+            if rest:
+                await self._stream.write(rest)
             await self._stream.stop()
             self._stream = None
         self.streaming = False
         if final_text is not None and final_text != self.turn.text:
             self.turn.text = final_text
             if self.markdown is not None:
-                await self.markdown.update(strip_controls(final_text))
+                await self.markdown.update(bound_markdown(strip_controls(final_text)))
         self.refresh_chrome()
 
     async def abandon_stream(self) -> None:
