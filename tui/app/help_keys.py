@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from textual.binding import Binding, BindingType
 
 from tui.app.screens.confirm import ConfirmScreen
-from tui.app.screens.foreign import ForeignThreadScreen
 from tui.app.screens.help import HelpGroup
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.widgets.chat import EarlierMessages
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.message import MessageView
+from tui.app.widgets.owner_prompt import OwnerPrompt
 from tui.app.widgets.sidebar import FilterInput
 from tui.app.widgets.thread_list import ThreadList
 
@@ -51,6 +51,6 @@ def help_groups(app_bindings: Iterable[BindingType] = ()) -> list[HelpGroup]:
             ],
         ),
         ("Switch profile (ctrl+o)", _bindings(ProfilePicker.BINDINGS)),
-        ("Not-found prompt", _bindings(ForeignThreadScreen.BINDINGS)),
+        ("Not-found prompt (shift+tab from the composer)", _bindings(OwnerPrompt.BINDINGS)),
         ("Confirmations", _bindings(ConfirmScreen.BINDINGS)),
     ]

@@ -33,11 +33,11 @@ from tui.app.errors import guarded, report
 from tui.app.focus import focus_now
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
-from tui.app.screens.foreign import ForeignThreadScreen
 from tui.app.screens.rename import RenameScreen
 from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
 from tui.app.widgets.message import MessageView
+from tui.app.widgets.owner_prompt import OwnerPrompt
 from tui.app.widgets.sidebar import Sidebar
 from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
@@ -103,7 +103,6 @@ class MainScreen(Screen[None]):
         self._identities: dict[str, Identity] = {}
         self._sidebar_wanted: bool | None = None
         self._stream: tuple[str, MessageView] | None = None
-        self._asking: set[str] = set()
 
     # ------------------------------------------------------------ layout
 
@@ -155,7 +154,7 @@ class MainScreen(Screen[None]):
 
         first = await records.call(Store.list_threads, limit=work.FIRST_PAGE)
         self.sidebar.load(first)
-        focus_now(self.sidebar.thread_list)
+        focus_now(self.composer)  # the screen invites typing: what is typed goes there
         if len(first) == work.FIRST_PAGE:
             self.run(work.load_rows(self.services, self.post_message), group="rows")
         self.run(work.report_problems(self.services, self.post_message), group="problems")
@@ -214,10 +213,20 @@ class MainScreen(Screen[None]):
 
     @guarded
     def action_toggle_sidebar(self) -> None:
+        """Show or hide past chats; the keyboard stays in (or returns to) the composer, so a
+        sentence typed right behind ctrl+b is text, not commands for the list."""
         self._sidebar_wanted = not self.sidebar.display
         self._show_sidebar(self._sidebar_wanted)
-        if self._sidebar_wanted:
-            focus_now(self.sidebar.thread_list)
+        if self._sidebar_wanted and not self.composer.read_only:
+            focus_now(self.composer)
+
+    @guarded
+    def action_to_threads(self) -> None:
+        """From the composer to the past chats (showing the sidebar if it was hidden)."""
+        if not self.sidebar.display:
+            self._sidebar_wanted = True
+            self._show_sidebar(True)
+        focus_now(self.sidebar.thread_list)
 
     # ------------------------------------------------------------ profiles
 
@@ -354,24 +363,14 @@ class MainScreen(Screen[None]):
 
     @guarded
     def watch_open_record(self, record: ThreadRecord | None) -> None:
-        """A gone thread is read-only: the composer says so instead of failing on send."""
+        """A gone thread cannot take a message; the composer says so, and keeps the keyboard
+        (what is typed there is kept: ctrl+n takes it to a new chat)."""
         gone = record is not None and record.status is ThreadStatus.GONE
-        composer = self.composer
-        composer.read_only = gone
-        if gone and composer.has_focus:
-            self._focus_away_from_composer()
-        composer.placeholder = (
-            "This thread is gone from the server: read-only (n starts a new chat)"
+        self.composer.placeholder = (
+            "This thread is gone from the server: ctrl+n starts a new chat with your text"
             if gone
             else COMPOSER_PLACEHOLDER
         )
-
-    def _focus_away_from_composer(self) -> None:
-        """A read-only composer must not keep the keyboard: the list (or the chat) gets it."""
-        if self.sidebar.display:
-            focus_now(self.sidebar.thread_list)
-        elif self.chat.messages:
-            self.chat.focus_message(self.chat.messages[-1])
 
     @on(OptionList.OptionSelected, "#threads")
     @guarded
@@ -443,27 +442,39 @@ class MainScreen(Screen[None]):
         if outcome.verdict is Verdict.UNKNOWN:
             self.notify(outcome.message, title="Owner unknown", severity="warning", timeout=15)
             return
-        if record.id in self._asking:
-            return  # the same thread's prompt is already up
+        shown = self.chat.record
+        if shown is None or shown.id != record.id:
+            # Not on screen (a delete from the list): say it; opening it shows the prompt.
+            self.notify(f"{outcome.message}. Open the thread to act on it.", title="Not found",
+                        severity="warning", timeout=15)
+            return
         config = self.services.config
         owner = config.profiles.get(outcome.owner) if outcome.owner else None
-        screen = ForeignThreadScreen(
+        prompt = OwnerPrompt(
             record, self.profile_name, owner,
             organization=outcome.organization or (owner.organization if owner else None),
             project=outcome.project or (owner.project if owner else None),
         )
-        self._asking.add(record.id)
-        self.app.push_screen(screen, partial(self._not_found_answer, record, owner))
+        self.chat.show_prompt(prompt)  # inline: the composer keeps the keyboard
 
+    @on(OwnerPrompt.Answered)
     @guarded
-    def _not_found_answer(
-        self, record: ThreadRecord, owner: Profile | None, answer: str | None
-    ) -> None:
-        self._asking.discard(record.id)
-        if answer == "switch" and owner is not None:
+    async def _owner_answered(self, message: OwnerPrompt.Answered) -> None:
+        prompt = message.prompt
+        record, owner = prompt.record, prompt.owner
+        if message.answer == "switch" and owner is not None:
+            await prompt.remove()
             self.activate_profile(owner.name)
             self.open_thread(record.id)
-        elif answer == "forget":
+        elif message.answer == "forget":
+            self.app.push_screen(forget_question(record), partial(self._forget_answer, record))
+        else:
+            await prompt.remove()
+            focus_now(self.composer)
+
+    @guarded
+    def _forget_answer(self, record: ThreadRecord, yes: bool | None) -> None:
+        if yes:
             self.run(work.forget(self.services, self.post_message, record), group="forget")
 
     # ------------------------------------------------------------ sending
@@ -472,6 +483,14 @@ class MainScreen(Screen[None]):
     @guarded
     def _submitted(self, event: Composer.Submitted) -> None:
         event.stop()
+        record = self.chat.record
+        if record is not None and record.status is ThreadStatus.GONE:
+            self.notify("This thread is gone from the server, so it cannot take a message."
+                        " Your text is kept: ctrl+n starts a new chat with it.",
+                        severity="warning", timeout=10)
+            self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts
+                                    else event.text)
+            return
         if self.replying:
             self.notify("A reply is still streaming: esc stops it", severity="warning")
             self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts else "")
@@ -741,6 +760,8 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_reply":
             return self.replying
+        if action == "to_threads":
+            return not self.replying
         if action == "retry":
             return self.retry_text() is not None and not self.replying
         if action in ("clear_filter", "filter", "focus_threads"):
@@ -755,14 +776,18 @@ class MainScreen(Screen[None]):
         return True
 
 
+def forget_question(record: ThreadRecord) -> ConfirmScreen:
+    body = Content.assemble(
+        (one_line(record.display_title, 60), "bold"), f"\n{one_line(record.id, 60)}\n\n",
+        "The server no longer has this thread. Forget it locally (its transcript too)?",
+    )
+    return ConfirmScreen("Forget thread", body, yes="Forget", no="Keep")
+
+
 def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
     title = one_line(record.display_title, 60)
     if record.status is ThreadStatus.GONE:
-        body = Content.assemble(
-            (title, "bold"), f"\n{one_line(record.id, 60)}\n\n",
-            "The server no longer has this thread. Forget it locally (its transcript too)?",
-        )
-        return ConfirmScreen("Forget thread", body, yes="Forget", no="Keep")
+        return forget_question(record)
     responses = len(record.server_meta.get(RESPONSE_IDS, []) or [])
     what = "the conversation" if str(record.api) == "conversations" else "the thread"
     if responses:

@@ -28,7 +28,7 @@ WINDOW = 40
 
 EMPTY_TEXT = (
     "New chat. Type below and press enter to send.\n"
-    "ctrl+o switches profile · / filters past chats · ? lists every key"
+    "esc: past chats · ctrl+o: switch profile · f1: every key"
 )
 
 
@@ -181,6 +181,14 @@ class ChatPane(Vertical):
         self._set_tab_stop(target)
         focus_now(target)
         target.scroll_visible(animate=False)
+
+    def show_prompt(self, prompt: Widget) -> None:
+        """A question that arrived on its own (the 404 prompt), at the bottom, not focused."""
+        transcript = self.transcript
+        for old in transcript.query(".owner-prompt"):
+            old.remove()
+        transcript.mount(prompt)
+        transcript.anchor()
 
     def show_notice(self, text: str) -> None:
         """A line under the transcript that says what went wrong (plain text)."""

@@ -37,6 +37,9 @@ class Composer(TextArea):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+j,shift+enter", "newline", "Newline", show=False, id="composer.newline",
                 tooltip="Insert a newline"),
+        # Not while a reply streams: then esc stops the reply (the screen's binding).
+        Binding("escape", "screen.to_threads", "Past chats", id="composer.to_threads",
+                tooltip="To the past chats (the sidebar)"),
     ]
 
     class Submitted(Message):

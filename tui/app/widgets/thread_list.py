@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, cast
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.app.errors import guarded
+from tui.app.focus import focus_now
 from tui.app.formatting import age
 from tui.core.legacy_expiry import days_until_legacy_expiry, near_legacy_expiry
 from tui.core.records import ThreadRecord, ThreadStatus
@@ -113,6 +116,19 @@ class ThreadList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+
+    @guarded
+    async def on_key(self, event: events.Key) -> None:
+        """A printable key that is none of the list's keys was meant as text: it goes to the
+        composer (which takes the keyboard), never lost, never read as a command."""
+        if event.is_printable and event.character:
+            screen = self.screen
+            composer = getattr(screen, "composer", None)
+            if composer is not None and not composer.read_only:
+                event.stop()
+                event.prevent_default()
+                focus_now(composer)
+                composer.insert(event.character)
 
     # ------------------------------------------------------------ fixed-height line map
 
