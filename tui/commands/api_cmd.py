@@ -196,7 +196,8 @@ def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
     from tui.core.store import Store, dialect_for_id
 
     with Store.open(ctx.data_dir) as store:
-        record = store.get(args.thread_id) or ThreadRecord(
+        stored = store.get(args.thread_id)
+        record = stored or ThreadRecord(
             id=args.thread_id, api=dialect_for_id(args.thread_id), status=ThreadStatus.UNKNOWN
         )
         profile = _profile_for(record, ctx)
@@ -209,7 +210,8 @@ def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
             print("not deleted", file=ctx.out)
             return 1
         return _run_with_records(
-            store, lambda records: _delete(records, store, record, profile, ctx)
+            store,
+            lambda records: _delete(records, store, record, profile, ctx, stored is not None),
         )
 
 
@@ -225,7 +227,8 @@ def _run_with_records(store: Store, flow: Callable[[Records], Coroutine[Any, Any
 
 
 async def _delete(
-    records: Records, store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext
+    records: Records, store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext,
+    recorded: bool = True,
 ) -> int:
     from tui.core.api.factory import make_backend
     from tui.core.session import delete_thread
@@ -242,13 +245,27 @@ async def _delete(
     if report.not_found:
         print("asking the other profiles who owns it…", file=ctx.out)
         answer = await _ownership(ctx, records, record, profile.name, current_answered=True)
-        print(_clean(answer.message, ctx), file=ctx.out)
+        message = answer.message
+        if not recorded and answer.verdict == "gone":
+            # The probe's sentence speaks of a kept transcript: an id typed in has none.
+            message = (
+                f"{record.id} was found under no profile: it expired, was deleted, never existed"
+                " or belongs to a key not configured here; nothing is recorded locally for it"
+            )
+        print(_clean(message, ctx), file=ctx.out)
         if answer.owner:
             print(f"to delete it there: threadtui delete {record.id} --profile {answer.owner}",
                   file=ctx.out)
         return 1
     if report.complete:
-        print("removed from the local record", file=ctx.out)
+        if recorded:
+            print(
+                "removed from the local record (kept in the trash for 30 days: "
+                f"`threadtui trash restore {record.id}`)",
+                file=ctx.out,
+            )
+        else:
+            print("it was not in the local record", file=ctx.out)
         return 0
     print("kept in the local record so the rest can be deleted later", file=ctx.out)
     return 1
