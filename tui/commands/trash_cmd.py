@@ -75,6 +75,7 @@ def run_trash(args: argparse.Namespace, ctx: CliContext) -> int:
             print("restore one with `threadtui trash restore ID`", file=ctx.out)
             return 0
         if action == "restore":
+            trashed = store.trash_entry(args.thread_id)
             try:
                 record = store.restore(args.thread_id)
             except UnknownThread:
@@ -84,8 +85,9 @@ def run_trash(args: argparse.Namespace, ctx: CliContext) -> int:
             except StoreError as exc:
                 error(ctx, f"not restored: {exc}")
                 return 1
-            note = (" (marked gone: the server's copy was deleted; the transcript is local)"
-                    if record.status == "gone" else "")
+            deleted = trashed is not None and trashed.reason is TrashReason.DELETED
+            note = (" (marked gone: its server copy was deleted; the transcript is local)"
+                    if deleted else f" ({record.status})")
             print(f"restored {printable(record.id)} to the local record{note}", file=ctx.out)
             return 0
         count = len(store.trash_entries())
