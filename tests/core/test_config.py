@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tui.core.config import ConfigError, load_config, save_config_values
+from tui.core.config import ConfigError, load_config
 from tui.core.records import Dialect
 from tui.core.resources import shipped
 
@@ -167,18 +166,6 @@ def test_unknown_profile_requested(tmp_path: Path) -> None:
     config = load_config(tmp_path / "absent.toml", environ={})
     with pytest.raises(ConfigError, match="no profile named 'nope' \\(profiles: default\\)"):
         config.profile("nope")
-
-
-def test_save_keeps_other_settings_and_leaves_the_file_private(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, 'theme = "old"\n[profiles.a]\napi_key_env = "K"\nmodel = "m"\n', mode=0o644
-    )
-    save_config_values(path, {"theme": "new"})
-    config = load_config(path, environ={})
-    assert config.theme == "new"
-    assert config.profiles["a"].model == "m"
-    assert oct(os.stat(path).st_mode & 0o777) == oct(0o600)
-    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
 
 
 def test_shipped_example_config_is_valid(tmp_path: Path) -> None:

@@ -83,6 +83,7 @@ class ThreadApp(App[None], inherit_bindings=False):
             config_theme=config.theme,
             cli_theme=cli_theme,
             remember=remember_theme,
+            state_dir=data_dir,  # the choice is remembered in state.json, never the config
         )
         self.theme = self.theme_start.choice.name
 

@@ -1,4 +1,5 @@
-"""Load, validate and save `config.toml`.
+"""Load and validate `config.toml` (never written by threadtui: app state goes to
+``tui.core.app_state``).
 
 Every problem is reported as file:line, table and key, because a user staring at a
 traceback over SSH cannot tell which of their profiles is wrong. All problems are collected
@@ -17,9 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from tui.core.files import atomic_write
 from tui.core.records import Dialect, Profile
 from tui.core.safe_text import printable, unsafe_in_value
 
@@ -323,21 +321,6 @@ def _keymap(check: _Validator, raw: Any) -> dict[str, str]:
             else:
                 keymap[binding_id] = keys
     return keymap
-
-
-def save_config_values(path: Path, updates: Mapping[str, Any]) -> None:
-    """Set top-level values (e.g. the theme chosen in the app), keeping every other setting.
-
-    TOML comments cannot survive a `tomllib` → `tomli_w` round trip; the README says so. The
-    write replaces the file atomically (never half a config after a crash) and leaves it
-    private (0600), since a config may hold a literal key.
-    """
-    data: dict[str, Any] = {}
-    if path.exists():
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data.update(updates)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, tomli_w.dumps(data).encode("utf-8"))
 
 
 def _type_name(value: Any) -> str:
