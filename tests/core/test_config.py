@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tui.core.config import ConfigError, load_config
+from tui.core.keys import NO_KEY_PLACEHOLDER, KeyRing
 from tui.core.records import Dialect
 from tui.core.resources import shipped
 
@@ -80,7 +81,9 @@ def test_unknown_default_profile_lists_the_profiles(tmp_path: Path) -> None:
         '[profiles.home]\napi_key_env = "H"\n',
     )
     [message] = problems(path)
-    assert message == f"{path}:1: default_profile: names no profile; profiles are: home, work"
+    assert message == (
+        f"{path}:1: default_profile: 'wrok' names no profile; profiles are: home, work"
+    )
 
 
 def test_profile_without_key_source(tmp_path: Path) -> None:
@@ -174,3 +177,19 @@ def test_shipped_example_config_is_valid(tmp_path: Path) -> None:
     config = load_config(path, environ={})
     assert set(config.profiles) == {"work", "personal", "local"}
     assert config.profiles["work"].organization != config.profiles["personal"].organization
+
+
+def test_a_keyless_profile_needs_no_invented_variable(tmp_path: Path) -> None:
+    path = write(tmp_path, '[profiles.local]\nno_key = true\nbase_url = "http://127.0.0.1:11434/v1"\n'
+                 'api = "chat"\n')
+    profile = load_config(path, environ={}).profiles["local"]
+    assert profile.no_key and profile.key_source == "no key needed (no_key = true)"
+    assert KeyRing(environ={}).key_for(profile) == NO_KEY_PLACEHOLDER
+
+
+def test_no_key_is_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, '[profiles.a]\nno_key = "yes"\n[profiles.b]\nno_key = true\n'
+                 'api_key_env = "K"\n')
+    found = problems(path)
+    assert f"{path}:2: [profiles.a] no_key: must be true or false, not a string" in found
+    assert any("[profiles.b] no_key: no_key = true and api_key_env contradict" in m for m in found)

@@ -137,6 +137,13 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
     origin = "" if config.exists else " (absent: using OPENAI_* env)"
     line(True, f"config {config.path}{origin}: {len(config.profiles)} profile(s),"
                f" default {config.default_profile!r}")
+    from tui.commands.config_cmd import app_problems
+
+    mistakes = app_problems(config)
+    for mistake in mistakes:
+        line(False, str(mistake))
+    if not mistakes:
+        line(True, "keymap and themes: every id and theme is known, every theme file loads")
 
     usable: list[Profile] = []
     for profile in config.profiles.values():

@@ -37,6 +37,7 @@ PROFILE_KEYS = {
     "api",
     "model",
     "owner",
+    "no_key",
 }
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_PROFILE_NAME = 64
@@ -151,7 +152,7 @@ class _Validator:
             ConfigProblem(
                 self.path,
                 message,
-                line=_locate(self.text, table, key),
+                line=locate(self.text, table, key),
                 table=".".join(table) or None,
                 key=key,
             )
@@ -218,7 +219,9 @@ def _validate(
     default = check.string(data, "default_profile", ())
     if default is not None and raw_profiles and default not in raw_profiles:
         known = ", ".join(sorted(raw_profiles))
-        check.problem(f"names no profile; profiles are: {known}", (), "default_profile")
+        check.problem(
+            f"{default!r} names no profile; profiles are: {known}", (), "default_profile"
+        )
     if default is None:
         default = next(iter(raw_profiles), DEFAULT_PROFILE_NAME)
 
@@ -257,7 +260,16 @@ def _profile(
 ) -> Profile | None:
     before = len(check.problems)
     check.unknown_keys(body, PROFILE_KEYS, table)
-    values = {key: check.string(body, key, table) for key in PROFILE_KEYS}
+    values = {key: check.string(body, key, table) for key in PROFILE_KEYS - {"no_key"}}
+    no_key = body.get("no_key", False)
+    if not isinstance(no_key, bool):
+        check.problem(f"must be true or false, not {_type_name(no_key)}", table, "no_key")
+        no_key = False
+    key_sources = [k for k in ("api_key_env", "api_key_cmd", "api_key") if values[k]]
+    if no_key and key_sources:
+        check.problem(
+            f"no_key = true and {key_sources[0]} contradict each other; keep one", table, "no_key"
+        )
 
     env_name = values["api_key_env"]
     if env_name is not None and not _ENV_NAME.match(env_name):
@@ -276,10 +288,10 @@ def _profile(
                 f"{check.path}: [profiles.{name}] holds a literal api_key; prefer api_key_env"
                 " or api_key_cmd so the key is not stored in plain text"
             )
-    if not any(values[k] for k in ("api_key_env", "api_key_cmd", "api_key")):
+    if not key_sources and not no_key:
         check.problem(
             'has no way to get a key: set api_key_env (e.g. "OPENAI_API_KEY"), api_key_cmd,'
-            " or api_key",
+            " or api_key (or no_key = true for a server that needs none, such as Ollama)",
             table,
         )
     dialect = Dialect.CONVERSATIONS
@@ -305,6 +317,7 @@ def _profile(
         api=dialect,
         model=values["model"] or DEFAULT_MODEL,
         owner=values["owner"],
+        no_key=no_key,
     )
 
 
@@ -342,7 +355,7 @@ def _key_at(line: str) -> str | None:
     return found.group(1).strip("\"'") if found else None
 
 
-def _locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
+def locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
     """Line number of ``key`` in ``[table]`` (or of the table header), for the message.
 
     tomllib gives no positions for valid documents, so we scan the text; a key written as an
