@@ -418,3 +418,36 @@ def test_list_with_an_unknown_profile_exits_2_naming_it(
     assert "no profile named 'nosuch'" in err and "acme, personal" in err and "retired" in err
     assert main(["list", "--profile", "retired"]) == 0  # filed under a profile now removed
     assert "conv_old" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- item 19
+
+
+async def test_import_check_updates_recorded_ids_and_fills_title_and_date_from_the_server(
+    env: Env, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    theirs = await env.thread("personal")
+    with Store.open(env.data) as store:
+        server_created = store.get(theirs).created_at  # type: ignore[union-attr]
+        store.delete(theirs, reason=None)
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{theirs}\n")
+    assert await _main_in_thread(["import", str(ids)]) == 0  # recorded bare, unchecked
+    with Store.open(env.data) as store:
+        bare = store.get(theirs)
+        assert bare is not None and bare.title == "" and bare.created_at > server_created
+    # Recorded already: skipped by the import, but still checked.
+    assert await _main_in_thread(["import", str(ids), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 1" in out and f"{theirs} belongs to profile `personal`" in out
+    assert "title and created_at from the server" in out
+    with Store.open(env.data) as store:
+        record = store.get(theirs)
+        assert record is not None and record.profile == "personal"
+        assert record.status == ThreadStatus.FOREIGN
+        assert record.title == "personal's thread"
+        assert record.created_at == pytest.approx(server_created, abs=1)
+        store.update_thread(theirs, title="my own name")
+    assert await _main_in_thread(["import", str(ids), "--check"]) == 0
+    with Store.open(env.data) as store:
+        assert store.get(theirs).title == "my own name"  # type: ignore[union-attr]

@@ -338,10 +338,53 @@ async def _fill_transcript(
     # to ask, and the record is written below, through ``records``).
     backend = make_backend(ctx.config.profiles[owner], ctx.keyring, None, dialect=record.api)
     try:
+        facts = await _server_facts(backend, record)
         server = await backend.fetch_transcript(record)
     except ApiError as exc:
         return f"transcript not fetched: {exc}"
     finally:
         await backend.aclose()
+    filled = await records.call(_fill_blanks, record.id, *facts)
     merged = await records.call(Store.merge_transcript, record.id, server)
-    return f"{len(merged)} turn(s) recorded"
+    return f"{len(merged)} turn(s) recorded" + (f"; {filled} from the server" if filled else "")
+
+
+async def _server_facts(backend: Any, record: ThreadRecord) -> tuple[str | None, float | None]:
+    """(title, created_at) as the server has them: a conversation or legacy thread carries
+    ``created_at`` and the ``metadata`` threadtui tagged it with. (None, None) when the
+    dialect has no server object (chat) or the server did not say."""
+    from tui.core.records import Dialect
+
+    client = getattr(backend, "client", None)
+    if client is None or record.api == Dialect.CHAT:
+        return None, None
+    with backend.translate():
+        if record.api == Dialect.ASSISTANTS:
+            found = await client.beta.threads.retrieve(record.id)
+        else:
+            found = await client.conversations.retrieve(record.id)
+    metadata = getattr(found, "metadata", None) or {}
+    title = metadata.get("title") if isinstance(metadata, dict) else None
+    created = getattr(found, "created_at", None)
+    return (
+        title if isinstance(title, str) and title.strip() else None,
+        float(created) if isinstance(created, int | float) and created > 0 else None,
+    )
+
+
+def _fill_blanks(store: Store, thread_id: str, title: str | None, created: float | None) -> str:
+    """Fill an empty title, and a created_at later than the server's, from the server; what
+    was filled, in words ('' when nothing). A title the user gave is never replaced."""
+    record = store.get(thread_id)
+    if record is None:
+        return ""
+    changes: dict[str, Any] = {}
+    if title and not record.title.strip():
+        changes["title"] = title
+    if created is not None and created < record.created_at:
+        changes["created_at"] = created  # an import dates a thread when it was imported
+    if changes:
+        store.update_thread(thread_id, **changes)
+    return " and ".join(
+        name for name in ("title", "created_at") if name in changes
+    )
