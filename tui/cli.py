@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "tui.commands.export_cmd",
     "tui.commands.import_cmd",
     "tui.commands.api_cmd",
+    "tui.commands.trash_cmd",
 )
 
 
@@ -85,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     ctx = CliContext(args)
+    if args.demo and args.func is not None:
+        # The demo's sandbox and record exist only while the app runs: a subcommand would
+        # act on the real config, record and account (`--demo delete ID --yes` deleted).
+        print(
+            "threadtui: --demo only runs the app; subcommands always use your real config,"
+            " record and account. Run `threadtui --demo` alone, or the command without --demo.",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.func is None:
             from tui.commands.launch import launch  # textual loads only in there

@@ -18,7 +18,7 @@ from tui.core import session
 from tui.core.api.factory import make_backend
 from tui.core.keys import KeyRing
 from tui.core.record_access import Records
-from tui.core.records import Profile, Role, ThreadRecord, ThreadStatus
+from tui.core.records import Profile, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.store import Store
 from tui.sandbox import (
     ACME_KEY,
@@ -296,3 +296,158 @@ async def test_import_check_with_a_profile_that_cannot_answer_decides_nothing(
     assert "  down: " in out and "cannot reach" in out
     with Store.open(env.data) as store:
         assert store.get("conv_nobodyhasit").status == ThreadStatus.UNKNOWN  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- trash, forget (issue 12)
+
+
+async def test_a_thread_deleted_through_the_real_flow_can_be_restored_as_gone(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    thread_id = await env.thread("acme")
+    with Store.open(env.data) as store:
+        records = Records(store)
+        backend = make_backend(env.profile("acme"), KeyRing(environ=ENV), records)
+        try:
+            stored = store.get(thread_id)
+            assert stored is not None
+            report = await session.delete_thread(records, backend, stored)
+        finally:
+            await backend.aclose()
+            records.close()
+        assert report.complete and thread_id not in store
+
+    assert await _main_in_thread(["trash"]) == 0
+    out = capsys.readouterr().out
+    assert f"{thread_id} \"acme's thread\"  deleted on the server" in out
+    assert "2 message(s); kept 29 more day(s)" in out or "kept 30 more day(s)" in out
+
+    assert await _main_in_thread(["trash", "restore", thread_id]) == 0
+    assert "marked gone" in capsys.readouterr().out
+    with Store.open(env.data) as store:
+        record = store.get(thread_id)
+        assert record is not None and record.status == ThreadStatus.GONE
+        assert [t.role for t in store.transcript(thread_id)] == [Role.USER, Role.ASSISTANT]
+        assert store.trash_entries() == []
+
+
+async def test_cli_delete_says_where_the_thread_went(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    thread_id = await env.thread("acme")
+    assert await _main_in_thread(["delete", thread_id, "--yes"]) == 0
+    assert f"`threadtui trash restore {thread_id}`" in capsys.readouterr().out
+
+
+async def test_delete_of_an_unrecorded_id_does_not_claim_a_kept_transcript(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _main_in_thread(["delete", "conv_neverrecorded", "--yes"]) == 1
+    out = capsys.readouterr().out
+    assert "conv_neverrecorded was found under no profile" in out
+    assert "nothing is recorded locally for it" in out
+    assert "transcript is kept" not in out
+
+
+def test_forget_asks_then_moves_to_the_trash_and_restores(
+    env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(env.data) as store:
+        store.upsert(ThreadRecord(id="conv_gonething", title="old", status=ThreadStatus.GONE))
+        store.append_turn("conv_gonething", Turn(role=Role.USER, text="only copy"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert main(["forget", "conv_gonething"]) == 1
+    assert "not forgotten" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert main(["forget", "conv_gonething"]) == 0
+    assert "trash restore conv_gonething" in capsys.readouterr().out
+    assert main(["trash", "list"]) == 0
+    assert 'conv_gonething "old"  forgotten locally' in capsys.readouterr().out
+    assert main(["forget", "conv_gonething", "--yes"]) == 1
+    assert "nothing to forget" in capsys.readouterr().err
+    assert main(["trash", "restore", "conv_gonething"]) == 0
+    assert "restored conv_gonething to the local record (gone)" in capsys.readouterr().out
+    with Store.open(env.data) as store:
+        assert store.get("conv_gonething").status == ThreadStatus.GONE  # type: ignore[union-attr]
+        assert [t.text for t in store.transcript("conv_gonething")] == ["only copy"]
+    assert main(["trash", "restore", "conv_gonething"]) == 1
+    assert "conv_gonething is in the record already" in capsys.readouterr().err
+    assert main(["trash", "restore", "conv_nothere"]) == 1
+    assert "no thread conv_nothere in the trash" in capsys.readouterr().err
+
+
+def test_trash_empty_asks_and_refuses_without_a_terminal(
+    env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(env.data) as store:
+        store.upsert(ThreadRecord(id="conv_x"))
+        store.delete("conv_x")
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # not a terminal
+    assert main(["trash", "empty"]) == 2
+    assert "confirm on a terminal, or pass --yes" in capsys.readouterr().err
+    assert main(["trash", "empty", "--yes"]) == 0
+    assert "removed 1 thread(s) for good" in capsys.readouterr().out
+    assert main(["trash"]) == 0
+    assert "the trash is empty" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- item 15
+
+
+@pytest.mark.parametrize(
+    "argv", [["--demo", "delete", "conv_x", "--yes"], ["--demo", "list"], ["--demo", "forget", "x"]]
+)
+def test_demo_refuses_subcommands_that_would_touch_the_real_account(
+    env: Env, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with Store.open(env.data) as store:
+        store.upsert(ThreadRecord(id="conv_x"))
+    assert main(argv) == 2
+    assert "--demo only runs the app" in capsys.readouterr().err
+    with Store.open(env.data) as store:
+        assert "conv_x" in store
+
+
+def test_list_with_an_unknown_profile_exits_2_naming_it(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store.open(env.data) as store:
+        store.upsert(ThreadRecord(id="conv_old", profile="retired"))
+    assert main(["list", "--profile", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "no profile named 'nosuch'" in err and "acme, personal" in err and "retired" in err
+    assert main(["list", "--profile", "retired"]) == 0  # filed under a profile now removed
+    assert "conv_old" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- item 19
+
+
+async def test_import_check_updates_recorded_ids_and_fills_title_and_date_from_the_server(
+    env: Env, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    theirs = await env.thread("personal")
+    with Store.open(env.data) as store:
+        server_created = store.get(theirs).created_at  # type: ignore[union-attr]
+        store.delete(theirs, reason=None)
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{theirs}\n")
+    assert await _main_in_thread(["import", str(ids)]) == 0  # recorded bare, unchecked
+    with Store.open(env.data) as store:
+        bare = store.get(theirs)
+        assert bare is not None and bare.title == "" and bare.created_at > server_created
+    # Recorded already: skipped by the import, but still checked.
+    assert await _main_in_thread(["import", str(ids), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 1" in out and f"{theirs} belongs to profile `personal`" in out
+    assert "title and created_at from the server" in out
+    with Store.open(env.data) as store:
+        record = store.get(theirs)
+        assert record is not None and record.profile == "personal"
+        assert record.status == ThreadStatus.FOREIGN
+        assert record.title == "personal's thread"
+        assert record.created_at == pytest.approx(server_created, abs=1)
+        store.update_thread(theirs, title="my own name")
+    assert await _main_in_thread(["import", str(ids), "--check"]) == 0
+    with Store.open(env.data) as store:
+        assert store.get(theirs).title == "my own name"  # type: ignore[union-attr]

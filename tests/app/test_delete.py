@@ -90,3 +90,26 @@ async def test_deleting_another_profiles_thread_runs_the_404_flow(app_env: AppEn
         await pilot.press("d", "y")
         await idle(pilot, app, timeout=10)
         assert app.main.sidebar.thread_list.option_count == 0
+
+
+async def test_a_deleted_thread_comes_back_from_the_palettes_trash_entry(
+    app_env: AppEnv,
+) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        thread_id = await make_thread_with_a_reply(pilot, app)
+        app.main.sidebar.thread_list.focus()
+        await pilot.press("d", "y")
+        await idle(pilot, app, timeout=10)
+        assert app_env.store.get(thread_id) is None
+        app.action_restore_last_deleted()  # what the palette's "Trash… restore last deleted" runs
+        await idle(pilot, app, timeout=10)
+        restored = app_env.store.get(thread_id)
+        assert restored is not None and restored.status == ThreadStatus.GONE
+        assert len(app_env.store.transcript(thread_id)) == 2
+        await wait_until(pilot, lambda: app.main.sidebar.thread_list.option_count == 1)
+        assert "deleted on the server; marked gone" in notification_text(app)
+        app.action_restore_last_deleted()
+        await idle(pilot, app)
+        assert "The trash is empty" in notification_text(app)

@@ -147,7 +147,7 @@ def test_launch_demo_uses_the_demo_world_and_stops_its_sandbox(
     assert app.config.path == env.config_path and app.data_dir == env.data_dir
     assert set(app.config.profiles) >= {"acme", "personal"}
     assert not env.sandbox.running
-    assert not app.theme_start.memory.config_path  # a demo never writes a config
+    assert not app.theme_start.memory.state_dir  # a demo never remembers a theme
 
 
 def test_launch_reports_an_unusable_record_without_a_traceback(

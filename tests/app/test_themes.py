@@ -8,7 +8,9 @@ breaks here.
 
 from __future__ import annotations
 
+import json
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +40,7 @@ from tui.app.themes import (
     load_themes,
     read_theme_file,
     remember_theme,
+    remembered_theme,
     shipped_theme_names,
     shipped_themes_dir,
     user_themes_dir,
@@ -324,6 +327,16 @@ def test_a_themes_path_that_is_a_file_is_reported_not_fatal(tmp_path: Path) -> N
 AVAILABLE = [*SHIPPED_THEME_NAMES, *BUILTIN_THEMES]
 
 
+def test_the_remembered_theme_wins_over_the_config_but_not_over_cli() -> None:
+    names = ["threadtui-dusk", "threadtui-sand", "threadtui-paper"]
+    picked = choose_theme(names, config="threadtui-dusk", remembered="threadtui-sand")
+    assert (picked.name, picked.source) == ("threadtui-sand", "state")
+    cli = choose_theme(names, cli="threadtui-paper", remembered="threadtui-sand")
+    assert cli.source == "cli"
+    stale = choose_theme(names, config="threadtui-dusk", remembered="my-deleted-theme")
+    assert stale.name == "threadtui-dusk" and "last picked in the app" in (stale.message or "")
+
+
 def test_choice_order_is_cli_then_config_then_default() -> None:
     assert choose_theme(AVAILABLE) == choose_theme(AVAILABLE, cli=None, config=None)
     assert choose_theme(AVAILABLE).name == DEFAULT_THEME
@@ -348,39 +361,31 @@ def test_an_unknown_name_is_reported_with_the_available_names_and_falls_through(
 # ------------------------------------------------------------------ remembering
 
 
-def test_remember_theme_keeps_every_other_setting(tmp_path: Path) -> None:
+def test_remember_theme_writes_the_state_file_not_the_config(tmp_path: Path) -> None:
     config = write_config(tmp_path, theme="threadtui-dusk")
-    before = tomllib.loads(config.read_text())
-    assert remember_theme(config, "threadtui-sand") is None
-    after = tomllib.loads(config.read_text())
-    assert after == {**before, "theme": "threadtui-sand"}
-    loaded = load_config(config)
-    assert loaded.theme == "threadtui-sand" and loaded.default_profile == "work"
-    assert loaded.keymap == {"sidebar.delete": "delete"}
+    before = config.read_bytes()
+    data = tmp_path / "data"
+    assert remember_theme(data, "threadtui-sand") is None
+    assert config.read_bytes() == before
+    assert remembered_theme(data) == "threadtui-sand"
+    state = data / "state.json"
+    assert json.loads(state.read_text()) == {"theme": "threadtui-sand"}
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    assert remembered_theme(None) is None and remembered_theme(tmp_path / "none") is None
 
 
-def test_remember_theme_does_not_rewrite_an_unchanged_config(tmp_path: Path) -> None:
-    config = write_config(tmp_path, theme="threadtui-sand")
-    config.write_text("# my notes\n" + config.read_text())
-    assert remember_theme(config, "threadtui-sand") is None
-    assert config.read_text().startswith("# my notes")  # comments would not survive a rewrite
-
-
-def test_remember_theme_creates_a_missing_config(tmp_path: Path) -> None:
-    config = tmp_path / "new" / "config.toml"
-    assert remember_theme(config, "threadtui-paper") is None
-    assert load_config(config).theme == "threadtui-paper"
+def test_a_damaged_state_file_is_ignored_and_replaced(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("{half")
+    assert remembered_theme(tmp_path) is None
+    assert remember_theme(tmp_path, "threadtui-paper") is None
+    assert remembered_theme(tmp_path) == "threadtui-paper"
 
 
 def test_remember_theme_reports_instead_of_raising(tmp_path: Path) -> None:
-    broken = tmp_path / "config.toml"
-    broken.write_text("theme = \n")
-    message = remember_theme(broken, "threadtui-paper")
-    assert message is not None and "not valid TOML" in message and "config.toml" in message
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    message = remember_theme(blocked / "config.toml", "threadtui-paper")
-    assert message is not None and "was not saved" in message
+    message = remember_theme(blocked / "data", "threadtui-paper")
+    assert message is not None and "was not remembered" in message and "state.json" in message
 
 
 def test_theme_memory_saves_only_choices_made_in_the_app(tmp_path: Path) -> None:
@@ -434,11 +439,12 @@ def start_app(sandbox: Sandbox, tmp_path: Path) -> Iterator[Callable[..., Thread
     envs: list[AppEnv] = []
 
     def start(
-        config_path: Path | None = None, *, cli_theme: str | None = None, remember: bool = True
+        config_path: Path | None = None, *, cli_theme: str | None = None, remember: bool = True,
+        data: str | None = None,
     ) -> ThreadApp:
         if config_path is None:
             config_path = write_config(tmp_path, base_url=sandbox.base_url)
-        data_dir = tmp_path / f"data-{len(envs)}"
+        data_dir = tmp_path / (data or f"data-{len(envs)}")
         config = load_config(config_path, {})
         env = AppEnv(sandbox, tmp_path, config, Store.open(data_dir), data_dir)
         envs.append(env)
@@ -620,23 +626,32 @@ async def pick_theme_in_palette(pilot: Any, name: str, query: str) -> None:
 async def test_a_theme_picked_in_the_palette_is_remembered_for_the_next_start(
     start_app, sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, theme="threadtui-dusk", base_url=sandbox.base_url)
-    before = tomllib.loads(config.read_text())
-    app = start_app(config)
+    """The choice goes to state.json; a commented, symlinked config stays byte for byte."""
+    real = write_config(tmp_path, theme="threadtui-dusk", base_url=sandbox.base_url)
+    real.write_text("# my own notes, kept\n" + real.read_text())
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    config = dotfiles / "config.toml"
+    config.symlink_to(real)
+    before = real.read_bytes()
+    app = start_app(config, data="data")
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         assert app.theme == "threadtui-dusk"
-        assert tomllib.loads(config.read_text()) == before  # starting wrote nothing
         await pick_theme_in_palette(pilot, "threadtui-sand", query="sand")
         assert app.theme == "threadtui-sand"
         assert not isinstance(app.screen, CommandPalette)
-    assert tomllib.loads(config.read_text()) == {**before, "theme": "threadtui-sand"}
+    assert config.is_symlink() and real.read_bytes() == before
+    assert json.loads((tmp_path / "data" / "state.json").read_text()) == {
+        "theme": "threadtui-sand"
+    }
 
-    restarted = start_app(config)
+    restarted = start_app(config, data="data")
     async with restarted.run_test(size=(80, 24)) as pilot:
         await idle(pilot, restarted)
         assert restarted.theme == "threadtui-sand"
-        assert restarted.theme_start.choice.source == "config"
+        assert restarted.theme_start.choice.source == "state"
+    assert real.read_bytes() == before
 
 
 async def test_cli_theme_is_for_one_run_only(start_app, sandbox: Sandbox, tmp_path: Path) -> None:
@@ -652,16 +667,15 @@ async def test_cli_theme_is_for_one_run_only(start_app, sandbox: Sandbox, tmp_pa
 async def test_a_theme_that_cannot_be_saved_is_used_and_the_user_is_told(
     start_app, tmp_path: Path
 ) -> None:
-    blocker = tmp_path / "not-a-dir"
-    blocker.write_text("")
-    app = start_app(blocker / "config.toml")  # no config there, and none can be written
+    app = start_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        (tmp_path / "data-0" / "state.json").mkdir()  # the file cannot be replaced now
         app.theme = "threadtui-paper"
         await pilot.pause()
         assert app.theme == "threadtui-paper" and app.is_running
         saving = [n.message for n in notifications(app) if n.title == "Theme not saved"]
-        assert len(saving) == 1 and "was not saved" in saving[0]
+        assert len(saving) == 1 and "was not remembered" in saving[0]
 
 
 async def test_themes_work_under_no_color(start_app, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ Shared by the crash and concurrency tests (a few dozen kills) and by
 
     python store_harness.py writer DATA_DIR SEED      # writes until killed, acks on stdout
     python store_harness.py adder DATA_DIR PREFIX N   # adds N threads once DATA_DIR/go exists
+    python store_harness.py trasher DATA_DIR SEED [N] # forgets and restores (N steps or forever)
 
 A writer prints an acknowledgement line only after the store call has returned, so every
 acknowledged change must be found after the kill, whatever moment the kill hit.
@@ -79,6 +80,69 @@ def run_adder(data_dir: Path, prefix: str, count: int) -> None:
     for n in range(count):
         store.upsert(ThreadRecord(id=f"conv_{prefix}{n}", title=f"{prefix} {n}", profile=prefix))
     store.close()
+
+
+TRASH_THREADS = [f"conv_t{n}" for n in range(6)]
+
+
+def trash_texts(thread_id: str) -> list[str]:
+    return [f"{thread_id} question", f"{thread_id} answer"]
+
+
+def run_trasher(data_dir: Path, seed: int, steps: int | None) -> None:
+    """Moves the ``TRASH_THREADS`` in and out of the trash; acks each move once it returned."""
+    from tui.core.store import TrashReason
+
+    rng = random.Random(seed)
+    store = Store.open(data_dir)
+    for thread_id in TRASH_THREADS:
+        if thread_id not in store and store.trash_entry(thread_id) is None:
+            store.upsert(ThreadRecord(id=thread_id, title=thread_id, profile="p"))
+            for role, text in zip((Role.USER, Role.ASSISTANT), trash_texts(thread_id),
+                                  strict=True):
+                store.append_turn(thread_id, Turn(role=role, text=text))
+    _ack("ready")
+    step = 0
+    while steps is None or step < steps:
+        step += 1
+        thread_id = rng.choice(TRASH_THREADS)
+        if thread_id in store:
+            store.delete(thread_id, reason=rng.choice(list(TrashReason)))
+            _ack(f"D {thread_id}")
+        else:
+            store.restore(thread_id)
+            _ack(f"R {thread_id}")
+    store.close()
+
+
+def trash_kill_loop(
+    data_dir: Path, kills: int, seed: int = 1, max_delay: float = 0.3
+) -> KillReport:
+    """SIGKILL a trasher ``kills`` times; after each, every thread must be whole somewhere."""
+    rng = random.Random(seed)
+    report = KillReport()
+    for round_number in range(kills):
+        worker = _spawn("trasher", str(data_dir), str(seed * 100_000 + round_number))
+        assert worker.stdout is not None
+        if worker.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the trasher did not start")
+        time.sleep(rng.uniform(0.0, max_delay))
+        worker.send_signal(signal.SIGKILL)
+        output = worker.stdout.read()
+        worker.wait()
+        report.kills += 1
+        report.acknowledged += len(output.decode().split("\n")[:-1])
+        with Store.open(data_dir) as store:
+            report.problems.extend(str(p) for p in store.take_problems())
+            for thread_id in TRASH_THREADS:
+                if thread_id in store:
+                    found = [t.text for t in store.transcript(thread_id)]
+                else:
+                    entry = store.trash_entry(thread_id)
+                    found = [] if entry is None else [str(t["text"]) for t in entry.turns]
+                if found != trash_texts(thread_id):
+                    report.lost.append(f"{thread_id} after kill {round_number}: {found}")
+    return report
 
 
 # -- drivers ----------------------------------------------------------------------------------
@@ -170,6 +234,8 @@ def main(argv: list[str]) -> None:
         run_writer(Path(argv[1]), int(argv[2]))
     elif argv[0] == "adder":
         run_adder(Path(argv[1]), argv[2], int(argv[3]))
+    elif argv[0] == "trasher":
+        run_trasher(Path(argv[1]), int(argv[2]), int(argv[3]) if len(argv) > 3 else None)
     else:
         raise SystemExit(f"unknown worker {argv[0]!r}")
 

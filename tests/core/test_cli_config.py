@@ -79,7 +79,10 @@ def test_config_check_reports_unusable_key(
     assert "1 profile(s) have no usable key" in captured.err
 
 
-def test_config_init_writes_example_once(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_init_writes_example_once(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     target = env / "new" / "config.toml"
     assert main(["config", "init", "--config", str(target)]) == 0
     assert "[profiles.work]" in target.read_text()
@@ -109,3 +112,50 @@ def test_version() -> None:
         [sys.executable, "-m", "tui.cli", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.startswith("threadtui ")
+
+
+def test_config_init_keeps_a_working_openai_api_key_setup(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_mine")
+    target = env / "config.toml"
+    assert main(["config", "init", "--config", str(target)]) == 0
+    assert "kept your OPENAI_API_KEY setup as profile `default`" in capsys.readouterr().out
+    assert target.stat().st_mode & 0o077 == 0
+    assert main(["config", "check", "--config", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "OK, 1 profile(s), default 'default'" in out
+    assert "sk-…wxyz from $OPENAI_API_KEY" in out and "project:      proj_mine" in out
+    assert "# [profiles.work]" in target.read_text()  # the examples, commented out
+
+
+def test_config_check_reports_unknown_keymap_ids_themes_and_broken_theme_files(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("K", KEY)
+    config = env / "c.toml"
+    config.write_text(
+        '# mine\ntheme = "threadtui-snad"\n[profiles.a]\napi_key_env = "K"\n\n[keymap]\n'
+        '"sidebar.delete" = "delete"\n"sidebar.delte" = "x"\n'
+    )
+    (env / "themes").mkdir()
+    (env / "themes" / "bad.toml").write_text('name = "bad"\nprimary = "nocolour"\n')
+    assert main(["config", "check", "--config", str(config)]) == 2
+    captured = capsys.readouterr()
+    assert "3 setting(s) the app would ignore" in captured.out
+    assert (f"{config}:8: [keymap] sidebar.delte: no binding has this id (did you mean "
+            "'sidebar.delete'?)") in captured.err
+    assert f"{config}:2: theme: no theme named 'threadtui-snad' (did you mean 'threadtui-sand'" \
+        in captured.err
+    assert f"{env / 'themes' / 'bad.toml'}: \"primary\" is not a colour" in captured.err
+    assert main(["doctor", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert f"✗ {config}:8: [keymap] sidebar.delte" in out
+
+
+def test_subcommands_other_than_config_check_do_not_load_textual(env: Path) -> None:
+    code = "import sys; from tui.cli import main; main(['list']); print('textual' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip().endswith("False")

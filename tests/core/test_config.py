@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tui.core.config import ConfigError, load_config, save_config_values
+from tui.core.config import ConfigError, load_config
+from tui.core.keys import NO_KEY_PLACEHOLDER, KeyRing
 from tui.core.records import Dialect
 from tui.core.resources import shipped
 
@@ -81,7 +81,9 @@ def test_unknown_default_profile_lists_the_profiles(tmp_path: Path) -> None:
         '[profiles.home]\napi_key_env = "H"\n',
     )
     [message] = problems(path)
-    assert message == f"{path}:1: default_profile: names no profile; profiles are: home, work"
+    assert message == (
+        f"{path}:1: default_profile: 'wrok' names no profile; profiles are: home, work"
+    )
 
 
 def test_profile_without_key_source(tmp_path: Path) -> None:
@@ -169,21 +171,25 @@ def test_unknown_profile_requested(tmp_path: Path) -> None:
         config.profile("nope")
 
 
-def test_save_keeps_other_settings_and_leaves_the_file_private(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, 'theme = "old"\n[profiles.a]\napi_key_env = "K"\nmodel = "m"\n', mode=0o644
-    )
-    save_config_values(path, {"theme": "new"})
-    config = load_config(path, environ={})
-    assert config.theme == "new"
-    assert config.profiles["a"].model == "m"
-    assert oct(os.stat(path).st_mode & 0o777) == oct(0o600)
-    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
-
-
 def test_shipped_example_config_is_valid(tmp_path: Path) -> None:
     example = shipped("config.example.toml")
     path = write(tmp_path, example.read_text(encoding="utf-8"))
     config = load_config(path, environ={})
     assert set(config.profiles) == {"work", "personal", "local"}
     assert config.profiles["work"].organization != config.profiles["personal"].organization
+
+
+def test_a_keyless_profile_needs_no_invented_variable(tmp_path: Path) -> None:
+    path = write(tmp_path, '[profiles.local]\nno_key = true\nbase_url = "http://127.0.0.1:11434/v1"\n'
+                 'api = "chat"\n')
+    profile = load_config(path, environ={}).profiles["local"]
+    assert profile.no_key and profile.key_source == "no key needed (no_key = true)"
+    assert KeyRing(environ={}).key_for(profile) == NO_KEY_PLACEHOLDER
+
+
+def test_no_key_is_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, '[profiles.a]\nno_key = "yes"\n[profiles.b]\nno_key = true\n'
+                 'api_key_env = "K"\n')
+    found = problems(path)
+    assert f"{path}:2: [profiles.a] no_key: must be true or false, not a string" in found
+    assert any("[profiles.b] no_key: no_key = true and api_key_env contradict" in m for m in found)

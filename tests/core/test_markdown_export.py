@@ -4,12 +4,13 @@ byte for byte, and what a terminal would act on is spelt out in both."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from tui import cli
-from tui.app.export import export_thread
+from tui.app.export import default_export_dir, export_thread
 from tui.core.legacy_expiry import days_until_legacy_expiry, near_legacy_expiry
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn, Usage
 from tui.core.store import Store
@@ -58,7 +59,7 @@ def test_the_app_export_and_the_cli_export_are_byte_identical(
         store.replace_transcript(record.id, turns)
         stored, stored_turns = store.get(record.id), store.transcript(record.id)
     assert stored is not None
-    written = export_thread(stored, stored_turns, data_dir, cwd=tmp_path)
+    written = export_thread(stored, stored_turns, data_dir)
     cli_file = tmp_path / "cli.md"
     assert cli.main(["export", record.id, "--format", "md", "-o", str(cli_file)]) == 0
     assert written.read_bytes() == cli_file.read_bytes()
@@ -88,3 +89,19 @@ def test_legacy_expiry_is_a_core_rule() -> None:
     assert not near_legacy_expiry(current, now)
     assert not near_legacy_expiry(legacy, AT + 49 * 86400)
     assert days_until_legacy_expiry(legacy, AT + 61 * 86400) == -1
+
+
+def test_the_app_export_is_private_in_the_data_dir_and_never_overwrites(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    record, turns = hostile_thread()
+    first = export_thread(record, turns, data_dir)
+    assert first.parent == default_export_dir(data_dir) == data_dir / "exports"
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    assert stat.S_IMODE(first.parent.stat().st_mode) == 0o700
+    assert list(tmp_path.glob("*.md")) == []  # nothing in the current directory
+    second = export_thread(record, turns, data_dir)
+    assert second != first and second.name.endswith("-conv_hostile-2.md")
+    chosen = export_thread(record, turns, data_dir, tmp_path / "picked")
+    assert chosen.parent == tmp_path / "picked" and stat.S_IMODE(chosen.stat().st_mode) == 0o600

@@ -128,7 +128,8 @@ def test_list_all_and_profile(capsys: pytest.CaptureFixture[str], data_dir: Path
     _, out, _ = run(capsys, "--profile", "home", "list")
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["conv_pin", "conv_home1"]
     status, out, err = run(capsys, "list", "--profile", "renamed-long-ago")
-    assert status == 0 and out == "" and "no threads recorded for profile renamed-long-ago" in err
+    assert status == 2 and out == ""
+    assert "no profile named 'renamed-long-ago'" in err and "config.toml: home, work)" in err
 
 
 def test_list_search(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:

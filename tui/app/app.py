@@ -23,6 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
+from tui.app import work
 from tui.app.connections import BackendFactory, BackendPool, default_factory
 from tui.app.errors import guarded
 from tui.app.formatting import Clock
@@ -89,6 +90,7 @@ class ThreadApp(App[None], inherit_bindings=False):
             config_theme=config.theme,
             cli_theme=cli_theme,
             remember=remember_theme,
+            state_dir=data_dir,  # the choice is remembered in state.json, never the config
         )
         self.theme = self.theme_start.choice.name
 
@@ -223,6 +225,9 @@ class ThreadApp(App[None], inherit_bindings=False):
                             main.action_copy_thread_id)
         yield SystemCommand("Who am I", "Ask the server which organization this key bills",
                             main.whoami)
+        yield SystemCommand("Trash… restore last deleted",
+                            "Put back the thread deleted or forgotten most recently (30 days)",
+                            self.action_restore_last_deleted)
         yield SystemCommand("Help: every key", "Every key and its binding id", self.action_help)
         yield SystemCommand("Toggle sidebar", "Show or hide past chats",
                             main.action_toggle_sidebar)
@@ -232,6 +237,13 @@ class ThreadApp(App[None], inherit_bindings=False):
                     f"Switch to profile {name}", "Use this profile's key",
                     lambda name=name: main.activate_profile(name),
                 )
+
+    @guarded
+    def action_restore_last_deleted(self) -> None:
+        """The palette's "Trash…": restore the newest trash entry (``threadtui trash`` lists
+        them all)."""
+        main = self.main
+        main.run(work.restore_last(self.services, main.post_message), group="trash")
 
     @guarded
     async def on_unmount(self) -> None:

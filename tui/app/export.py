@@ -1,36 +1,52 @@
 """Where the palette's export writes one thread as Markdown; what it writes is core's.
 
-The file goes to the current directory when it is writable (where a user who ran the app from
-a project folder looks first), else to ``<data dir>/exports``; the app says which. The content
-is ``tui.core.transfer.transcript_markdown``, byte for byte what ``threadtui export --format
-md`` prints for the same thread.
+By default the file goes to ``<data dir>/exports/`` (created 0700), never silently into the
+current directory: a transcript may hold anything the user typed, and the current directory
+may be a shared project folder. The file is written atomically and private (0600), and never
+over an earlier export (``-2``, ``-3`` … are added). The app tells the path; a caller that
+asked the user for a folder passes it as ``directory``. The content is
+``tui.core.transfer.transcript_markdown``, byte for byte what ``threadtui export --format md``
+prints for the same thread.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from tui.core.files import atomic_write, ensure_private_dir
 from tui.core.records import ThreadRecord, Turn
 from tui.core.safe_text import one_line
 from tui.core.transfer import transcript_markdown
 
+EXPORTS_DIR = "exports"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def export_path(record: ThreadRecord, data_dir: Path, cwd: Path | None = None) -> Path:
-    folder = cwd if cwd is not None else Path.cwd()
-    if not os.access(folder, os.W_OK):
-        folder = data_dir / "exports"
+def default_export_dir(data_dir: Path) -> Path:
+    """Where exports go unless the user chose a folder: ``<data dir>/exports``."""
+    return data_dir / EXPORTS_DIR
+
+
+def export_path(record: ThreadRecord, directory: Path) -> Path:
+    """A file name in ``directory`` for the thread that no earlier export holds."""
     stem = _UNSAFE.sub("-", one_line(record.display_title, 48)).strip("-") or "thread"
-    return folder / f"{stem}-{_UNSAFE.sub('-', record.id)[-24:]}.md"
+    base = f"{stem}-{_UNSAFE.sub('-', record.id)[-24:]}"
+    path = directory / f"{base}.md"
+    number = 2
+    while path.exists() or path.is_symlink():
+        path = directory / f"{base}-{number}.md"
+        number += 1
+    return path
 
 
 def export_thread(
-    record: ThreadRecord, turns: list[Turn], data_dir: Path, cwd: Path | None = None
+    record: ThreadRecord, turns: list[Turn], data_dir: Path, directory: Path | None = None
 ) -> Path:
-    path = export_path(record, data_dir, cwd)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(transcript_markdown(record, turns).encode("utf-8"))
+    """Write the thread as Markdown (0600) into ``directory`` (default: ``default_export_dir``);
+    the path written. Raises ``OSError`` when the folder cannot be written."""
+    folder = directory if directory is not None else default_export_dir(data_dir)
+    ensure_private_dir(folder)
+    path = export_path(record, folder)
+    atomic_write(path, transcript_markdown(record, turns).encode("utf-8"))
     return path

@@ -392,3 +392,27 @@ async def export(services: Services, post: Post, record: ThreadRecord) -> None:
         post(Notice(f"Could not export: {exc}", severity="error"))
         return
     post(Notice(f"Exported to {path}", "Export", timeout=10))
+
+
+# ---------------------------------------------------------------------------- trash (issue 12)
+
+
+async def restore_last(services: Services, post: Post) -> None:
+    """Put back the thread most recently deleted or forgotten (the palette's "Trash…")."""
+    from tui.core.store import StoreError
+
+    entries = await services.records.call(Store.trash_entries)
+    if not entries:
+        post(Notice("The trash is empty: nothing deleted or forgotten in the last 30 days.",
+                    "Trash"))
+        return
+    entry = entries[0]
+    try:
+        record = await services.records.call(Store.restore, entry.thread_id)
+    except StoreError as exc:
+        post(Notice(f"Could not restore: {exc}", "Trash", severity="error"))
+        return
+    post(RecordChanged(record))
+    more = f" {len(entries) - 1} more in the trash: `threadtui trash`." if len(entries) > 1 else ""
+    post(Notice(f"Restored {record.display_title} ({entry.reason.words}; marked "
+                f"{record.status}).{more}", "Trash", timeout=10))

@@ -137,6 +137,13 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
     origin = "" if config.exists else " (absent: using OPENAI_* env)"
     line(True, f"config {config.path}{origin}: {len(config.profiles)} profile(s),"
                f" default {config.default_profile!r}")
+    from tui.commands.config_cmd import app_problems
+
+    mistakes = app_problems(config)
+    for mistake in mistakes:
+        line(False, str(mistake))
+    if not mistakes:
+        line(True, "keymap and themes: every id and theme is known, every theme file loads")
 
     usable: list[Profile] = []
     for profile in config.profiles.values():
@@ -196,7 +203,8 @@ def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
     from tui.core.store import Store, dialect_for_id
 
     with Store.open(ctx.data_dir) as store:
-        record = store.get(args.thread_id) or ThreadRecord(
+        stored = store.get(args.thread_id)
+        record = stored or ThreadRecord(
             id=args.thread_id, api=dialect_for_id(args.thread_id), status=ThreadStatus.UNKNOWN
         )
         profile = _profile_for(record, ctx)
@@ -209,7 +217,8 @@ def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
             print("not deleted", file=ctx.out)
             return 1
         return _run_with_records(
-            store, lambda records: _delete(records, store, record, profile, ctx)
+            store,
+            lambda records: _delete(records, store, record, profile, ctx, stored is not None),
         )
 
 
@@ -225,7 +234,8 @@ def _run_with_records(store: Store, flow: Callable[[Records], Coroutine[Any, Any
 
 
 async def _delete(
-    records: Records, store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext
+    records: Records, store: Store, record: ThreadRecord, profile: Profile, ctx: CliContext,
+    recorded: bool = True,
 ) -> int:
     from tui.core.api.factory import make_backend
     from tui.core.session import delete_thread
@@ -242,13 +252,27 @@ async def _delete(
     if report.not_found:
         print("asking the other profiles who owns it…", file=ctx.out)
         answer = await _ownership(ctx, records, record, profile.name, current_answered=True)
-        print(_clean(answer.message, ctx), file=ctx.out)
+        message = answer.message
+        if not recorded and answer.verdict == "gone":
+            # The probe's sentence speaks of a kept transcript: an id typed in has none.
+            message = (
+                f"{record.id} was found under no profile: it expired, was deleted, never existed"
+                " or belongs to a key not configured here; nothing is recorded locally for it"
+            )
+        print(_clean(message, ctx), file=ctx.out)
         if answer.owner:
             print(f"to delete it there: threadtui delete {record.id} --profile {answer.owner}",
                   file=ctx.out)
         return 1
     if report.complete:
-        print("removed from the local record", file=ctx.out)
+        if recorded:
+            print(
+                "removed from the local record (kept in the trash for 30 days: "
+                f"`threadtui trash restore {record.id}`)",
+                file=ctx.out,
+            )
+        else:
+            print("it was not in the local record", file=ctx.out)
         return 0
     print("kept in the local record so the rest can be deleted later", file=ctx.out)
     return 1
@@ -314,10 +338,53 @@ async def _fill_transcript(
     # to ask, and the record is written below, through ``records``).
     backend = make_backend(ctx.config.profiles[owner], ctx.keyring, None, dialect=record.api)
     try:
+        facts = await _server_facts(backend, record)
         server = await backend.fetch_transcript(record)
     except ApiError as exc:
         return f"transcript not fetched: {exc}"
     finally:
         await backend.aclose()
+    filled = await records.call(_fill_blanks, record.id, *facts)
     merged = await records.call(Store.merge_transcript, record.id, server)
-    return f"{len(merged)} turn(s) recorded"
+    return f"{len(merged)} turn(s) recorded" + (f"; {filled} from the server" if filled else "")
+
+
+async def _server_facts(backend: Any, record: ThreadRecord) -> tuple[str | None, float | None]:
+    """(title, created_at) as the server has them: a conversation or legacy thread carries
+    ``created_at`` and the ``metadata`` threadtui tagged it with. (None, None) when the
+    dialect has no server object (chat) or the server did not say."""
+    from tui.core.records import Dialect
+
+    client = getattr(backend, "client", None)
+    if client is None or record.api == Dialect.CHAT:
+        return None, None
+    with backend.translate():
+        if record.api == Dialect.ASSISTANTS:
+            found = await client.beta.threads.retrieve(record.id)
+        else:
+            found = await client.conversations.retrieve(record.id)
+    metadata = getattr(found, "metadata", None) or {}
+    title = metadata.get("title") if isinstance(metadata, dict) else None
+    created = getattr(found, "created_at", None)
+    return (
+        title if isinstance(title, str) and title.strip() else None,
+        float(created) if isinstance(created, int | float) and created > 0 else None,
+    )
+
+
+def _fill_blanks(store: Store, thread_id: str, title: str | None, created: float | None) -> str:
+    """Fill an empty title, and a created_at later than the server's, from the server; what
+    was filled, in words ('' when nothing). A title the user gave is never replaced."""
+    record = store.get(thread_id)
+    if record is None:
+        return ""
+    changes: dict[str, Any] = {}
+    if title and not record.title.strip():
+        changes["title"] = title
+    if created is not None and created < record.created_at:
+        changes["created_at"] = created  # an import dates a thread when it was imported
+    if changes:
+        store.update_thread(thread_id, **changes)
+    return " and ".join(
+        name for name in ("title", "created_at") if name in changes
+    )

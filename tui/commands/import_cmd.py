@@ -136,7 +136,9 @@ def _check_owners(ctx: CliContext, wanted: bool, result: ImportResult) -> int:
 
     Imported lazily: the SDK it needs costs half a second that a plain import should not pay.
     """
-    ids = [*result.added, *result.replaced]
+    # Ids already recorded are checked too: their owner and status may have changed, and an
+    # imported row may still lack the title and date the server has.
+    ids = list(dict.fromkeys([*result.added, *result.replaced, *result.skipped]))
     if not wanted or not ids:
         return 0
     from tui.commands.api_cmd import check_imported

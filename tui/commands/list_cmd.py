@@ -16,6 +16,7 @@ from tui.commands.context import CliContext
 from tui.commands.local_record import error, open_record, positive
 from tui.core.records import ThreadRecord, ThreadStatus
 from tui.core.safe_text import display_width, fit, json_text, printable
+from tui.core.store import Store
 
 LIST_HELP = """\
 Threads newest first (pinned ones on top), from every profile; --profile NAME shows only that
@@ -44,6 +45,23 @@ def register(subparsers: Any) -> None:
 _SHOWN = [status for status in ThreadStatus if status is not ThreadStatus.GONE]
 
 
+def _known_profile(name: str, store: Store, ctx: CliContext) -> bool:
+    """Whether ``--profile NAME`` names a configured profile or one threads are filed under
+    (a profile removed from the config still has its threads); else say which exist."""
+    configured = set(ctx.config.profiles)
+    if name in configured:
+        return True
+    recorded = {r.profile for r in store.list_threads() if r.profile}
+    if name in recorded:
+        return True
+    known = ", ".join(sorted(configured)) or "none"
+    extra = sorted(recorded - configured)
+    also = f"; threads are also filed under: {', '.join(extra)}" if extra else ""
+    error(ctx, f"no profile named {printable(name)!r} (profiles in {ctx.config.path}: "
+               f"{printable(known)}{printable(also)})")
+    return False
+
+
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     profile: str | None = getattr(args, "profile", None)
     with open_record(ctx) as store:
@@ -54,6 +72,8 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
             "text": args.search,
             "full_text": args.full_text,
         }
+        if profile and not _known_profile(profile, store, ctx):
+            return 2
         statuses = None if args.all else _SHOWN
         records = store.list_threads(**filters, statuses=statuses, limit=args.limit)
         hidden = 0 if args.all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])

@@ -1,4 +1,5 @@
-"""Load, validate and save `config.toml`.
+"""Load and validate `config.toml` (never written by threadtui: app state goes to
+``tui.core.app_state``).
 
 Every problem is reported as file:line, table and key, because a user staring at a
 traceback over SSH cannot tell which of their profiles is wrong. All problems are collected
@@ -17,9 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from tui.core.files import atomic_write
 from tui.core.records import Dialect, Profile
 from tui.core.safe_text import printable, unsafe_in_value
 
@@ -39,6 +37,7 @@ PROFILE_KEYS = {
     "api",
     "model",
     "owner",
+    "no_key",
 }
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_PROFILE_NAME = 64
@@ -153,7 +152,7 @@ class _Validator:
             ConfigProblem(
                 self.path,
                 message,
-                line=_locate(self.text, table, key),
+                line=locate(self.text, table, key),
                 table=".".join(table) or None,
                 key=key,
             )
@@ -220,7 +219,9 @@ def _validate(
     default = check.string(data, "default_profile", ())
     if default is not None and raw_profiles and default not in raw_profiles:
         known = ", ".join(sorted(raw_profiles))
-        check.problem(f"names no profile; profiles are: {known}", (), "default_profile")
+        check.problem(
+            f"{default!r} names no profile; profiles are: {known}", (), "default_profile"
+        )
     if default is None:
         default = next(iter(raw_profiles), DEFAULT_PROFILE_NAME)
 
@@ -259,7 +260,16 @@ def _profile(
 ) -> Profile | None:
     before = len(check.problems)
     check.unknown_keys(body, PROFILE_KEYS, table)
-    values = {key: check.string(body, key, table) for key in PROFILE_KEYS}
+    values = {key: check.string(body, key, table) for key in PROFILE_KEYS - {"no_key"}}
+    no_key = body.get("no_key", False)
+    if not isinstance(no_key, bool):
+        check.problem(f"must be true or false, not {_type_name(no_key)}", table, "no_key")
+        no_key = False
+    key_sources = [k for k in ("api_key_env", "api_key_cmd", "api_key") if values[k]]
+    if no_key and key_sources:
+        check.problem(
+            f"no_key = true and {key_sources[0]} contradict each other; keep one", table, "no_key"
+        )
 
     env_name = values["api_key_env"]
     if env_name is not None and not _ENV_NAME.match(env_name):
@@ -278,10 +288,10 @@ def _profile(
                 f"{check.path}: [profiles.{name}] holds a literal api_key; prefer api_key_env"
                 " or api_key_cmd so the key is not stored in plain text"
             )
-    if not any(values[k] for k in ("api_key_env", "api_key_cmd", "api_key")):
+    if not key_sources and not no_key:
         check.problem(
             'has no way to get a key: set api_key_env (e.g. "OPENAI_API_KEY"), api_key_cmd,'
-            " or api_key",
+            " or api_key (or no_key = true for a server that needs none, such as Ollama)",
             table,
         )
     dialect = Dialect.CONVERSATIONS
@@ -307,6 +317,7 @@ def _profile(
         api=dialect,
         model=values["model"] or DEFAULT_MODEL,
         owner=values["owner"],
+        no_key=no_key,
     )
 
 
@@ -323,21 +334,6 @@ def _keymap(check: _Validator, raw: Any) -> dict[str, str]:
             else:
                 keymap[binding_id] = keys
     return keymap
-
-
-def save_config_values(path: Path, updates: Mapping[str, Any]) -> None:
-    """Set top-level values (e.g. the theme chosen in the app), keeping every other setting.
-
-    TOML comments cannot survive a `tomllib` → `tomli_w` round trip; the README says so. The
-    write replaces the file atomically (never half a config after a crash) and leaves it
-    private (0600), since a config may hold a literal key.
-    """
-    data: dict[str, Any] = {}
-    if path.exists():
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data.update(updates)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, tomli_w.dumps(data).encode("utf-8"))
 
 
 def _type_name(value: Any) -> str:
@@ -359,7 +355,7 @@ def _key_at(line: str) -> str | None:
     return found.group(1).strip("\"'") if found else None
 
 
-def _locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
+def locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
     """Line number of ``key`` in ``[table]`` (or of the table header), for the message.
 
     tomllib gives no positions for valid documents, so we scan the text; a key written as an

@@ -18,6 +18,8 @@ from tui.core.safe_text import printable
 from tui.core.secrets import scrub
 
 STDERR_SHOWN = 400
+NO_KEY_PLACEHOLDER = "no-key"
+"""Sent for a ``no_key`` profile: the SDK refuses an empty key, a keyless server ignores it."""
 
 
 class KeyResolutionError(Exception):
@@ -36,6 +38,8 @@ def resolve_api_key(
 ) -> str:
     """The key for ``profile``: from its env var, its command, or its literal value."""
     env = os.environ if environ is None else environ
+    if profile.no_key:
+        return NO_KEY_PLACEHOLDER
     if profile.api_key_env:
         value = env.get(profile.api_key_env, "").strip()
         if not value:

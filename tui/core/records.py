@@ -60,10 +60,14 @@ class Profile:
     api: Dialect = Dialect.CONVERSATIONS
     model: str = "gpt-4.1-mini"
     owner: str | None = None
+    no_key: bool = False
+    """A keyless server (Ollama, llama.cpp): a harmless placeholder is sent (``keys``)."""
 
     @property
     def key_source(self) -> str:
         """Where the key comes from, in words a user recognises (never the key)."""
+        if self.no_key:
+            return "no key needed (no_key = true)"
         if self.api_key_env:
             return f"${self.api_key_env}"
         if self.api_key_cmd:

@@ -28,7 +28,7 @@ from tui.core.records import (
     ThreadStatus,
     Turn,
 )
-from tui.core.store import Store
+from tui.core.store import Store, TrashReason
 
 STOPPED = "stopped before the reply finished"
 
@@ -252,7 +252,8 @@ async def rename_thread(
 async def delete_thread(records: Records, backend: Backend, record: ThreadRecord) -> DeleteReport:
     """Delete on the server, then forget locally, and only as far as the server really did.
 
-    A complete delete removes the local record. A partial one keeps it, with only the stored
+    A complete delete moves the local record into the trash (restorable for 30 days, as
+    ``gone``: ``Store.restore``). A partial one keeps it, with only the stored
     responses that are still there, so a second delete can finish the job; a thread that is
     gone from the server but left responses behind is marked ``gone``. A thread the server
     cannot find (``report.not_found``) is left untouched for the 404 flow.
@@ -261,7 +262,7 @@ async def delete_thread(records: Records, backend: Backend, record: ThreadRecord
     if report.not_found:
         return report
     if report.complete:
-        await records.call(Store.delete, record.id)
+        await records.call(Store.delete, record.id, reason=TrashReason.DELETED)
         return report
     if RESPONSE_IDS in record.server_meta:
         failed = {obj for obj, _ in report.failed}

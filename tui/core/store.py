@@ -19,6 +19,7 @@ On disk, in the data directory (created 0700, files 0600)::
     index.lock            flock target and change counters; never replaced
     transcripts/<id>.json one per thread: {"format", "version", "thread_id", "record", "turns"}
     replies/              one mark per reply being received (``tui.core.locks.ReplyMarks``)
+    trash/<id>.json       deleted and forgotten threads, restorable for 30 days (``tui.core.trash``)
     .tmp/                 temporary files of writes in progress (swept when opening)
 
 Each transcript file also carries a copy of its index row as of its last write, so that when
@@ -37,7 +38,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Collection, Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,7 @@ from tui.core.thread_docs import (
 )
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.transcripts import dialect_for_id, merge_turns, transcript_file_name
+from tui.core.trash import TRASH_DIR, TrashEntry, TrashFiles, TrashReason, restorable_row
 
 __all__ = [
     "NO_REPLY",
@@ -77,6 +80,8 @@ __all__ = [
     "StoreProblem",
     "StoreTooNew",
     "ThreadImport",
+    "TrashEntry",
+    "TrashReason",
     "UnknownThread",
     "dialect_for_id",
     "merge_turns",
@@ -95,13 +100,15 @@ _RECORD_FIELDS = {f.name for f in fields(ThreadRecord)}
 class Store:
     """The record in one data directory. Open with ``Store.open(data_dir)``; close when done."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time) -> None:
         self.data_dir = data_dir
         self.transcripts_dir = data_dir / TRANSCRIPTS_DIR
         tmp_dir = data_dir / TMP_DIR
         replies_dir = data_dir / REPLIES_DIR
-        for directory in (data_dir, self.transcripts_dir, tmp_dir, replies_dir):
+        trash_dir = data_dir / TRASH_DIR
+        for directory in (data_dir, self.transcripts_dir, tmp_dir, replies_dir, trash_dir):
             ensure_private_dir(directory)
+        self._clock = clock
         self._tmp_dir = tmp_dir
         self._replies = ReplyMarks(replies_dir)
         self._damage = Damage()
@@ -113,21 +120,26 @@ class Store:
             lambda thread_id: self._index.threads_data().get(thread_id),
         )
         self._index = RecordIndex(data_dir, tmp_dir, self._damage, self._transcripts)
+        self._trash = TrashFiles(trash_dir, tmp_dir, self._damage)
         self.index_path = self._index.path
         self._queries = ThreadQueries(self._transcripts.contains)
 
     # -- opening and closing ---------------------------------------------------------------
     @classmethod
-    def open(cls, data_dir: Path | str) -> Store:
+    def open(cls, data_dir: Path | str, *, clock: Callable[[], float] = time.time) -> Store:
         """Open (creating, upgrading or repairing) the record; read ``problems`` afterwards.
 
-        Raises ``StoreTooNew`` for a record written by a newer threadtui, ``OSError`` when the
-        directory cannot be used.
+        Trash entries older than 30 days are removed for good here. ``clock`` dates trash
+        entries (tests inject one). Raises ``StoreTooNew`` for a record written by a newer
+        threadtui, ``OSError`` when the directory cannot be used.
         """
-        store = cls(Path(data_dir))
+        store = cls(Path(data_dir), clock)
         try:
             with store._index.transaction():
                 sweep_tmp(store._tmp_dir)
+                store._trash.purge(
+                    clock(), store._index.threads_data(), leftover=store._take_back
+                )
             store._index.seen_commits = store._index.lock.counters()[0]
             store.recover_unanswered()
         except BaseException:
@@ -213,15 +225,77 @@ class Store:
     def mark_status(self, thread_id: str, status: ThreadStatus | str) -> ThreadRecord:
         return self.update_thread(thread_id, status=ThreadStatus(status))
 
-    def delete(self, thread_id: str) -> bool:
-        """Forget a thread here (the transcript first: a kill between leaves a visible row to
-        delete again, never an invisible transcript). False when there was nothing."""
+    def delete(
+        self, thread_id: str, *, reason: TrashReason | None = TrashReason.FORGOTTEN
+    ) -> bool:
+        """Take a thread out of the record, into the trash (``reason``: why; None drops it for
+        good). False when there was nothing.
+
+        The trash entry is written first, then the transcript removed, then the row: a kill
+        between leaves the thread where it was (delete again), never a thread in neither place.
+        """
         with self._index.transaction():
+            doc = self._index.threads_data().get(thread_id)
+            present = doc is not None or self._transcripts.path(thread_id).exists()
+            if reason is not None and present:
+                turns = self._transcripts.load(thread_id)
+                self._trash.put(thread_id, doc, turns, reason, self._clock())
             had_transcript = self._transcripts.remove(thread_id)
             had_row = thread_id in self._index.threads_data()
             if had_row:
                 self._index.threads.delete_many([thread_id])
         return had_row or had_transcript
+
+    # -- the trash -------------------------------------------------------------------------
+    def trash_entries(self) -> list[TrashEntry]:
+        """What can be restored, newest first (leftovers of an interrupted move are hidden)."""
+        with self._index.transaction():
+            live = self._index.threads_data()
+            return [e for e in self._trash.entries() if e.thread_id not in live]
+
+    def trash_entry(self, thread_id: str) -> TrashEntry | None:
+        with self._index.transaction():
+            if thread_id in self._index.threads_data():
+                return None
+            return self._trash.get(thread_id)
+
+    def restore(self, thread_id: str) -> ThreadRecord:
+        """Put a trashed thread back (row and transcript); one deleted on the server comes back
+        marked ``gone``. Raises ``UnknownThread`` when the trash has no such entry, and
+        ``StoreError`` when the record holds that id again."""
+        with self._index.transaction():
+            if thread_id in self._index.threads_data():
+                raise StoreError(f"{printable(thread_id)} is in the record already")
+            entry = self._trash.get(thread_id)
+            if entry is None:
+                raise UnknownThread(thread_id)
+            row = restorable_row(entry, lambda tid: to_doc(ThreadRecord(id=tid)))
+            if entry.reason is TrashReason.DELETED:
+                row["status"] = str(ThreadStatus.GONE)
+            record = to_record(row)
+            doc = to_doc(record)
+            self._transcripts.write(thread_id, entry.turns, doc)
+            self._index.threads.put_many({thread_id: doc})
+        # After the index is written: a kill before this leaves a hidden leftover, purged later.
+        with self._index.transaction():
+            self._trash.remove(thread_id)
+        return record
+
+    def empty_trash(self) -> int:
+        """Remove every trash entry for good; how many threads were removed."""
+        with self._index.transaction():
+            return self._trash.purge(
+                self._clock(), self._index.threads_data(), everything=True,
+                leftover=self._take_back,
+            )
+
+    def _take_back(self, entry: TrashEntry) -> None:
+        """Under the lock: a trash entry of a thread still in the index is a move that a kill
+        interrupted (after the transcript went, before the row did) or a restore that finished
+        all but removing the entry. The transcript comes back if it is missing."""
+        if entry.turns and not self._transcripts.path(entry.thread_id).exists():
+            doc = self._index.threads_data().get(entry.thread_id)
+            self._transcripts.write(entry.thread_id, entry.turns, doc)
 
     def import_threads(
         self, items: Iterable[ThreadImport], *, replace: bool = False

@@ -28,8 +28,10 @@ def first_run_text(problem: str, config_path: Path, config_exists: bool, profile
         ("export OPENAI_API_KEY=sk-…", "bold"),
         "   and run threadtui again, or\n  describe your profiles in ",
         (str(config_path), "bold"),
-        f" {where}\n  (see config.example.toml; a profile takes its key from api_key_env or"
-        " api_key_cmd).\n\nTo look around without a key, run ",
+        f" {where}\n  (",
+        ("threadtui config init", "bold"),
+        " writes a commented example that keeps your OPENAI_API_KEY setup; a profile takes"
+        " its key from api_key_env or api_key_cmd).\n\nTo look around without a key, run ",
         ("threadtui --demo", "bold"),
         ": a local stand-in server with two demo organizations.",
     ]

@@ -78,13 +78,13 @@ How the app wires this (ThreadApp)::
 If the app shows the messages itself, it must pass `markup=False` to `notify`: they quote
 file names and TOML (`[variables]`), which Textual markup would try to interpret.
 
-Choosing and remembering: the starting theme is `--theme`, else `theme` in the config, else
-`threadtui-dusk` (an unknown name is reported, with the close matches and the list of
-names, and the next source is used). A theme picked *in the app* (ctrl+p → "Theme", which
-sets `app.theme`) is written to the config with `save_config_values`, because that is what
-a user who picks a theme expects to see next time. `--theme` is for one run and is never
-written; neither is the theme the app started with. The config is only rewritten when the
-stored value actually changes, since the rewrite drops TOML comments.
+Choosing and remembering: the starting theme is `--theme`, else the theme last picked in the
+app (``state.json`` in the data directory), else `theme` in the config, else `threadtui-dusk`
+(an unknown name is reported, with the close matches and the list of names, and the next
+source is used). A theme picked *in the app* (ctrl+p → "Theme", which sets `app.theme`) is
+written to the state file (``tui.core.app_state``), never to the user's config, whose
+comments and symlink must survive. `--theme` is for one run and is never written; neither is
+the theme the app started with.
 
 NO_COLOR: Textual applies a monochrome filter after the theme; nothing here depends on it.
 
@@ -93,8 +93,8 @@ Modules (one job each; this package re-exports what the app and the tests use):
 ``validation``  one theme file → a ``Theme`` or one ``ThemeProblem`` (TOML, keys, colours, CSS)
 ``catalog``     where themes come from (shipped, the user's folder) and which wins a name
 ``variables``   threadtui's CSS variables and their defaults for any theme
-``choice``      the starting theme: ``--theme``, config, default; unknown names reported
-``memory``      writing a theme picked in the app to the config, only when it is a choice
+``choice``      the starting theme: ``--theme``, remembered, config, default; unknowns reported
+``memory``      writing a theme picked in the app to the state file, only when it is a choice
 ``start``       wiring it into a running app: register, choose, notify, feed theme changes
 ``problems``    ``ThemeProblem``, the message shown for a bad file
 """
@@ -117,7 +117,7 @@ from tui.app.themes.choice import (
     ThemeSource,
     choose_theme,
 )
-from tui.app.themes.memory import ThemeMemory, remember_theme
+from tui.app.themes.memory import ThemeMemory, remember_theme, remembered_theme
 from tui.app.themes.problems import ThemeProblem
 from tui.app.themes.start import ThemeStart, prepare_themes, register_themes
 from tui.app.themes.validation import (
@@ -154,6 +154,7 @@ __all__ = [
     "read_theme_file",
     "register_themes",
     "remember_theme",
+    "remembered_theme",
     "shipped_theme_names",
     "shipped_themes_dir",
     "theme_from_data",

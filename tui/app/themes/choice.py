@@ -1,4 +1,5 @@
-"""Which theme to start with: `--theme`, else the config's `theme`, else the default."""
+"""Which theme to start with: `--theme`, else the one last picked in the app, else the config's
+`theme`, else the default."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ FALLBACK_THEME = "textual-dark"
 """Always registered (Textual's own), used if even the default theme failed to load."""
 
 
-ThemeSource = Literal["cli", "config", "default", "fallback"]
+ThemeSource = Literal["cli", "state", "config", "default", "fallback"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +34,10 @@ def choose_theme(
     cli: str | None = None,
     config: str | None = None,
     default: str = DEFAULT_THEME,
+    remembered: str | None = None,
 ) -> ThemeChoice:
-    """`--theme`, else the config's `theme`, else the default; unknown names are reported.
+    """`--theme`, else ``remembered`` (picked in the app last time), else the config's
+    `theme`, else the default; unknown names are reported.
 
     An unknown name falls through to the next source (a typo in `--theme` should not also
     throw away the theme the user configured), and the message lists close matches and
@@ -43,6 +46,7 @@ def choose_theme(
     unknown: list[str] = []
     requested: list[tuple[ThemeSource, str | None, str]] = [
         ("cli", cli, "--theme"),
+        ("state", remembered, "the theme last picked in the app"),
         ("config", config, "theme in the config"),
         ("default", default, "the default"),
     ]

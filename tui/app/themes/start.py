@@ -10,7 +10,7 @@ from textual.app import App
 
 from tui.app.themes.catalog import ThemeCatalog, load_themes
 from tui.app.themes.choice import ThemeChoice, choose_theme
-from tui.app.themes.memory import ThemeMemory
+from tui.app.themes.memory import ThemeMemory, remembered_theme
 from tui.app.themes.problems import ThemeProblem
 
 
@@ -76,19 +76,26 @@ def prepare_themes(
     cli_theme: str | None = None,
     remember: bool = True,
     catalog: ThemeCatalog | None = None,
+    state_dir: Path | None = None,
 ) -> ThemeStart:
     """Register the themes, choose the starting one, and prepare remembering changes.
 
     Call from the app's `__init__` after `super().__init__()`, keep the result, *then* set
     `self.theme = result.choice.name` (before the first paint: no flash of Textual's default).
     It does not set the theme itself because setting it calls the app's `watch_theme` at once,
-    which needs the result already stored. ``remember=False`` (e.g. `--demo`) never writes.
+    which needs the result already stored. ``config_path`` finds the user's theme folder;
+    choices are remembered in ``state_dir``'s state file (the data directory; never the
+    config), and the one remembered there wins over the config's ``theme`` at the next start.
+    ``remember=False`` (e.g. `--demo`) never writes.
     """
     if catalog is None:
         catalog = load_themes(config_path)
     problems = register_themes(app, catalog=catalog)
-    choice = choose_theme(app.available_themes, cli=cli_theme, config=config_theme)
+    remembered = remembered_theme(state_dir)
+    choice = choose_theme(
+        app.available_themes, cli=cli_theme, config=config_theme, remembered=remembered
+    )
     memory = ThemeMemory(
-        config_path if remember else None, startup_theme=choice.name, saved_theme=config_theme
+        state_dir if remember else None, startup_theme=choice.name, saved_theme=remembered
     )
     return ThemeStart(choice, problems, memory)
