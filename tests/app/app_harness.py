@@ -169,3 +169,46 @@ async def idle(pilot: Any, app: ThreadApp, timeout: float = 5.0) -> None:
 
     await wait_until(pilot, quiet, timeout)
     await pilot.pause()
+
+
+async def to_list(pilot: Any, app: ThreadApp) -> None:
+    """Move the keyboard from the composer to the past chats, as a user does (esc)."""
+    app.main.composer.focus()
+    await pilot.pause()
+    await pilot.press("escape")
+    await pilot.pause()
+    assert app.focused is app.main.sidebar.thread_list
+
+
+async def open_first(pilot: Any, app: ThreadApp) -> None:
+    """Open the thread at the top of the list from the keyboard (esc, then enter)."""
+    await to_list(pilot, app)
+    await pilot.press("enter")
+
+
+async def answer_question(pilot: Any, app: ThreadApp, key: str = "y") -> None:
+    """Answer a delete/forget question once it takes answers (keys typed ahead are ignored)."""
+    from tui.app.screens.confirm import ConfirmScreen
+
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen.settled)
+    await pilot.press(key)
+
+
+def owner_prompt(app: ThreadApp) -> Any:
+    """The inline 404 prompt in the chat pane, or None."""
+    from tui.app.widgets.owner_prompt import OwnerPrompt
+
+    found = app.main.chat.query(OwnerPrompt)
+    return found.first() if found else None
+
+
+async def answer_prompt(pilot: Any, app: ThreadApp, key: str) -> None:
+    """Reach the inline 404 prompt as a user does (shift+tab from the composer), press key."""
+    prompt = owner_prompt(app)
+    assert prompt is not None
+    app.main.composer.focus()
+    await pilot.pause()
+    await pilot.press("shift+tab")
+    await pilot.pause()
+    assert app.focused is prompt, app.focused
+    await pilot.press(key)

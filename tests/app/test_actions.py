@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import AppEnv, idle, notification_text, wait_until
+from app_harness import AppEnv, answer_question, idle, notification_text, to_list, wait_until
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Static
 
@@ -28,6 +28,7 @@ async def test_r_renames_locally_and_on_the_server(app_env: AppEnv, openai_clien
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
+        await to_list(pilot, app)
         await pilot.press("r")
         assert isinstance(app.screen, RenameScreen)
         field = app.screen.query_one(Input)
@@ -47,6 +48,7 @@ async def test_escape_in_rename_changes_nothing(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
+        await to_list(pilot, app)
         await pilot.press("r", "x", "escape")
         assert app_env.store.get(record.id).title == "Same"
 
@@ -57,6 +59,7 @@ async def test_p_pins_to_the_top_and_n_starts_a_new_chat(app_env: AppEnv) -> Non
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
+        await to_list(pilot, app)
         await pilot.press("j", "p")
         assert [o.id for o in app.main.sidebar.thread_list.options] == ["conv_old", "conv_new"]
         assert app_env.store.get("conv_old").pinned
@@ -121,7 +124,10 @@ async def test_help_lists_bindings_with_ids(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("question_mark")
+        await pilot.press("question_mark")  # in the composer: a question mark, typed
+        assert not isinstance(app.screen, HelpScreen) and app.main.composer.text == "?"
+        await to_list(pilot, app)
+        await pilot.press("question_mark")  # anywhere else: help
         assert isinstance(app.screen, HelpScreen)
         text = help_text(app)
         for expected in ("sidebar.delete", "app.switch_profile", "chat.copy", "chat.cancel",
@@ -140,11 +146,15 @@ async def test_keymap_remaps_bindings_and_help_shows_the_new_keys(make_env) -> N
     app = env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("d")
+        await to_list(pilot, app)
+        await pilot.press("d")  # no longer a list key: it is text, and goes to the composer
         assert app.screen.__class__.__name__ != "ConfirmScreen"
+        assert app.main.composer.text == "d" and app.main.composer.has_focus
+        await to_list(pilot, app)
         await pilot.press("x")
         assert app.screen.__class__.__name__ == "ConfirmScreen"
-        await pilot.press("n", "ctrl+t")
+        await answer_question(pilot, app, "n")
+        await pilot.press("ctrl+t")
         assert app.screen.__class__.__name__ == "ProfilePicker"
         await pilot.press("escape", "f2")
         assert isinstance(app.screen, HelpScreen)
@@ -157,18 +167,19 @@ def test_every_binding_has_a_unique_id() -> None:
     from textual.binding import Binding
 
     from tui.app.app import ThreadApp
+    from tui.app.main_screen import MainScreen
     from tui.app.screens.confirm import ConfirmScreen
     from tui.app.screens.first_run import FirstRunScreen
-    from tui.app.screens.foreign import ForeignThreadScreen
     from tui.app.screens.profile_picker import ProfilePicker
     from tui.app.widgets.chat import EarlierMessages
     from tui.app.widgets.composer import Composer
     from tui.app.widgets.message import MessageView
+    from tui.app.widgets.owner_prompt import OwnerPrompt
     from tui.app.widgets.sidebar import FilterInput
     from tui.app.widgets.thread_list import ThreadList
 
-    owners = (ThreadApp, ThreadList, FilterInput, MessageView, EarlierMessages, Composer,
-              ProfilePicker, ForeignThreadScreen, ConfirmScreen, RenameScreen, HelpScreen,
+    owners = (ThreadApp, MainScreen, ThreadList, FilterInput, MessageView, EarlierMessages,
+              Composer, ProfilePicker, OwnerPrompt, ConfirmScreen, RenameScreen, HelpScreen,
               FirstRunScreen)
     bindings = [b for owner in owners for b in owner.BINDINGS if isinstance(b, Binding)]
     assert len(bindings) > 30 and all(b.id for b in bindings)

@@ -9,9 +9,18 @@ import threading
 from pathlib import Path
 
 import pytest
-from app_harness import ENV, AppEnv, idle, wait_until
+from app_harness import (
+    ENV,
+    AppEnv,
+    answer_prompt,
+    answer_question,
+    idle,
+    open_first,
+    owner_prompt,
+    to_list,
+    wait_until,
+)
 
-from tui.app.screens.foreign import ForeignThreadScreen
 from tui.core.config import load_config
 from tui.core.keys import KeyRing
 from tui.core.record_access import THREAD_NAME
@@ -22,22 +31,26 @@ TWENTY_RUNS = [pytest.param(run, marks=pytest.mark.slow) if run else run for run
 
 
 @pytest.mark.parametrize("run", TWENTY_RUNS)
-async def test_ctrl_n_with_the_404_prompt_open_keeps_the_prompt_working(
+async def test_ctrl_n_with_the_404_prompt_open_leaves_nothing_stale(
     app_env: AppEnv, run: int
 ) -> None:
-    """The prompt used to be awaited inside the open worker: ctrl+n cancelled that worker,
-    the prompt stayed on screen and y did nothing. Now y still switches and opens."""
+    """The prompt used to be a dialog awaited inside the open worker: ctrl+n cancelled that
+    worker, the dialog stayed on screen and y did nothing. Now the prompt belongs to the
+    thread on screen: ctrl+n takes both away, y is text, and reopening asks again."""
     record = app_env.seeded("Sourdough", [("user", "feed?"), ("assistant", "Friday")],
                             profile="home")
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
-        await pilot.press("ctrl+n")
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        await pilot.press("ctrl+n", "y")
         await pilot.pause()
-        assert isinstance(app.screen, ForeignThreadScreen)
-        await pilot.press("y")
+        assert owner_prompt(app) is None and app.main.chat.record is None
+        assert app.main.composer.text == "y" and app.main.profile_name == "work"
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        await answer_prompt(pilot, app, "y")
         await wait_until(pilot, lambda: app.main.profile_name == "home", timeout=10)
         await wait_until(
             pilot,
@@ -114,13 +127,15 @@ async def test_no_write_to_the_record_happens_on_the_event_loop(
             pilot, lambda: len(app.main.chat.messages) == 2 and not app.main.replying, timeout=15
         )
         await idle(pilot, app, timeout=10)
-        await pilot.press("ctrl+b", "ctrl+b")  # the sidebar has the keyboard
+        await to_list(pilot, app)
         await pilot.press("p")
         await idle(pilot, app)
         await pilot.press("r", "ctrl+a")
         await pilot.press(*"Renamed", "enter")
         await idle(pilot, app, timeout=10)
-        await pilot.press("d", "y")
+        await to_list(pilot, app)
+        await pilot.press("d")
+        await answer_question(pilot, app, "y")
         await idle(pilot, app, timeout=10)
     assert len(writers) >= 5, writers
     assert all(name.startswith(THREAD_NAME) for name in writers), writers

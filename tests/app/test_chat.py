@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_harness import AppEnv, idle, wait_until
+from app_harness import AppEnv, idle, open_first, wait_until
 from textual import events
 from textual.widgets import Markdown
 
@@ -42,7 +42,7 @@ async def test_open_shows_local_transcript_at_once_then_merges_the_server(
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         app_env.sandbox.faults.next(Fault.slow_first_byte(0.5))
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         assert shown(app) == [("user", "one"), ("assistant", "reply one")]
         assert app.main.composer.has_focus
@@ -147,9 +147,9 @@ async def test_y_copies_the_focused_message_and_up_down_move_between_messages(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 3)
-        await pilot.press("tab")  # sidebar → the chat pane (its last message)
+        await pilot.press("shift+tab")  # composer → the chat pane (its last message)
         assert app.focused is app.main.chat.messages[2]
         await pilot.press("up")
         assert app.focused is app.main.chat.messages[1]
@@ -274,10 +274,10 @@ async def test_a_long_thread_shows_the_newest_messages_and_the_rest_on_demand(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 40)
         assert shown(app)[0] == ("user", "message 10")
-        await pilot.press("tab")
+        await pilot.press("shift+tab")
         assert app.focused is app.main.chat.messages[-1]
         app.main.chat.focus_message(app.main.chat.messages[0])  # (40 presses of up, quicker)
         await pilot.press("up")

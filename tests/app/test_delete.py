@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import openai
 import pytest
-from app_harness import AppEnv, idle, notification_text, wait_until
+from app_harness import AppEnv, answer_question, idle, notification_text, to_list, wait_until
 
 from tui.app.screens.confirm import ConfirmScreen
-from tui.app.screens.foreign import ForeignThreadScreen
 from tui.core.records import ThreadStatus
 from tui.sandbox.faults import Fault
 
@@ -25,6 +24,7 @@ async def test_delete_asks_first_and_n_keeps_everything(app_env: AppEnv) -> None
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
+        await to_list(pilot, app)
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         body = str(app.screen.query_one(".dialog-body").render())
@@ -43,8 +43,9 @@ async def test_delete_removes_the_conversation_its_responses_and_the_record(
         thread_id = await make_thread_with_a_reply(pilot, app)
         response_ids = app_env.store.get(thread_id).server_meta.get("response_ids")
         assert response_ids
-        app.main.sidebar.thread_list.focus()
-        await pilot.press("d", "y")
+        await to_list(pilot, app)
+        await pilot.press("d")
+        await answer_question(pilot, app, "y")
         await idle(pilot, app, timeout=10)
         assert app_env.store.get(thread_id) is None
         assert app.main.sidebar.thread_list.option_count == 0
@@ -66,8 +67,9 @@ async def test_what_could_not_be_deleted_is_said_and_kept(app_env: AppEnv) -> No
         app_env.sandbox.faults.next(
             Fault.server_error(), times=10, path="/responses/", method="DELETE"
         )
-        app.main.sidebar.thread_list.focus()
-        await pilot.press("d", "y")
+        await to_list(pilot, app)
+        await pilot.press("d")
+        await answer_question(pilot, app, "y")
         await idle(pilot, app, timeout=20)
         assert "could not remove 1" in notification_text(app)
         kept = app_env.store.get(thread_id)
@@ -75,21 +77,26 @@ async def test_what_could_not_be_deleted_is_said_and_kept(app_env: AppEnv) -> No
         assert "gone" in app.main.sidebar.thread_list.options[0].prompt.visualize().plain
 
 
-async def test_deleting_another_profiles_thread_runs_the_404_flow(app_env: AppEnv) -> None:
-    app_env.seeded("Home", [("user", "hi")], profile="home")
+async def test_another_profiles_thread_is_deleted_with_the_profile_that_made_it(
+    app_env: AppEnv, openai_client
+) -> None:
+    """The question names the owning profile, and its key deletes the thread for real; the
+    active profile (which would only get a 404) is not involved."""
+    record = app_env.seeded("Home", [("user", "hi")], profile="home")
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("d", "y")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
-        assert app.screen.owner.name == "home"
-        await pilot.press("y")
-        await wait_until(pilot, lambda: app.main.profile_name == "home")
-        await idle(pilot, app)
-        app.main.sidebar.thread_list.focus()
-        await pilot.press("d", "y")
+        await to_list(pilot, app)
+        await pilot.press("d")
+        body = str(app.screen.query_one(".dialog-body").render())
+        assert "profile home" in body and "profile work" not in body
+        await answer_question(pilot, app, "y")
         await idle(pilot, app, timeout=10)
+        assert app.main.profile_name == "work"
         assert app.main.sidebar.thread_list.option_count == 0
+        assert app_env.store.get(record.id) is None
+        with pytest.raises(openai.NotFoundError):
+            openai_client("personal").conversations.retrieve(record.id)
 
 
 async def test_a_deleted_thread_comes_back_from_the_palettes_trash_entry(
@@ -99,8 +106,9 @@ async def test_a_deleted_thread_comes_back_from_the_palettes_trash_entry(
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         thread_id = await make_thread_with_a_reply(pilot, app)
-        app.main.sidebar.thread_list.focus()
-        await pilot.press("d", "y")
+        await to_list(pilot, app)
+        await pilot.press("d")
+        await answer_question(pilot, app, "y")
         await idle(pilot, app, timeout=10)
         assert app_env.store.get(thread_id) is None
         app.action_restore_last_deleted()  # what the palette's "Trash… restore last deleted" runs

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_harness import ENV, AppEnv, idle, notification_text, wait_until
+from app_harness import (
+    ENV,
+    AppEnv,
+    answer_question,
+    idle,
+    notification_text,
+    open_first,
+    to_list,
+    wait_until,
+)
 from textual.dom import DOMNode
 
 import tui.app
@@ -67,8 +76,9 @@ def faulty_factory(broken: str) -> Callable[[], Any]:
     def loader() -> Any:
         real_factory = default_factory()
 
-        def make(profile: Profile, keyring: Any, store: Any, *,
-                 dialect: Dialect | None = None) -> Any:
+        def make(
+            profile: Profile, keyring: Any, store: Any, *, dialect: Dialect | None = None
+        ) -> Any:
             real = real_factory(profile, keyring, store, dialect=dialect)
             return FaultyBackend(real, broken, keyring.key_for(profile))
 
@@ -78,8 +88,11 @@ def faulty_factory(broken: str) -> Callable[[], Any]:
 
 
 def files_holding(directory: Path, secret: str) -> list[Path]:
-    return [path for path in directory.rglob("*") if path.is_file()
-            and secret.encode() in path.read_bytes()]
+    return [
+        path
+        for path in directory.rglob("*")
+        if path.is_file() and secret.encode() in path.read_bytes()
+    ]
 
 
 def assert_reported_without_key(app: Any, env: AppEnv) -> None:
@@ -101,7 +114,7 @@ async def test_a_crash_in_the_send_worker_keeps_the_question_and_the_session(
     app = app_env.make_app(backend_factory=faulty_factory("stream_reply"))
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")  # open the thread
+        await open_first(pilot, app)
         await idle(pilot, app)
         app.main.composer.focus()
         await pilot.press(*"what about tomorrow", "enter")
@@ -147,10 +160,13 @@ async def test_a_crash_in_any_worker_is_reported_and_the_session_goes_on(
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         if drive == "open":
-            await pilot.press("enter")
+            await open_first(pilot, app)
         elif drive == "delete":
-            await pilot.press("d", "y")
+            await to_list(pilot, app)
+            await pilot.press("d")
+            await answer_question(pilot, app, "y")
         elif drive == "rename":
+            await to_list(pilot, app)
             await pilot.press("r", "ctrl+a", *"New name", "enter")
         elif drive == "palette whoami":
             await idle(pilot, app)
@@ -172,15 +188,16 @@ async def test_a_crash_in_the_ownership_probe_is_reported(
     real_make = ownership.make_backend
 
     def make(profile: Profile, keyring: Any, *args: Any, **kwargs: Any) -> Any:
-        return FaultyBackend(real_make(profile, keyring, *args, **kwargs), "check",
-                             keyring.key_for(profile))
+        return FaultyBackend(
+            real_make(profile, keyring, *args, **kwargs), "check", keyring.key_for(profile)
+        )
 
     monkeypatch.setattr(ownership, "make_backend", make)
     app_env.record("conv_nobody", "Imported", profile="", turns=[("user", "hi")])
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: "Internal error" in notification_text(app), timeout=15)
         await idle(pilot, app)
         assert_reported_without_key(app, app_env)
@@ -219,6 +236,7 @@ async def test_a_crash_in_a_message_handler_is_caught_at_the_handler(
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         monkeypatch.setattr(Sidebar, "upsert", explode)
+        await to_list(pilot, app)
         await pilot.press("p")  # pin: the RecordChanged handler calls sidebar.upsert
         await wait_until(pilot, lambda: "Internal error" in notification_text(app), timeout=10)
         assert_reported_without_key(app, app_env)
@@ -245,8 +263,11 @@ def test_every_handler_action_and_watcher_of_the_app_is_guarded() -> None:
             if not issubclass(cls, DOMNode) or not cls.__module__.startswith("tui.app"):
                 continue
             for name, function in vars(cls).items():
-                if inspect.isfunction(function) and _handler_like(name, function) \
-                        and not is_guarded(function):
+                if (
+                    inspect.isfunction(function)
+                    and _handler_like(name, function)
+                    and not is_guarded(function)
+                ):
                     unguarded.append(f"{cls.__module__}.{cls.__qualname__}.{name}")
     assert unguarded == []
 
@@ -275,4 +296,3 @@ def test_an_unwritable_log_is_said_not_raised(tmp_path: Path) -> None:
     log = IncidentLog(blocker, list)
     incident = log.record(Exploding("boom"), "test")
     assert incident.log_path is None and "could not be written" in incident.sentence()
-

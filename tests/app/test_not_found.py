@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from app_harness import ENV, AppEnv, idle, notification_text, wait_until
+from app_harness import (
+    ENV,
+    AppEnv,
+    answer_prompt,
+    answer_question,
+    idle,
+    notification_text,
+    open_first,
+    owner_prompt,
+    wait_until,
+)
 
-from tui.app.screens.foreign import ForeignThreadScreen
+from tui.app.screens.confirm import ConfirmScreen
 from tui.core.records import ThreadStatus
+
+
+def prompt_text(app) -> str:
+    return str(owner_prompt(app).render())
 
 
 async def test_record_of_another_profile_offers_that_profile_and_y_switches(
@@ -16,13 +30,14 @@ async def test_record_of_another_profile_offers_that_profile_and_y_switches(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen))
-        screen = app.screen
-        assert screen.owner is not None and screen.owner.name == "home"
-        text = " ".join(str(s.render()) for s in screen.query(".dialog-body"))
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: owner_prompt(app) is not None)
+        prompt = owner_prompt(app)
+        assert prompt.owner is not None and prompt.owner.name == "home"
+        text = prompt_text(app)
         assert "home (personal" in text and record.id in text and "work" in text
-        await pilot.press("y")
+        assert app.focused is app.main.composer  # the prompt did not take the keyboard
+        await answer_prompt(pilot, app, "y")
         await wait_until(pilot, lambda: app.main.profile_name == "home")
         await idle(pilot, app)
         assert app.main.chat.record.id == record.id
@@ -37,10 +52,10 @@ async def test_misfiled_thread_is_found_by_probing_and_n_stays(app_env: AppEnv) 
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
-        assert app.screen.owner.name == "home"
-        await pilot.press("n")
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        assert owner_prompt(app).owner.name == "home"
+        await answer_prompt(pilot, app, "n")
         await idle(pilot, app)
         assert app.main.profile_name == "work"
         stored = app_env.store.get(thread_id)
@@ -58,23 +73,22 @@ async def test_a_thread_no_profile_sees_is_gone_readable_and_can_be_forgotten(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
-        assert app.screen.owner is None
-        body = str(app.screen.query_one(".dialog-body").render())
-        assert "No profile can see" in body
-        await pilot.press("n")
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        assert owner_prompt(app).owner is None
+        assert "No profile can see" in prompt_text(app)
+        await answer_prompt(pilot, app, "n")
         await idle(pilot, app)
+        assert owner_prompt(app) is None
         assert app_env.store.get("conv_vanished").status is ThreadStatus.GONE
         assert [v.turn.text for v in app.main.chat.messages] == ["hello", "hi"]  # still readable
-        assert app.main.composer.read_only
         assert "gone" in app.main.sidebar.thread_list.options[0].prompt.visualize().plain
         # Opening it again does not ask the server; delete on a gone thread forgets it.
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await idle(pilot, app)
-        await pilot.press("d")
-        await pilot.pause()
-        await pilot.press("y")
+        assert owner_prompt(app) is None
+        await pilot.press("escape", "d")
+        await answer_question(pilot, app, "y")
         await idle(pilot, app)
         assert app_env.store.get("conv_vanished") is None
         assert [o.id for o in app.main.sidebar.thread_list.options] == ["conv_other"]
@@ -85,15 +99,17 @@ async def test_forget_locally_from_the_gone_prompt(app_env: AppEnv) -> None:
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
-        await pilot.press("y")  # not offered without an owner: nothing happens
-        assert isinstance(app.screen, ForeignThreadScreen)
-        await pilot.press("f")
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        await answer_prompt(pilot, app, "y")  # not offered without an owner: nothing happens
+        assert owner_prompt(app) is not None and not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("f")  # forgetting asks first
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await answer_question(pilot, app, "y")
         await idle(pilot, app)
         assert app_env.store.get("conv_vanished") is None
         assert app.main.sidebar.thread_list.option_count == 0
-        assert app.main.chat.record is None and app.main.sidebar.thread_list.has_focus
+        assert app.main.chat.record is None
 
 
 async def test_sending_to_a_thread_deleted_elsewhere_runs_the_flow(
@@ -103,14 +119,14 @@ async def test_sending_to_a_thread_deleted_elsewhere_runs_the_flow(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await idle(pilot, app)
         openai_client("acme").conversations.delete(record.id)
         app.main.composer.load_text("still there?")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
-        assert app.screen.owner is None
-        await pilot.press("n")
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        assert owner_prompt(app).owner is None
+        await answer_prompt(pilot, app, "n")
         await idle(pilot, app)
         stored = app_env.store.transcript(record.id)
         assert stored[-2].text == "still there?"  # what was typed is kept
@@ -122,8 +138,9 @@ async def test_titles_with_markup_are_safe_in_notifications(app_env: AppEnv) -> 
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
-        await pilot.press("f")
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        await answer_prompt(pilot, app, "f")
+        await answer_question(pilot, app, "y")
         await idle(pilot, app)
         assert "[/oops] [b]x" in notification_text(app)

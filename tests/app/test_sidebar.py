@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_harness import NOW, AppEnv, idle, wait_until
+from app_harness import NOW, AppEnv, idle, to_list, wait_until
 from textual.widgets import Input
 
 from tui.app.widgets.thread_list import ThreadRow
@@ -69,6 +69,8 @@ async def test_keys_move_first_last_and_enter_opens(app_env: AppEnv) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         listing = app.main.sidebar.thread_list
+        assert app.main.composer.has_focus  # the screen invites typing
+        await to_list(pilot, app)
         assert listing.has_focus and listing.highlighted == 0
         await pilot.press("j", "j", "down")
         assert listing.highlighted == 3
@@ -91,6 +93,10 @@ async def test_slash_filters_as_you_type_and_escape_clears(app_env: AppEnv) -> N
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
+        await pilot.press("slash")  # in the composer: a slash, typed
+        assert app.main.composer.text == "/"
+        app.main.composer.load_text("")
+        await to_list(pilot, app)
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"rep")
@@ -114,6 +120,7 @@ async def test_question_mark_prefix_searches_transcript_text(app_env: AppEnv) ->
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
+        await to_list(pilot, app)
         await pilot.press("slash", *"?zebra")
         await wait_until(pilot, lambda: ids(app) == ["conv_a"])
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
@@ -129,8 +136,8 @@ async def test_ctrl_b_hides_and_shows_the_sidebar(app_env: AppEnv) -> None:
         await pilot.press("ctrl+b")
         assert not app.main.sidebar.display
         assert app.main.composer.has_focus
-        await pilot.press("ctrl+b")
-        assert app.main.sidebar.display and app.main.sidebar.thread_list.has_focus
+        await pilot.press("ctrl+b")  # shown again; what is typed next is still text
+        assert app.main.sidebar.display and app.main.composer.has_focus
 
 
 async def test_narrow_terminal_collapses_the_sidebar(app_env: AppEnv) -> None:

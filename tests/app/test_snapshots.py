@@ -11,9 +11,8 @@ Regenerate with ``pytest tests/app/test_snapshots.py --snapshot-update``.
 from __future__ import annotations
 
 import pytest
-from app_harness import ENV, AppEnv, idle, wait_until
+from app_harness import ENV, AppEnv, idle, owner_prompt, wait_until
 
-from tui.app.screens.foreign import ForeignThreadScreen
 from tui.app.themes import shipped_theme_names
 from tui.core.records import Dialect, ThreadStatus
 
@@ -84,7 +83,7 @@ async def open_first_thread(pilot) -> None:
     """The seeded conversation open, the keyboard back on the list (no blinking cursor)."""
     app = pilot.app
     await idle(pilot, app, timeout=10)
-    await pilot.press("j", "enter")
+    await pilot.press("escape", "j", "enter")  # from the composer to the list, then open
     await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
     await idle(pilot, app, timeout=10)
     app.main.sidebar.thread_list.focus()
@@ -115,8 +114,9 @@ def test_not_found_prompt(snap_compare, app_env: AppEnv) -> None:
 
     async def run_before(pilot) -> None:
         await idle(pilot, app, timeout=10)
-        await pilot.press("j", "enter")  # below the pinned row
-        await wait_until(pilot, lambda: isinstance(app.screen, ForeignThreadScreen), timeout=10)
+        await pilot.press("escape", "j", "enter")  # below the pinned row
+        await wait_until(pilot, lambda: owner_prompt(app) is not None, timeout=10)
+        await idle(pilot, app, timeout=10)
         app.clear_notifications()
         freeze(app)
         await pilot.pause()
@@ -130,7 +130,7 @@ def test_delete_confirmation(snap_compare, app_env: AppEnv) -> None:
 
     async def run_before(pilot) -> None:
         await settle(pilot, app)
-        await pilot.press("j", "d")
+        await pilot.press("escape", "j", "d")
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before)

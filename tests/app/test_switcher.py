@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import AppEnv, idle, notification_text, wait_until
+from app_harness import AppEnv, idle, notification_text, to_list, wait_until
 from textual.widgets import OptionList
 
 from tui.app.focus import focus_now
@@ -39,6 +39,7 @@ async def test_ctrl_o_picker_filters_and_switches_keeping_the_sidebar_position(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
+        await to_list(pilot, app)
         await pilot.press("j", "j")
         await pilot.press("ctrl+o")
         assert isinstance(app.screen, ProfilePicker)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_harness import AppEnv, config_text, idle, notifications, wait_until
+from app_harness import AppEnv, config_text, idle, notifications, open_first, wait_until
 from rich._palettes import EIGHT_BIT_PALETTE
 from rich.color import Color as RichColor
 from rich.color import ColorSystem as RichColorSystem
@@ -461,7 +461,7 @@ async def open_thread(pilot: Any) -> None:
     """Open the thread from the sidebar: the user message and the reply are then on screen."""
     app = pilot.app
     await idle(pilot, app)
-    await pilot.press("enter")
+    await open_first(pilot, app)
     await wait_until(pilot, lambda: len(app.query(MessageView)) == 2)
     await pilot.pause()
 

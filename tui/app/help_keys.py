@@ -26,8 +26,13 @@ def _bindings(items: Iterable[BindingType]) -> list[Binding]:
 
 
 def help_groups(app_bindings: Iterable[BindingType] = ()) -> list[HelpGroup]:
+    """The keys by where they work. The app's and the main screen's bindings (passed in) go
+    under "Anywhere", but the filter keys the screen handles join the filter box."""
+    app_keys = _bindings(app_bindings)
+    in_filter = [b for b in app_keys if (b.id or "").startswith(("filter.", "sidebar.filter"))]
     return [
-        ("Anywhere", [*_bindings(app_bindings), ("tab / shift+tab", "Move focus")]),
+        ("Anywhere", [*(b for b in app_keys if b not in in_filter),
+                      ("tab / shift+tab", "Move focus")]),
         (
             "Past chats (sidebar)",
             [("↑ / ↓", "Move"), *_bindings(ThreadList.BINDINGS)],
@@ -38,6 +43,7 @@ def help_groups(app_bindings: Iterable[BindingType] = ()) -> list[HelpGroup]:
                 ("words", "Match title, id, profile, organization, project, owner"),
                 ("?words", "Search the text of every transcript"),
                 *_bindings(FilterInput.BINDINGS),
+                *in_filter,
             ],
         ),
         ("Chat (a message has focus)", [*_bindings(MessageView.BINDINGS),

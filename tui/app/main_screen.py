@@ -375,9 +375,21 @@ class MainScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#threads")
     @guarded
     def _thread_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click on a row (enter is the screen's own binding, below)."""
         event.stop()
         if event.option.id:
+            focus_now(self.composer)
             self.open_thread(event.option.id)
+
+    @guarded
+    def action_open_highlighted(self) -> None:
+        """Open the highlighted thread; the composer takes the keyboard at once, so what is
+        typed right behind enter is text for the thread being opened."""
+        thread_id = self.sidebar.thread_list.highlighted_id
+        if thread_id:
+            focus_now(self.composer)
+            self.open_thread(thread_id)
+
 
     def open_thread(self, thread_id: str, *, focus_composer: bool = True) -> None:
         self.run(
@@ -686,7 +698,8 @@ class MainScreen(Screen[None]):
             self.notify("No thread to delete", severity="warning")
             return
 
-        self.app.push_screen(delete_question(record, self.profile_name),
+        deleter = work.deleting_profile(self.services.config, self.profile_name, record)
+        self.app.push_screen(delete_question(record, deleter),
                              partial(self._delete_answer, record))
 
     @guarded

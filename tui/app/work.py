@@ -347,10 +347,17 @@ async def _post_fresh(services: Services, post: Post, thread_id: str) -> None:
 # ---------------------------------------------------------------------------- delete, rename
 
 
-async def delete(services: Services, post: Post, profile: str, record: ThreadRecord) -> None:
+def deleting_profile(config: Config, active: str, record: ThreadRecord) -> str:
+    """Whose key deletes a thread: the profile that made it, when it is configured (another
+    profile's key would only get a 404), else the active one."""
+    return record.profile if record.profile in config.profiles else active
+
+
+async def delete(services: Services, post: Post, active: str, record: ThreadRecord) -> None:
     if record.status is ThreadStatus.GONE:
         await forget(services, post, record)
         return
+    profile = deleting_profile(services.config, active, record)
     try:
         backend = await services.pool.get(profile, record.api)
         report = await session.delete_thread(services.records, backend, record)

@@ -102,6 +102,8 @@ class ConfirmScreen(ModalScreen[bool]):
     @guarded
     def on_key(self, event: events.Key) -> None:
         """A key that is no answer (the rest of a sentence) is counted, never acted on."""
+        if event.key in self.app.active_bindings:
+            return  # an answer key (as the keymap has it): its binding decides
         if event.is_printable:
             event.stop()
             event.prevent_default()

@@ -32,6 +32,12 @@ EMPTY_TEXT = (
 )
 
 
+NOTHING_STORED_TEXT = (
+    "No message of this thread is stored here (an id imported or recorded without its"
+    " transcript). If the server still has it, its messages appear once it answers."
+)
+
+
 class EarlierMessages(RovingFocus, Static, can_focus=True):
     """A marker standing in for messages not mounted yet; enter shows them."""
 
@@ -140,7 +146,8 @@ class ChatPane(Vertical):
                 widgets.append(EarlierMessages(hidden))
             widgets.extend(MessageView(turn) for turn in turns)
             if not widgets:
-                widgets.append(Static(EMPTY_TEXT, id="empty", markup=False))
+                text = EMPTY_TEXT if self.record is None else NOTHING_STORED_TEXT
+                widgets.append(Static(text, id="empty", markup=False))
             if isinstance(widgets[-1], MessageView):
                 widgets[-1].tab_stop = True
             await transcript.mount_all(widgets)

@@ -62,8 +62,8 @@ class OwnerPrompt(Static, can_focus=True):
         self.update(self._text())
 
     def _text(self) -> Content:
-        title = one_line(self.record.display_title, 50)
-        thread = one_line(self.record.id, 50)
+        title = one_line(self.record.display_title, 60)
+        thread = one_line(self.record.id, 80)
         reach = ("shift+tab", "bold $accent")
         if self.owner is not None:
             who = owner_words(self.owner, self.organization, self.project)

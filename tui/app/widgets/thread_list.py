@@ -97,18 +97,23 @@ class ThreadRow:
 class ThreadList(OptionList):
     """Newest first; enter opens; the sidebar's keys live here so they act on the highlight."""
 
+    # Priority bindings: handled the moment the key arrives, before the keys behind it in
+    # the same packet, so `d` has its question on screen (which ignores the rest of the
+    # sentence) and enter has the composer focused (which takes the rest as text).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="sidebar.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="sidebar.up"),
-        Binding("g", "first", "First", show=False, id="sidebar.first"),
-        Binding("G", "last", "Last", show=False, id="sidebar.last"),
-        Binding("enter", "select", "Open", id="sidebar.open", tooltip="Open the thread"),
-        Binding("n", "screen.new_thread", "New", id="sidebar.new", tooltip="Start a new chat"),
-        Binding("r", "screen.rename_thread", "Rename", id="sidebar.rename",
+        Binding("j", "cursor_down", "Down", show=False, priority=True, id="sidebar.down"),
+        Binding("k", "cursor_up", "Up", show=False, priority=True, id="sidebar.up"),
+        Binding("g", "first", "First", show=False, priority=True, id="sidebar.first"),
+        Binding("G", "last", "Last", show=False, priority=True, id="sidebar.last"),
+        Binding("enter", "screen.open_highlighted", "Open", priority=True, id="sidebar.open",
+                tooltip="Open the thread"),
+        Binding("n", "screen.new_thread", "New", priority=True, id="sidebar.new",
+                tooltip="Start a new chat"),
+        Binding("r", "screen.rename_thread", "Rename", priority=True, id="sidebar.rename",
                 tooltip="Rename the thread"),
-        Binding("d", "screen.delete_thread", "Delete", id="sidebar.delete",
+        Binding("d", "screen.delete_thread", "Delete", priority=True, id="sidebar.delete",
                 tooltip="Delete on the server, then locally"),
-        Binding("p", "screen.toggle_pin", "Pin", show=False, id="sidebar.pin",
+        Binding("p", "screen.toggle_pin", "Pin", show=False, priority=True, id="sidebar.pin",
                 tooltip="Pin/unpin (pinned stay on top)"),
         Binding("escape", "screen.clear_filter", "Clear filter", show=False, id="sidebar.clear",
                 tooltip="Clear the filter"),
@@ -121,6 +126,8 @@ class ThreadList(OptionList):
     async def on_key(self, event: events.Key) -> None:
         """A printable key that is none of the list's keys was meant as text: it goes to the
         composer (which takes the keyboard), never lost, never read as a command."""
+        if event.key in self.app.active_bindings:
+            return  # one of the list's keys (as the keymap has it): its binding acts
         if event.is_printable and event.character:
             screen = self.screen
             composer = getattr(screen, "composer", None)
