@@ -197,6 +197,8 @@ class ThreadApp(App[None], inherit_bindings=False):
     @guarded
     def _picked_profile(self, name: str | None) -> None:
         if name:
+            if name == self.main.profile_name:
+                self.notify(f"Already using profile {name}", timeout=4)
             self.main.activate_profile(name)
 
     @guarded
