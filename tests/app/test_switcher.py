@@ -23,7 +23,8 @@ async def test_bar_shows_profile_server_reported_org_project_key_dialect_model(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         # Before any answer: the configured values (none here) and no key yet.
-        assert "work" in bar_text(app) and "(org from key)?" in bar_text(app)
+        assert "work" in bar_text(app) and "org: not yet known" in bar_text(app)
+        assert "?" not in bar_text(app) and "(org from key)" not in bar_text(app)
         await idle(pilot, app)
         text = bar_text(app)
         assert "acme-corp/proj_sandboxacmedefault" in text  # from the response headers
@@ -141,3 +142,15 @@ async def test_enter_on_the_current_profile_says_so(app_env: AppEnv) -> None:
         assert not isinstance(app.screen, ProfilePicker)
         assert app.main.profile_name == "work"
         assert "Already using profile work" in notification_text(app)
+
+
+def test_a_configured_but_unanswered_organization_is_called_unconfirmed() -> None:
+    from tui.app.widgets.switcher import render_bar
+    from tui.core.records import Identity, Profile
+
+    profile = Profile(name="work", organization="org-acme", project="proj_a")
+    before = render_bar(profile, None, None, None, None).plain
+    assert "org-acme/proj_a (unconfirmed)" in before and "?" not in before
+    told = Identity(profile="work", key_hint="sk-…acme", organization="acme-corp", project="p")
+    after = render_bar(profile, "sk-…acme", told, None, None).plain
+    assert "acme-corp/p" in after and "unconfirmed" not in after

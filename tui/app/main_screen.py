@@ -44,6 +44,7 @@ from tui.core.api.base import NotFound
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
+from tui.core.wording import plural
 
 NARROW_WIDTH = 72
 """Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""
@@ -681,7 +682,7 @@ class MainScreen(Screen[None]):
     async def _delete_finished(self, message: msg.DeleteFinished) -> None:
         report = message.report
         if report.complete:
-            self.notify(report.summary(), title="Deleted", timeout=8)
+            self.notify(report.summary(), title="Delete", timeout=8)
         else:
             self.notify(report.summary(), title="Delete incomplete", severity="warning",
                         timeout=20)
@@ -766,7 +767,7 @@ def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
     responses = len(record.server_meta.get(RESPONSE_IDS, []) or [])
     what = "the conversation" if str(record.api) == "conversations" else "the thread"
     if responses:
-        what += f" and {responses} stored response(s)"
+        what += f" and {plural(responses, 'stored response')}"
     body = Content.assemble(
         (title, "bold"), f"\n{one_line(record.id, 60)}\n\n",
         f"Deletes {what} on the server with profile ", (profile, "bold"),

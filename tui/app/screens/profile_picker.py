@@ -29,7 +29,7 @@ def profile_prompt(profile: Profile, current: str) -> Content:
     return Content.assemble(
         marker,
         (one_line(profile.name, 24), "bold"),
-        ("  " + (where or "(org from key)"), "$text-muted"),
+        ("  " + (where or "org set by the key"), "$text-muted"),
         (f"  {profile.api} · {one_line(profile.model, 24)}", "$text-muted"),
     )
 
