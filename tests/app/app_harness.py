@@ -169,3 +169,21 @@ async def idle(pilot: Any, app: ThreadApp, timeout: float = 5.0) -> None:
 
     await wait_until(pilot, quiet, timeout)
     await pilot.pause()
+
+
+def screen_rows(app: App[Any]) -> list[list[Any]]:
+    """What the terminal is sent for the current screen (dialogs over their background), as
+    rows of Rich ``Segment``s: text with its final style, colours resolved.
+
+    The one place that reads Textual's private compositor: if Textual renames it, one line
+    changes.
+    """
+    update = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens
+    )
+    return [[segment for strip in line for segment in strip] for line in update.strips]
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The screen as text, one row a line."""
+    return ["".join(segment.text for segment in row) for row in screen_rows(app)]
