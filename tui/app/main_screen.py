@@ -356,6 +356,7 @@ class MainScreen(Screen[None]):
     @guarded
     def watch_open_record(self, record: ThreadRecord | None) -> None:
         """A gone thread is read-only: the composer says so instead of failing on send."""
+        self.sidebar.mark_open(record.id if record is not None else None)
         gone = record is not None and record.status is ThreadStatus.GONE
         composer = self.composer
         composer.read_only = gone

@@ -64,6 +64,8 @@ class Sidebar(Vertical):
         self.now = now
         self.query_text = ""
         self._shown_ids: list[str] | None = None
+        self.open_id: str | None = None
+        """The thread open in the chat pane: its row carries the open marker."""
         self._match_cache: dict[tuple[str, ...], list[ThreadRecord]] = {}
 
     def compose(self) -> ComposeResult:
@@ -132,6 +134,16 @@ class Sidebar(Vertical):
         self._options.clear()
         self.refresh_rows()
 
+    def mark_open(self, thread_id: str | None) -> None:
+        """Move the open marker to ``thread_id``'s row (None: no thread is open)."""
+        if thread_id == self.open_id:
+            return
+        for changed in (self.open_id, thread_id):
+            if changed is not None:
+                self._options.pop(changed, None)  # rebuilt with the marker on or off
+        self.open_id = thread_id
+        self.refresh_rows()
+
     def _resort(self) -> None:
         self._order = sorted(self._records.values(), key=record_sort_key)
         self._match_cache.clear()
@@ -190,7 +202,8 @@ class Sidebar(Vertical):
         listing = self.thread_list
         keep = listing.highlighted_id
         matches = self._matches()
-        listing.show_records(matches, self.active_profile, self.now, keep, self._options)
+        listing.show_records(matches, self.active_profile, self.now, keep, self._options,
+                             open_id=self.open_id)
         total = len(self._records)
         if self.query_text:
             status = f"{len(matches):,} of {total:,} threads"
