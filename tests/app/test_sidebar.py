@@ -199,3 +199,37 @@ async def test_the_open_thread_is_marked_apart_from_the_highlight(app_env: AppEn
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert marked() == []
+
+
+async def test_the_sidebar_follows_the_terminal_and_resizes_by_key(app_env: AppEnv) -> None:
+    app_env.record("conv_a", "A")
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        sidebar = app.main.sidebar
+        assert sidebar.outer_size.width == 30  # 37.5 % of 80, as before
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 60  # follows the terminal
+        await pilot.resize_terminal(300, 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 72  # within its maximum
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 45
+        sidebar.thread_list.focus()
+        await pilot.press(">")
+        await pilot.pause()
+        assert sidebar.outer_size.width == 47 and sidebar.width_share > 0.375
+        await pilot.press(*"<" * 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 24  # its minimum
+        share = sidebar.width_share
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == round(160 * share)  # the chosen share, kept
+        await pilot.press("question_mark")
+        from tui.app.screens.help import HelpTable
+
+        text = app.screen.query_one(HelpTable).render().plain
+        assert "sidebar.wider" in text and "sidebar.narrower" in text

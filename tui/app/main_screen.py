@@ -204,6 +204,7 @@ class MainScreen(Screen[None]):
     def apply_width(self, width: int) -> None:
         narrow = width < NARROW_WIDTH
         self.set_class(narrow, "-narrow")
+        self.sidebar.fit_width(width, narrow)
         shown = self._sidebar_wanted if self._sidebar_wanted is not None else not narrow
         self._show_sidebar(shown)
 

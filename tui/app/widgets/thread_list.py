@@ -21,6 +21,7 @@ from textual.visual import Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.app.errors import guarded
 from tui.app.formatting import age
 from tui.core.legacy_expiry import days_until_legacy_expiry, near_legacy_expiry
 from tui.core.records import ThreadRecord, ThreadStatus
@@ -139,6 +140,12 @@ class ThreadList(OptionList):
                 tooltip="Pin/unpin (pinned stay on top)"),
         Binding("escape", "screen.clear_filter", "Clear filter", show=False, id="sidebar.clear",
                 tooltip="Clear the filter"),
+        # < and > are plain characters: they reach the app over SSH in every terminal, which
+        # ctrl+arrows do not (many send nothing, or move by word in the composer).
+        Binding("less_than_sign", "resize_sidebar(-2)", "Narrower", show=False,
+                id="sidebar.narrower", tooltip="Make the sidebar narrower"),
+        Binding("greater_than_sign", "resize_sidebar(2)", "Wider", show=False,
+                id="sidebar.wider", tooltip="Make the sidebar wider"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -167,6 +174,15 @@ class ThreadList(OptionList):
         if self._drawing_cursor and isinstance(prompt, ThreadRow):
             return prompt.on_cursor()
         return super()._get_visual(option)
+
+    @guarded
+    def action_resize_sidebar(self, columns: int) -> None:
+        from tui.app.widgets.sidebar import Sidebar
+
+        for ancestor in self.ancestors:
+            if isinstance(ancestor, Sidebar):
+                ancestor.resize_by(columns)
+                return
 
     # ------------------------------------------------------------ fixed-height line map
 
