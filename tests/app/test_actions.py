@@ -38,7 +38,7 @@ async def test_r_renames_locally_and_on_the_server(app_env: AppEnv, openai_clien
         await idle(pilot, app)
         assert app_env.store.get(record.id).title == "New [b]title[/b]"
         row = app.main.sidebar.thread_list.options[0].prompt.visualize().plain
-        assert row.startswith("New [b]title[/b]")
+        assert row[1:].startswith("New [b]title[/b]")  # after the open-thread marker column
         server = openai_client("acme").conversations.retrieve(record.id)
         assert "New [b]title[/b]" in (server.metadata or {}).values()
 

@@ -177,11 +177,11 @@ class ThreadList(OptionList):
 
     @guarded
     def action_resize_sidebar(self, columns: int) -> None:
-        from tui.app.widgets.sidebar import Sidebar
-
+        # The Sidebar around the list (found by what it does: it imports this module).
         for ancestor in self.ancestors:
-            if isinstance(ancestor, Sidebar):
-                ancestor.resize_by(columns)
+            resize = getattr(ancestor, "resize_by", None)
+            if callable(resize):
+                resize(columns)
                 return
 
     # ------------------------------------------------------------ fixed-height line map
