@@ -155,7 +155,7 @@ async def test_delete_asks_then_deletes_on_the_server_and_locally(
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
     assert await _main_in_thread(["delete", thread_id]) == 0
     out = capsys.readouterr().out
-    assert f"{thread_id}: deleted, 1 stored response(s) removed" in out
+    assert f"{thread_id} deleted on the server, 1 stored response removed" in out
     assert "removed from the local record" in out
     with Store.open(env.data) as store:
         assert store.get(thread_id) is None

@@ -212,3 +212,55 @@ async def answer_prompt(pilot: Any, app: ThreadApp, key: str) -> None:
     await pilot.pause()
     assert app.focused is prompt, app.focused
     await pilot.press(key)
+
+
+def screen_rows(app: App[Any]) -> list[list[Any]]:
+    """What the terminal is sent for the current screen (dialogs over their background), as
+    rows of Rich ``Segment``s: text with its final style, colours resolved.
+
+    The one place that reads Textual's private compositor: if Textual renames it, one line
+    changes.
+    """
+    update = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens
+    )
+    return [[segment for strip in line for segment in strip] for line in update.strips]
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The screen as text, one row a line."""
+    return ["".join(segment.text for segment in row) for row in screen_rows(app)]
+
+
+def screen_cells(app: App[Any], region: Any) -> list[tuple[str, Any]]:
+    """(character, Rich style) of every cell of the screen inside ``region`` (a Region)."""
+    from rich.cells import cell_len
+
+    found = []
+    for y, row in enumerate(screen_rows(app)):
+        if not region.y <= y < region.bottom:
+            continue
+        x = 0
+        for segment in row:
+            for char in segment.text:
+                if region.x <= x < region.right:
+                    found.append((char, segment.style))
+                x += cell_len(char)
+    return found
+
+
+def luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio, 1 to 21."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from app_harness import AppEnv, answer_question, idle, notification_text, to_list, wait_until
+from app_harness import (
+    AppEnv,
+    answer_question,
+    idle,
+    notification_text,
+    screen_lines,
+    to_list,
+    wait_until,
+)
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
-from tui.app.screens.help import HelpScreen
+from tui.app.screens.help import HelpScreen, HelpTable
 from tui.app.screens.rename import RenameScreen
 from tui.core.records import ThreadStatus
 
 
 def help_text(app) -> str:
     """What the help screen lists, read from the widget that shows it."""
-    return str(app.screen.query_one("#help-scroll Static", Static).content)
+    return app.screen.query_one(HelpTable).render().plain
 
 
 def palette(app, name: str):
@@ -38,7 +47,7 @@ async def test_r_renames_locally_and_on_the_server(app_env: AppEnv, openai_clien
         await idle(pilot, app)
         assert app_env.store.get(record.id).title == "New [b]title[/b]"
         row = app.main.sidebar.thread_list.options[0].prompt.visualize().plain
-        assert row.startswith("New [b]title[/b]")
+        assert row[1:].startswith("New [b]title[/b]")  # after the open-thread marker column
         server = openai_client("acme").conversations.retrieve(record.id)
         assert "New [b]title[/b]" in (server.metadata or {}).values()
 
@@ -137,6 +146,41 @@ async def test_help_lists_bindings_with_ids(app_env: AppEnv) -> None:
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_help_columns_never_touch_at_80x24(app_env: AppEnv) -> None:
+    """Key, description and id are apart by two spaces at least on every row a person sees
+    (issue 12: "Stop the reply, keep the partial textchat.cancel"); long ones are cut with …."""
+    from tui.app.app import ThreadApp
+    from tui.app.help_keys import help_groups
+    from tui.app.main_screen import MainScreen
+
+    ids = {
+        entry.id
+        for _title, entries in help_groups([*ThreadApp.BINDINGS, *MainScreen.BINDINGS])
+        for entry in entries
+        if not isinstance(entry, tuple) and entry.id
+    }
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("f1")
+        scroll = app.screen.query_one("#help-scroll")
+        seen: list[str] = []
+        while True:
+            await pilot.pause()
+            seen += [line.strip("│ ▁▂▃▄▅▆▇█▀▐▌") for line in screen_lines(app)]  # frame, scrollbar
+            if scroll.scroll_y >= scroll.max_scroll_y:
+                break
+            await pilot.press("pagedown")
+        for binding_id in sorted(ids):
+            rows = [line for line in seen if re.search(rf"(^|\s){re.escape(binding_id)}$", line)]
+            assert rows, f"{binding_id} not shown whole on any row"
+            for row in rows:
+                columns = [c for c in re.split(r"\s{2,}", row) if c]
+                assert len(columns) == 3 and columns[2] == binding_id, row
+        assert any("…" in line for line in seen)  # the long description is cut, not run on
+        assert all("textchat" not in line for line in seen)
 
 
 async def test_keymap_remaps_bindings_and_help_shows_the_new_keys(make_env) -> None:

@@ -285,3 +285,29 @@ async def test_a_long_thread_shows_the_newest_messages_and_the_rest_on_demand(
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 50)
         assert shown(app)[0] == ("user", "message 0")
+
+
+def test_message_time_shows_the_date_once_a_day_has_passed() -> None:
+    from app_harness import DAY, NOW
+
+    from tui.app.formatting import message_time
+
+    assert message_time(NOW - 3600, NOW) == "13:13"  # 2026-09-21 14:13 UTC, an hour before
+    assert message_time(NOW - 1.5 * DAY, NOW) == "2026-09-20 02:13"
+    assert message_time(NOW - 30 * DAY, NOW) == "2026-08-22 14:13"
+
+
+async def test_an_old_thread_shows_the_date_in_its_message_headers(app_env) -> None:
+    from app_harness import idle, wait_until
+
+    from tui.app.widgets.message import MessageView
+
+    app_env.seeded("Old", [("user", "hi"), ("assistant", "hello")], age_days=3)
+    app = app_env.make_app()
+    async with app.run_test(size=(100, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.query(MessageView)) == 2)
+        await pilot.pause()
+        headers = [str(h.render()) for h in app.query(".message-header")]
+        assert all("2026-09-18" in header for header in headers), headers

@@ -50,8 +50,9 @@ async def test_delete_removes_the_conversation_its_responses_and_the_record(
         assert app_env.store.get(thread_id) is None
         assert app.main.sidebar.thread_list.option_count == 0
         assert app.main.chat.record is None
-        assert f"{thread_id}: deleted" in notification_text(app)
-        assert "1 stored response(s) removed" in notification_text(app)
+        told = notification_text(app)
+        assert f"{thread_id} deleted on the server, 1 stored response removed" in told
+        assert ": deleted" not in told and "(s)" not in told  # issue 12: "Deleted X: deleted"
         client = openai_client("acme")
         with pytest.raises(openai.NotFoundError):
             client.conversations.retrieve(thread_id)

@@ -10,8 +10,12 @@ from tui.core.records import Dialect, ThreadRecord, ThreadStatus
 
 
 def row_texts(app) -> list[str]:
+    """Each row's two lines, without the first column (the open-thread marker's)."""
     listing = app.main.sidebar.thread_list
-    return [option.prompt.visualize().plain for option in listing.options]
+    return [
+        "\n".join(line[1:] for line in option.prompt.visualize().plain.split("\n"))
+        for option in listing.options
+    ]
 
 
 def ids(app) -> list[str]:
@@ -179,3 +183,60 @@ async def test_rows_are_built_lazily(app_env: AppEnv) -> None:
         assert len(options) == 300
         built = [o for o in options if isinstance(o.prompt, ThreadRow) and o.prompt.built]
         assert 0 < len(built) < 40  # only the rows on screen were styled
+
+
+async def test_the_open_thread_is_marked_apart_from_the_highlight(app_env: AppEnv) -> None:
+    first = app_env.seeded("First", [("user", "hi"), ("assistant", "hello")], age_days=0.1)
+    app_env.record("conv_other", "Other", age_days=2)
+    app = app_env.make_app()
+    async with app.run_test(size=(100, 24)) as pilot:
+        await idle(pilot, app)
+        listing = app.main.sidebar.thread_list
+
+        def marked() -> list[str]:
+            return [o.id for o in listing.options if o.prompt.visualize().plain.startswith("▌")]
+
+        assert marked() == []
+        await pilot.press("enter")
+        await idle(pilot, app)
+        assert marked() == [first.id]
+        listing.focus()
+        await pilot.press("j")  # the highlight moves, the mark stays with what is open
+        assert listing.highlighted_id == "conv_other" and marked() == [first.id]
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert marked() == []
+
+
+async def test_the_sidebar_follows_the_terminal_and_resizes_by_key(app_env: AppEnv) -> None:
+    app_env.record("conv_a", "A")
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        sidebar = app.main.sidebar
+        assert sidebar.outer_size.width == 30  # 37.5 % of 80, as before
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 60  # follows the terminal
+        await pilot.resize_terminal(300, 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 72  # within its maximum
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 45
+        sidebar.thread_list.focus()
+        await pilot.press(">")
+        await pilot.pause()
+        assert sidebar.outer_size.width == 47 and sidebar.width_share > 0.375
+        await pilot.press(*"<" * 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == 24  # its minimum
+        share = sidebar.width_share
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert sidebar.outer_size.width == round(160 * share)  # the chosen share, kept
+        await pilot.press("question_mark")
+        from tui.app.screens.help import HelpTable
+
+        text = app.screen.query_one(HelpTable).render().plain
+        assert "sidebar.wider" in text and "sidebar.narrower" in text

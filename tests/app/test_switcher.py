@@ -23,7 +23,8 @@ async def test_bar_shows_profile_server_reported_org_project_key_dialect_model(
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         # Before any answer: the configured values (none here) and no key yet.
-        assert "work" in bar_text(app) and "(org from key)?" in bar_text(app)
+        assert "work" in bar_text(app) and "org: not yet known" in bar_text(app)
+        assert "?" not in bar_text(app) and "(org from key)" not in bar_text(app)
         await idle(pilot, app)
         text = bar_text(app)
         assert "acme-corp/proj_sandboxacmedefault" in text  # from the response headers
@@ -104,3 +105,53 @@ base_url = "{app_env.sandbox.base_url}"
         assert bar_text(app).startswith(" slow ") and "sk-…pers" not in bar_text(app)
         gate.touch()  # now the command may finish
         await wait_until(pilot, lambda: "sk-…pers" in bar_text(app), timeout=10)
+
+
+def with_profiles(app_env: AppEnv, tmp_path: Path, *names: str):
+    """The harness config plus profiles ``names`` (home's key), listed in this order."""
+    text = app_env.config.path.read_text()
+    for name in names:
+        text += (f'\n[profiles.{name}]\napi_key_env = "TT_HOME_KEY"\n'
+                 f'base_url = "{app_env.sandbox.base_url}"\n')
+    path = tmp_path / "more.toml"
+    path.write_text(text)
+    return load_config(path, {})
+
+
+async def test_an_exact_name_goes_first_and_gets_the_highlight(
+    app_env: AppEnv, tmp_path: Path
+) -> None:
+    config = with_profiles(app_env, tmp_path, "acme-legacy", "acme", "old-acme")
+    app = app_env.make_app(config=config, profile="acme-legacy")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("ctrl+o")
+        listing = app.screen.query_one("#picker-list", OptionList)
+        assert listing.highlighted_option.id == "acme-legacy"  # nothing typed: the current one
+        await pilot.press(*"acme")
+        assert [o.id for o in listing.options] == ["acme", "acme-legacy", "old-acme"]
+        assert listing.highlighted_option.id == "acme"
+        await pilot.press("enter")
+        assert app.main.profile_name == "acme"
+
+
+async def test_enter_on_the_current_profile_says_so(app_env: AppEnv) -> None:
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await pilot.press("ctrl+o", "enter")
+        assert not isinstance(app.screen, ProfilePicker)
+        assert app.main.profile_name == "work"
+        assert "Already using profile work" in notification_text(app)
+
+
+def test_a_configured_but_unanswered_organization_is_called_unconfirmed() -> None:
+    from tui.app.widgets.switcher import render_bar
+    from tui.core.records import Identity, Profile
+
+    profile = Profile(name="work", organization="org-acme", project="proj_a")
+    before = render_bar(profile, None, None, None, None).plain
+    assert "org-acme/proj_a (unconfirmed)" in before and "?" not in before
+    told = Identity(profile="work", key_hint="sk-…acme", organization="acme-corp", project="p")
+    after = render_bar(profile, "sk-…acme", told, None, None).plain
+    assert "acme-corp/p" in after and "unconfirmed" not in after

@@ -54,7 +54,7 @@ def test_an_unreadable_index_is_moved_aside_and_rebuilt_from_transcripts(
         assert problem.path is not None and problem.path.read_bytes() == content
         assert problem.path.name.startswith("index.json.corrupt-")
         assert (
-            str(problem.path) in problem.message and "1 thread(s) were recovered" in problem.message
+            str(problem.path) in problem.message and "1 thread was recovered" in problem.message
         )
         assert [r.id for r in store.list_threads()] == ["conv_talk"]
         rebuilt = store.get("conv_talk")
@@ -71,7 +71,7 @@ def test_an_index_damaged_while_open_keeps_what_the_session_had(data_dir: Path) 
         (data_dir / "index.json").write_text("overwritten by something else")
         store.upsert(ThreadRecord(id="conv_new"))
         problem = only_problem(store, ProblemKind.CORRUPT_INDEX)
-        assert "2 thread(s) were recovered" in problem.message
+        assert "2 threads were recovered" in problem.message
         assert {r.id for r in store.list_threads()} == {"conv_talk", "conv_quiet", "conv_new"}
 
 
@@ -80,7 +80,7 @@ def test_a_missing_index_is_rebuilt_from_transcripts_and_said(data_dir: Path) ->
     (data_dir / "index.json").unlink()
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.REBUILT_INDEX)
-        assert "1 thread(s) were rebuilt" in problem.message
+        assert "1 thread was rebuilt" in problem.message
         assert "conv_talk" in store
 
 
@@ -115,7 +115,7 @@ def test_unusable_rows_are_left_out_and_the_original_kept(data_dir: Path) -> Non
     index.write_bytes(original)
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.DAMAGED_INDEX)
-        assert "3 unusable row(s)" in problem.message and "exploded" in problem.message
+        assert "3 unusable rows in" in problem.message and "exploded" in problem.message
         assert problem.path is not None and problem.path.read_bytes() == original
         assert [r.id for r in store.list_threads()] == ["conv_talk"]
     with Store.open(data_dir) as store:

@@ -330,11 +330,11 @@ async def test_a_damaged_index_is_moved_aside_named_and_every_thread_rebuilt(
         assert app.main.sidebar.count == 5
         told = " ".join(notifications(app))
         if damage == "empty":
-            assert "5 thread(s) were rebuilt from their transcripts" in told
+            assert "5 threads were rebuilt from their transcripts" in told
         else:
             aside = [p for p in env.data_dir.iterdir() if ".corrupt-" in p.name]
             assert len(aside) == 1 and aside[0].read_bytes() == index_bytes(damage, raw, aside)
-            assert str(aside[0]) in told and "5 thread(s) were recovered" in told
+            assert str(aside[0]) in told and "5 threads were recovered" in told
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         assert app.is_running

@@ -30,7 +30,7 @@ from tui.app.formatting import Clock
 from tui.app.help_keys import help_groups
 from tui.app.main_screen import MainScreen
 from tui.app.messages import InternalError
-from tui.app.screens.help import HelpScreen, help_content
+from tui.app.screens.help import HelpScreen, help_rows
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.themes import app_variable_defaults, prepare_themes
 from tui.app.work import Services
@@ -199,6 +199,8 @@ class ThreadApp(App[None], inherit_bindings=False):
     @guarded
     def _picked_profile(self, name: str | None) -> None:
         if name:
+            if name == self.main.profile_name:
+                self.notify(f"Already using profile {name}", timeout=4)
             self.main.activate_profile(name)
 
     @guarded
@@ -206,8 +208,8 @@ class ThreadApp(App[None], inherit_bindings=False):
         if isinstance(self.screen, HelpScreen):
             return
         bindings = [*self.BINDINGS, *MainScreen.BINDINGS]
-        content = help_content(help_groups(bindings), self.keymap, self.get_key_display)
-        self.push_screen(HelpScreen(content))
+        rows = help_rows(help_groups(bindings), self.keymap, self.get_key_display)
+        self.push_screen(HelpScreen(rows))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's own entries, plus this app's verbs (each the same action as its key)."""

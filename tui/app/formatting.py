@@ -34,3 +34,11 @@ def age(then: float, now: float) -> str:
 def clock_time(at: float) -> str:
     """``HH:MM`` in local time, for message headers."""
     return time.strftime("%H:%M", time.localtime(at))
+
+
+def message_time(at: float, now: float) -> str:
+    """When a message was written, for its header: ``HH:MM`` within the last day, else the
+    date too (``2026-09-20 14:05``), so yesterday's 14:05 is not taken for today's."""
+    if 0 <= now - at < 86400 and time.localtime(at).tm_yday == time.localtime(now).tm_yday:
+        return clock_time(at)
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(at))

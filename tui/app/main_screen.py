@@ -44,6 +44,7 @@ from tui.core.api.base import NotFound
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
+from tui.core.wording import plural
 
 NARROW_WIDTH = 72
 """Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""
@@ -202,6 +203,7 @@ class MainScreen(Screen[None]):
     def apply_width(self, width: int) -> None:
         narrow = width < NARROW_WIDTH
         self.set_class(narrow, "-narrow")
+        self.sidebar.fit_width(width, narrow)
         shown = self._sidebar_wanted if self._sidebar_wanted is not None else not narrow
         self._show_sidebar(shown)
 
@@ -365,6 +367,7 @@ class MainScreen(Screen[None]):
     def watch_open_record(self, record: ThreadRecord | None) -> None:
         """A gone thread cannot take a message; the composer says so, and keeps the keyboard
         (what is typed there is kept: ctrl+n takes it to a new chat)."""
+        self.sidebar.mark_open(record.id if record is not None else None)
         gone = record is not None and record.status is ThreadStatus.GONE
         self.composer.placeholder = (
             "This thread is gone from the server: ctrl+n starts a new chat with your text"
@@ -713,7 +716,7 @@ class MainScreen(Screen[None]):
     async def _delete_finished(self, message: msg.DeleteFinished) -> None:
         report = message.report
         if report.complete:
-            self.notify(report.summary(), title="Deleted", timeout=8)
+            self.notify(report.summary(), title="Delete", timeout=8)
         else:
             self.notify(report.summary(), title="Delete incomplete", severity="warning",
                         timeout=20)
@@ -804,7 +807,7 @@ def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
     responses = len(record.server_meta.get(RESPONSE_IDS, []) or [])
     what = "the conversation" if str(record.api) == "conversations" else "the thread"
     if responses:
-        what += f" and {responses} stored response(s)"
+        what += f" and {plural(responses, 'stored response')}"
     body = Content.assemble(
         (title, "bold"), f"\n{one_line(record.id, 60)}\n\n",
         f"Deletes {what} on the server with profile ", (profile, "bold"),

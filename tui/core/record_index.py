@@ -39,6 +39,7 @@ from tui.core.migrations import (
 from tui.core.safe_text import printable
 from tui.core.storage import AtomicJSONStorage
 from tui.core.transcript_files import TranscriptFiles
+from tui.core.wording import agree, plural
 
 INDEX_NAME = "index.json"
 LOCK_NAME = "index.lock"
@@ -193,7 +194,8 @@ class RecordIndex:
                 ProblemKind.CORRUPT_INDEX,
                 f"The thread index {self.path} could not be read ({exc.reason}). "
                 f"It was moved to {aside} and a new index was started"
-                + (f"; {count} thread(s) were recovered." if count else "."),
+                + (f"; {plural(count, 'thread')} {agree(count, 'was', 'were')} recovered."
+                   if count else "."),
                 aside,
             )
             return
@@ -217,7 +219,8 @@ class RecordIndex:
             self._damage.report(
                 ProblemKind.REBUILT_INDEX,
                 f"The thread index {self.path} was missing or empty; "
-                f"{len(data[THREADS])} thread(s) were rebuilt from their transcripts.",
+                f"{plural(len(data[THREADS]), 'thread')} "
+                f"{agree(len(data[THREADS]), 'was', 'were')} rebuilt from their transcripts.",
             )
         return len(data[THREADS])
 
@@ -257,7 +260,8 @@ class RecordIndex:
         examples = "; ".join(f"{printable(k)}: {why}" for k, why in list(bad.items())[:3])
         self._damage.report(
             ProblemKind.DAMAGED_INDEX,
-            f"{len(bad) + bad_meta} unusable row(s) in {self.path} were left out"
+            f"{plural(len(bad) + bad_meta, 'unusable row')} in {self.path} "
+            f"{agree(len(bad) + bad_meta, 'was', 'were')} left out"
             + (f" ({examples})" if examples else "")
             + f". The file as it was is kept at {copy_path}.",
             copy_path,

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from tui.core.secrets import scrub
+from tui.core.wording import plural
 
 
 class Dialect(StrEnum):
@@ -228,9 +229,12 @@ class DeleteReport:
     def summary(self) -> str:
         if self.not_found:
             return f"{self.thread_id} was not found on the server under this profile."
-        parts = [f"{self.thread_id}: " + ("deleted" if self.thread_deleted else "NOT deleted")]
+        if self.thread_deleted:
+            parts = [f"{self.thread_id} deleted on the server"]
+        else:
+            parts = [f"{self.thread_id} NOT deleted on the server"]
         if self.removed:
-            parts.append(f"{len(self.removed)} stored response(s) removed")
+            parts.append(f"{plural(len(self.removed), 'stored response')} removed")
         if self.failed:
             details = "; ".join(f"{obj}: {why}" for obj, why in self.failed)
             parts.append(f"could not remove {len(self.failed)}: {details}")

@@ -23,6 +23,7 @@ from tui.core.transcripts import (
     transcript_file_name,
     transcript_turns,
 )
+from tui.core.wording import agree, plural
 
 RowLookup = Callable[[str], "dict[str, Any] | None"]
 
@@ -63,8 +64,9 @@ class TranscriptFiles:
             kept = self._damage.copy_aside(path, "corrupt")
             self._damage.report(
                 ProblemKind.DAMAGED_TRANSCRIPT,
-                f"{len(turns) - len(good)} unusable message(s) in the transcript of "
-                f"{printable(thread_id)} were left out; the file as it was is kept at {kept}.",
+                f"{plural(len(turns) - len(good), 'unusable message')} in the transcript of "
+                f"{printable(thread_id)} {agree(len(turns) - len(good), 'was', 'were')} left "
+                f"out; the file as it was is kept at {kept}.",
                 kept,
             )
             self.write(thread_id, good, self._row_of(thread_id))

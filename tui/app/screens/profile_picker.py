@@ -29,7 +29,7 @@ def profile_prompt(profile: Profile, current: str) -> Content:
     return Content.assemble(
         marker,
         (one_line(profile.name, 24), "bold"),
-        ("  " + (where or "(org from key)"), "$text-muted"),
+        ("  " + (where or "org set by the key"), "$text-muted"),
         (f"  {profile.api} · {one_line(profile.model, 24)}", "$text-muted"),
     )
 
@@ -48,6 +48,18 @@ def profile_matches(profile: Profile, query: str) -> bool:
         )
     ).lower()
     return all(word in hay for word in words)
+
+
+def match_rank(profile: Profile, query: str) -> int:
+    """0 for the exact name, 1 for a name that starts with the query, 2 for any other match:
+    typing ``acme`` must land on ``acme``, not on ``acme-legacy`` listed before it."""
+    wanted = query.strip().lower()
+    name = profile.name.lower()
+    if wanted and name == wanted:
+        return 0
+    if wanted and name.startswith(wanted):
+        return 1
+    return 2
 
 
 class ProfilePicker(ModalScreen[str | None]):
@@ -78,10 +90,15 @@ class ProfilePicker(ModalScreen[str | None]):
     def _show(self, query: str) -> None:
         listing = self.query_one("#picker-list", OptionList)
         shown = [p for p in self._profiles if profile_matches(p, query)]
+        if query.strip():
+            # The best match first (sorted() is stable: config order among equals), and the
+            # highlight on it, even when the current profile also matches.
+            shown.sort(key=lambda p: match_rank(p, query))
         listing.set_options(Option(profile_prompt(p, self._current), id=p.name) for p in shown)
         if shown:
             names = [p.name for p in shown]
-            listing.highlighted = names.index(self._current) if self._current in names else 0
+            on_current = not query.strip() and self._current in names
+            listing.highlighted = names.index(self._current) if on_current else 0
 
     @on(Input.Changed, "#picker-filter")
     @guarded

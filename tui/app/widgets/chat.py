@@ -23,6 +23,7 @@ from tui.app.widgets.message import MessageView, RovingFocus
 from tui.app.widgets.thread_list import owner_tag, row_badges
 from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.safe_text import one_line
+from tui.core.wording import plural
 
 WINDOW = 40
 
@@ -54,7 +55,7 @@ class EarlierMessages(RovingFocus, Static, can_focus=True):
 
     @guarded
     def on_mount(self) -> None:
-        self.update(f"… {self.hidden:,} earlier message(s): press enter to show them")
+        self.update(f"… {plural(self.hidden, 'earlier message')}: press enter to show them")
 
     @guarded
     async def action_show_earlier(self) -> None:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from tui.app.errors import guarded
+from tui.core.wording import plural
 
 PASTE_INLINE_LIMIT = 16_000
 COMPOSER_PLACEHOLDER = "Message · enter sends · ctrl+j newline"
@@ -28,7 +29,7 @@ _TOKEN_NUMBERS = _TOKEN.findall
 
 def paste_token(number: int, text: str) -> str:
     lines = text.count("\n") + 1
-    return f"⟦paste {number}: {len(text):,} chars, {lines:,} lines⟧"
+    return f"⟦paste {number}: {plural(len(text), 'char')}, {plural(lines, 'line')}⟧"
 
 
 class Composer(TextArea):

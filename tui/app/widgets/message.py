@@ -8,6 +8,7 @@ as it was written). Assistant text is Markdown; while a reply streams, fragments
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -20,7 +21,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tui.app.errors import guarded
-from tui.app.formatting import clock_time
+from tui.app.formatting import message_time
 from tui.app.markdown_bounds import TableBounds, bound_markdown
 from tui.core.records import Role, Turn, Usage
 from tui.core.safe_text import strip_controls
@@ -112,11 +113,19 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         ]
         parts: list[str | tuple[str, str]] = [
             (who, "bold"),
-            ("  " + clock_time(self.turn.at), "$text-muted"),
+            ("  " + message_time(self.turn.at, self._now()), "$text-muted"),
         ]
         if self.streaming:
             parts.append(("  streaming… esc stops", "$text-warning"))
         return Content.assemble(*parts)
+
+    def _now(self) -> float:
+        """The app's clock (fixed in tests), else the real time."""
+        try:
+            clock = getattr(self.app, "clock", None)
+        except Exception:  # not attached to an app
+            clock = None
+        return clock() if callable(clock) else time.time()
 
     def _footer(self) -> Content:
         turn = self.turn

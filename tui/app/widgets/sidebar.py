@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
@@ -24,6 +25,16 @@ from tui.app.errors import guarded
 from tui.app.widgets.thread_list import ThreadList
 from tui.core.records import ThreadRecord
 from tui.core.thread_query import matches, query_words, record_haystack, record_sort_key
+
+SIDEBAR_SHARE = 0.375
+"""The sidebar's share of the terminal's width at first (30 columns of 80)."""
+SIDEBAR_SHARE_RANGE = (0.2, 0.6)
+SIDEBAR_COLUMNS = (24, 72)
+"""Never narrower than a readable title, never wider than this, whatever the share."""
+CHAT_MIN_COLUMNS = 40
+"""The chat pane keeps at least this many columns beside the sidebar."""
+NARROW_COLUMNS = 30
+"""A narrow terminal (the sidebar shown on request, ctrl+b) gives it at most this."""
 
 FULL_TEXT_PREFIX = "?"
 MATCH_CACHE_SIZE = 32
@@ -44,8 +55,21 @@ class FilterInput(Input):
     ]
 
 
+def sidebar_columns(total: int, share: float, narrow: bool) -> int:
+    """How wide the sidebar is in a terminal ``total`` columns wide."""
+    if narrow:
+        return max(1, min(NARROW_COLUMNS, total))
+    low, high = SIDEBAR_COLUMNS
+    high = max(low, min(high, total - CHAT_MIN_COLUMNS))
+    return max(low, min(high, round(total * share)))
+
+
 class Sidebar(Vertical):
     """Owns the in-memory index rows and shows them through ``ThreadList``."""
+
+    width_share: reactive[float] = reactive(SIDEBAR_SHARE, init=False)
+    """The sidebar's share of the terminal's width (< and > from the list change it); the
+    width follows the terminal. Kept here so a state file can remember it."""
 
     class FullTextSearch(Message):
         """The user asked for transcript search; the app runs it off the UI thread."""
@@ -64,7 +88,10 @@ class Sidebar(Vertical):
         self.now = now
         self.query_text = ""
         self._shown_ids: list[str] | None = None
+        self.open_id: str | None = None
+        """The thread open in the chat pane: its row carries the open marker."""
         self._match_cache: dict[tuple[str, ...], list[ThreadRecord]] = {}
+        self._terminal = (80, False)
 
     def compose(self) -> ComposeResult:
         yield FilterInput(
@@ -132,6 +159,40 @@ class Sidebar(Vertical):
         self._options.clear()
         self.refresh_rows()
 
+    # ------------------------------------------------------------ width
+
+    def fit_width(self, total: int, narrow: bool) -> None:
+        """Size the sidebar for a terminal ``total`` columns wide."""
+        self._terminal = (total, narrow)
+        self.styles.width = sidebar_columns(total, self.width_share, narrow)
+
+    @property
+    def columns(self) -> int:
+        """The sidebar's width now, in columns."""
+        total, narrow = self._terminal
+        return sidebar_columns(total, self.width_share, narrow)
+
+    def resize_by(self, columns: int) -> None:
+        """Wider (positive) or narrower by about ``columns`` columns."""
+        total, _narrow = self._terminal
+        low, high = SIDEBAR_SHARE_RANGE
+        share = max(low, min(high, self.width_share + columns / max(total, 1)))
+        self.width_share = share
+
+    @guarded
+    def watch_width_share(self, share: float) -> None:
+        self.fit_width(*self._terminal)
+
+    def mark_open(self, thread_id: str | None) -> None:
+        """Move the open marker to ``thread_id``'s row (None: no thread is open)."""
+        if thread_id == self.open_id:
+            return
+        for changed in (self.open_id, thread_id):
+            if changed is not None:
+                self._options.pop(changed, None)  # rebuilt with the marker on or off
+        self.open_id = thread_id
+        self.refresh_rows()
+
     def _resort(self) -> None:
         self._order = sorted(self._records.values(), key=record_sort_key)
         self._match_cache.clear()
@@ -190,7 +251,8 @@ class Sidebar(Vertical):
         listing = self.thread_list
         keep = listing.highlighted_id
         matches = self._matches()
-        listing.show_records(matches, self.active_profile, self.now, keep, self._options)
+        listing.show_records(matches, self.active_profile, self.now, keep, self._options,
+                             open_id=self.open_id)
         total = len(self._records)
         if self.query_text:
             status = f"{len(matches):,} of {total:,} threads"

@@ -2,7 +2,8 @@
 
 The organization and project shown are what the server reported in its response headers once
 a request has answered (that is the truth about which account is billed); until then the
-configured values are shown, marked with ``?``. Every value is shown as plain text.
+configured values are shown, marked "(unconfirmed)", or "org: not yet known" when nothing is
+configured. Every value is shown as plain text.
 """
 
 from __future__ import annotations
@@ -42,14 +43,19 @@ def render_bar(
     key_problem: str | None,
     busy: str | None,
 ) -> Content:
+    where: list[str | tuple[str, str]]
     if identity is not None and (identity.organization or identity.project):
         organization = identity.organization or profile.organization or "-"
         project = identity.project or profile.project or "-"
-        verified = True
+        where = [(one_line(organization, 28), "bold"), ("/", "$text-muted"),
+                 (one_line(project, 28), "")]
+    elif profile.organization or profile.project:
+        # Configured, but the server has not said yet which account this key bills.
+        where = [(one_line(profile.organization or "org: not yet known", 28), ""),
+                 ("/", "$text-muted"), (one_line(profile.project or "-", 28), ""),
+                 (" (unconfirmed)", "$text-muted")]
     else:
-        organization = profile.organization or "(org from key)"
-        project = profile.project or "-"
-        verified = False
+        where = [("org: not yet known", "$text-muted")]
     if key_problem:
         key = ("no key", "$text-error bold")
     elif key_hint:
@@ -60,10 +66,7 @@ def render_bar(
     parts: list[str | tuple[str, str]] = [
         (f" {one_line(profile.name, 24)} ", "bold reverse"),
         " ",
-        (one_line(organization, 28), "bold" if verified else ""),
-        ("" if verified else "?", "$text-muted"),
-        ("/", "$text-muted"),
-        (one_line(project, 28), ""),
+        *where,
         sep,
         key,
         sep,

@@ -16,6 +16,9 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Size
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -56,16 +59,31 @@ def owner_tag(record: ThreadRecord) -> str:
     return profile
 
 
+OPEN_MARKER = "▌"
+"""Beside the thread open in the chat pane, on both of its lines (not the highlight: the
+highlight is where the keyboard is; this is what you are reading)."""
+
+
 class ThreadRow:
-    """A row's prompt, turned into styled text only when the list first draws it."""
+    """A row's prompt, turned into styled text only when the list first draws it.
 
-    __slots__ = ("_content", "active_profile", "now", "record")
+    Two looks: ``visualize()`` on the list's own background, where badges and the quiet
+    text (age, owner) have their theme colours; and ``on_cursor()`` for the highlighted row,
+    where everything takes the cursor's own foreground, since no one colour reads on both
+    the sidebar and the cursor bar (dusk's lavender badge on its blue cursor was 1.3:1).
+    """
 
-    def __init__(self, record: ThreadRecord, active_profile: str, now: float) -> None:
+    __slots__ = ("_content", "_cursor_content", "active_profile", "is_open", "now", "record")
+
+    def __init__(
+        self, record: ThreadRecord, active_profile: str, now: float, is_open: bool = False
+    ) -> None:
         self.record = record
         self.active_profile = active_profile
         self.now = now
+        self.is_open = is_open
         self._content: Content | None = None
+        self._cursor_content: Content | None = None
 
     @property
     def built(self) -> bool:
@@ -74,23 +92,35 @@ class ThreadRow:
 
     def visualize(self, *_args: object) -> Content:
         if self._content is None:
-            self._content = self._build()
+            self._content = self._build(on_cursor=False)
         return self._content
 
-    def _build(self) -> Content:
+    def on_cursor(self) -> Content:
+        """The row as drawn under the cursor: the cursor's colours, badges still bold."""
+        if self._cursor_content is None:
+            self._cursor_content = self._build(on_cursor=True)
+        return self._cursor_content
+
+    def _build(self, on_cursor: bool) -> Content:
         record = self.record
+
+        def colour(style: str) -> str:
+            return "" if on_cursor else style
+
         title = one_line(record.display_title, TITLE_LIMIT) or record.id
-        parts: list[str | tuple[str, str]] = []
+        marker = (OPEN_MARKER if self.is_open else " ", colour("$accent"))
+        parts: list[str | tuple[str, str]] = [marker]
         if record.pinned:
-            parts.append(("● ", "$accent"))
+            parts.append(("● ", colour("$accent")))
         parts.append((title, "bold" if record.status is ThreadStatus.OK else ""))
         parts.append("\n")
-        parts.append((f"{age(record.last_active, self.now):>3} ", "$text-muted"))
+        parts.append(marker)
+        parts.append((f"{age(record.last_active, self.now):>3} ", colour("$text-muted")))
         # Badges before the owner tag: a narrow sidebar cuts the end of the line.
         for label, style in row_badges(record, self.active_profile, self.now):
-            parts.append((label, f"bold {style}"))
+            parts.append((label, f"bold {colour(style)}".strip()))
             parts.append(" ")
-        parts.append((owner_tag(record), "$text-muted"))
+        parts.append((owner_tag(record), colour("$text-muted")))
         return Content.assemble(*parts)
 
 
@@ -117,10 +147,49 @@ class ThreadList(OptionList):
                 tooltip="Pin/unpin (pinned stay on top)"),
         Binding("escape", "screen.clear_filter", "Clear filter", show=False, id="sidebar.clear",
                 tooltip="Clear the filter"),
+        # < and > are plain characters: they reach the app over SSH in every terminal, which
+        # ctrl+arrows do not (many send nothing, or move by word in the composer).
+        Binding("less_than_sign", "resize_sidebar(-2)", "Narrower", show=False, priority=True,
+                id="sidebar.narrower", tooltip="Make the sidebar narrower"),
+        Binding("greater_than_sign", "resize_sidebar(2)", "Wider", show=False, priority=True,
+                id="sidebar.wider", tooltip="Make the sidebar wider"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+        self._drawing_cursor = False
+
+    # ------------------------------------------------------------ the highlighted row's look
+    # Textual draws an option through _get_option_render (cached per option and style, and the
+    # highlighted style is its own key) which asks _get_visual for the prompt's visual; the
+    # highlighted row gets ThreadRow.on_cursor() instead of its usual look.
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        highlighted = self.highlighted
+        self._drawing_cursor = (
+            highlighted is not None
+            and highlighted < len(self.options)
+            and self.options[highlighted] is option
+        )
+        try:
+            return super()._get_option_render(option, style)
+        finally:
+            self._drawing_cursor = False
+
+    def _get_visual(self, option: Option) -> Visual:
+        prompt = option.prompt
+        if self._drawing_cursor and isinstance(prompt, ThreadRow):
+            return prompt.on_cursor()
+        return super()._get_visual(option)
+
+    @guarded
+    def action_resize_sidebar(self, columns: int) -> None:
+        # The Sidebar around the list (found by what it does: it imports this module).
+        for ancestor in self.ancestors:
+            resize = getattr(ancestor, "resize_by", None)
+            if callable(resize):
+                resize(columns)
+                return
 
     @guarded
     async def on_key(self, event: events.Key) -> None:
@@ -174,6 +243,7 @@ class ThreadList(OptionList):
         now: float,
         keep: str | None = None,
         cache: dict[str, Option] | None = None,
+        open_id: str | None = None,
     ) -> None:
         """Replace the rows, keeping the highlight on thread ``keep`` when it is still listed.
 
@@ -184,7 +254,8 @@ class ThreadList(OptionList):
         for record in records:
             option = cache.get(record.id) if cache is not None else None
             if option is None:
-                option = Option(cast(Content, ThreadRow(record, active_profile, now)), id=record.id)
+                row = ThreadRow(record, active_profile, now, is_open=record.id == open_id)
+                option = Option(cast(Content, row), id=record.id)
                 if cache is not None:
                     cache[record.id] = option
             append(option)
