@@ -293,9 +293,10 @@ def created(data: Any, what: str) -> Created:
 
 
 def deleted(data: Any, what: str) -> bool:
-    """Whether a delete answer says the object is deleted (``deleted`` missing: assume so)."""
+    """Whether a delete answer (``{id, deleted, object}``) says the object is deleted
+    (``deleted`` missing: assume so)."""
     shape = Shape(data, what)
-    shape.opt_id()
+    shape.id()
     return shape.flag("deleted", default=True)
 
 

@@ -59,7 +59,8 @@ def turn_from_item(item: Any, at: float) -> Turn | None:
     role = _role(shape.opt_text("role"))
     if role is None:
         return None
-    return Turn(role=role, text=_content_text(shape), at=at, item_id=shape.opt_id("id"))
+    # Every item the API lists has an id; merging with the local transcript relies on it.
+    return Turn(role=role, text=_content_text(shape), at=at, item_id=shape.id("id"))
 
 
 def _event(event: Any) -> Shape:
@@ -132,7 +133,7 @@ class ConversationsBackend(SdkBackend):
                 return event.opt_text("delta") or ""
             if kind == "response.created":
                 response = event.part("response", "the new reply")
-                response_id = response.opt_id("id") if response else None
+                response_id = response.id() if response else None
                 if response_id:
                     state.response_id = response_id
                     if response_id not in response_ids:
