@@ -12,6 +12,7 @@ Used by tests/api/test_hostile_answers.py (the session layer) and tests/app/ (th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -418,7 +419,5 @@ def _handler(server: HostileServer) -> type[BaseHTTPRequestHandler]:
 
 
 def with_suppressed_shutdown(connection: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
