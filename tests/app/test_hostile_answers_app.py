@@ -32,7 +32,9 @@ def hostile() -> Iterator[HostileServer]:
 
 
 @pytest.fixture
-def env(hostile: HostileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+def env(
+    hostile: HostileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppEnv]:
     # Drips are given up on quickly, so the matrix does not wait minutes (no time is asserted).
     monkeypatch.setattr(answers, "DEFAULT_LIMITS", answers.AnswerLimits(body_deadline=0.3))
     hostile.attack("none", None)
