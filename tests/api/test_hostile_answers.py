@@ -184,6 +184,7 @@ async def test_a_whole_response_instead_of_a_stream_is_used_as_the_reply(
     assert [(t.role, t.text, t.interrupted) for t in turns] == [
         (Role.USER, QUESTION, False), (Role.ASSISTANT, REPLY, False)]
     assert turns[1].usage is not None and turns[1].usage.output_tokens == 7
+    assert world.store.get(record.id).server_meta["response_ids"] == ["resp_whole"]
     world.assert_loads_clean()
 
 

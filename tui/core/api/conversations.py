@@ -168,7 +168,13 @@ class ConversationsBackend(SdkBackend):
                 state.fail(self._stream_error(event, state))
             return None
 
-        return self.run_stream(open_stream, handle, whole_response)
+        def whole(data: Any) -> tuple[str, str | None, str | None, Usage | None]:
+            reply = whole_response(data)
+            if reply[1] and reply[1] not in response_ids:
+                response_ids.append(reply[1])  # a stored response: a real delete removes it
+            return reply
+
+        return self.run_stream(open_stream, handle, whole)
 
     def _stream_error(self, failure: Shape | None, state: ReplyState) -> ApiError:
         return error_from_code(
