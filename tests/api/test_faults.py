@@ -15,6 +15,7 @@ from tui.core.api.base import (
     ApiError,
     AuthFailed,
     Backend,
+    BadAnswer,
     BadRequest,
     Completed,
     Failed,
@@ -72,7 +73,7 @@ def partial(after: int) -> str:
         (Fault.cut(after=4), Network, "closed before the reply finished"),
         (Fault.fail(after=4, message="the model fell over"), ServerError, "the model fell over"),
         (Fault.error_event(after=4, message="overloaded now"), ServerError, "overloaded now"),
-        (Fault.malformed(after=4), ServerError, "malformed event stream"),
+        (Fault.malformed(after=4), BadAnswer, "malformed event stream"),
     ],
     ids=["cut", "fail", "error_event", "malformed"],
 )

@@ -66,6 +66,7 @@ from tui.core.thread_docs import (
     prepare_imports,
     to_doc,
     to_record,
+    turn_docs,
 )
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.transcripts import dialect_for_id, merge_turns, transcript_file_name
@@ -334,10 +335,10 @@ class Store:
         A turn with an ``item_id`` already in the transcript replaces that turn (a retried
         write, or a partial reply completed later) instead of duplicating it.
         """
+        (new,) = _checked([turn])
         with self._index.transaction():
             doc = self._require_doc(thread_id)
             turns = self._transcripts.load(thread_id)
-            new = turn.to_dict()
             position = index_of_item(turns, turn.item_id)
             if position is None:
                 turns.append(new)
@@ -346,9 +347,10 @@ class Store:
             self._save_turns(thread_id, doc, turns, bump_to=turn.at)
 
     def replace_transcript(self, thread_id: str, turns: Iterable[Turn]) -> None:
+        docs = _checked(list(turns))
         with self._index.transaction():
             doc = self._require_doc(thread_id)
-            self._transcripts.write(thread_id, [turn.to_dict() for turn in turns], doc)
+            self._transcripts.write(thread_id, docs, doc)
 
     def merge_transcript(self, thread_id: str, server_turns: Iterable[Turn]) -> list[Turn]:
         """Take the server's view of a transcript without losing what only we have.
@@ -364,7 +366,7 @@ class Store:
             local = [Turn.from_dict(turn) for turn in self._transcripts.load(thread_id)]
             merged = merge_turns(local, list(server_turns))
             latest = max((turn.at for turn in merged), default=0.0)
-            self._save_turns(thread_id, doc, [t.to_dict() for t in merged], bump_to=latest)
+            self._save_turns(thread_id, doc, _checked(merged), bump_to=latest)
         return merged
 
     # -- replies in flight -----------------------------------------------------------------
@@ -540,6 +542,15 @@ class Store:
         return self._queries.matching_ids(
             threads, version, profile, owner, text, full_text, statuses
         )
+
+
+def _checked(turns: list[Turn]) -> list[dict[str, Any]]:
+    """The turns as stored, checked by the rule the read path applies (``turn_problem``):
+    what this writes, the next read accepts, instead of moving the file aside as corrupt.
+    ValueError, before anything is written, for a turn that could not be read back."""
+    docs = turn_docs(turns)
+    assert docs is not None
+    return docs
 
 
 def _reply_mark(thread_id: str) -> str:

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, ParamSpec, TypeVar
 
+from tui.core.api.answers import RAW_ANSWER, AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
     ApiError,
     NotFound,
@@ -53,20 +54,30 @@ def quietly(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return call(*args, **kwargs)
 
 
+def raw_quietly(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``quietly``, asking the SDK for the raw answer (what ``with_raw_response`` does, whose
+    wrapper would warn only when awaited, out of the filter's reach): the boundary
+    (``SdkBackend.answer``) reads and checks it."""
+    return quietly(call, *args, extra_headers=RAW_ANSWER, **kwargs)
+
+
 def assistant_meta_key(profile: str, model: str) -> str:
     return f"assistant:{profile}:{model}"
 
 
-def _message_text(content: Any) -> str:
+def _message_text(message: Shape | None) -> str:
+    """The text parts of a message (or a message delta); wrong types raise AnswerProblem."""
     parts: list[str] = []
-    for part in content or []:
-        if getattr(part, "type", None) == "text":
-            text = getattr(part, "text", None)
-            value = getattr(text, "value", text)
-            if isinstance(value, str):
-                parts.append(value)
-        elif getattr(part, "type", None) == "refusal":
-            parts.append(str(getattr(part, "refusal", "") or ""))
+    for part in message.parts("content", "a part of a message") if message else []:
+        kind = part.opt_text("type")
+        if kind == "text":
+            text = part.raw("text")
+            if isinstance(text, str):
+                parts.append(text)
+            elif text is not None:
+                parts.append(Shape(text, "a text part").opt_text("value") or "")
+        elif kind == "refusal":
+            parts.append(part.opt_text("refusal") or "")
     return "".join(parts)
 
 
@@ -111,15 +122,18 @@ class AssistantsBackend(SdkBackend):
             if known:
                 return known
         try:
-            with self.translate():
-                assistant = await quietly(
-                    self.client.beta.assistants.create,
+            data = await self.answer(
+                raw_quietly(self.client.beta.assistants.create,
                     model=model,
                     name=ASSISTANT_NAME,
                     metadata={"app": ASSISTANT_NAME},
-                )
+                ),
+                "the new assistant",
+            )
         except NotFound as exc:
             raise self._retired(exc) from None
+        with self.translate():
+            assistant = created(data, "the new assistant")
         await self._remember(key, assistant.id)
         return assistant.id
 
@@ -137,16 +151,23 @@ class AssistantsBackend(SdkBackend):
         cancelled = False
         while time.monotonic() < deadline:
             try:
+                data = await self.answer(
+                    raw_quietly(runs.retrieve, run_id, thread_id=record.id),
+                    "the run",
+                )
                 with self.translate():
-                    run = await quietly(runs.retrieve, run_id, thread_id=record.id)
+                    status = Shape(data, "the run").opt_text("status")
             except ApiError:
                 return
-            if run.status not in ACTIVE_RUN:
+            if status not in ACTIVE_RUN:
                 return
             if not cancelled:
                 cancelled = True
-                with contextlib.suppress(ApiError), self.translate():
-                    await quietly(runs.cancel, run_id, thread_id=record.id)
+                with contextlib.suppress(ApiError):
+                    await self.answer(
+                        raw_quietly(runs.cancel, run_id, thread_id=record.id),
+                        "the cancelled run",
+                    )
                 continue
             await asyncio.sleep(SETTLE_POLL)
 
@@ -155,12 +176,16 @@ class AssistantsBackend(SdkBackend):
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         owner = owner if owner is not None else self.profile.owner
         try:
-            with self.translate():
-                thread = await quietly(
-                    self.client.beta.threads.create, metadata=thread_metadata(title, owner)
-                )
+            data = await self.answer(
+                raw_quietly(self.client.beta.threads.create,
+                    metadata=thread_metadata(title, owner),
+                ),
+                "the new thread",
+            )
         except NotFound as exc:
             raise self._retired(exc) from None
+        with self.translate():
+            thread = created(data, "the new thread")
         return self.new_record(thread.id, title, owner, thread.created_at)
 
     def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
@@ -179,10 +204,14 @@ class AssistantsBackend(SdkBackend):
         async def open_stream() -> Any:
             await self._settle(record)
             assistant = await self.assistant_id(model)
+            data = await self.answer(
+                raw_quietly(self.client.beta.threads.messages.create,
+                    record.id, role="user", content=text,
+                ),
+                "the new message",
+            )
             with self.translate():
-                await quietly(
-                    self.client.beta.threads.messages.create, record.id, role="user", content=text
-                )
+                created(data, "the new message")
             try:
                 return await start_run(assistant)
             except NotFound:
@@ -192,31 +221,33 @@ class AssistantsBackend(SdkBackend):
                     raise
                 return await start_run(await self.assistant_id(model, fresh=True))
 
-        def handle(event: Any, state: ReplyState) -> str | None:
-            kind = getattr(event, "event", None)
-            data = getattr(event, "data", None)
+        def handle(raw: Any, state: ReplyState) -> str | None:
+            event = Shape(raw, "a stream event")
+            kind = event.opt_text("event")
+            data = event.part("data", f"the data of a {str(kind)[:60]} event")
+            if data is None:
+                return None
             if kind == "thread.message.delta":
-                state.item_id = state.item_id or getattr(data, "id", None)
-                delta = getattr(data, "delta", None)
-                return _message_text(getattr(delta, "content", None)) or None
+                state.item_id = state.item_id or data.opt_id("id")
+                return _message_text(data.part("delta", "a message delta")) or None
             if kind == "thread.run.created":
-                state.response_id = getattr(data, "id", None)
+                state.response_id = data.opt_id("id")
                 if state.response_id:
                     self._unfinished[record.id] = state.response_id
             elif kind == "thread.message.completed":
-                state.item_id = getattr(data, "id", None) or state.item_id
-                state.final_text = _message_text(getattr(data, "content", None)) or None
+                state.item_id = data.opt_id("id") or state.item_id
+                state.final_text = _message_text(data) or None
             elif kind == "thread.run.completed":
-                state.response_id = getattr(data, "id", None) or state.response_id
+                state.response_id = data.opt_id("id") or state.response_id
                 state.usage = usage_from(
-                    getattr(data, "usage", None), prompt="prompt_tokens",
-                    completion="completion_tokens",
+                    data.raw("usage"), prompt="prompt_tokens", completion="completion_tokens"
                 )
                 state.complete()
             elif kind == "thread.run.failed":
-                failure = getattr(data, "last_error", None)
+                failure = data.part("last_error")
                 state.fail(error_from_code(
-                    getattr(failure, "code", None), getattr(failure, "message", None),
+                    failure.opt_text("code") if failure else None,
+                    failure.opt_text("message") if failure else None,
                     self.errors, request_id=state.request_id,
                 ))
             elif kind in {"thread.run.incomplete", "thread.run.expired", "thread.run.cancelled"}:
@@ -231,7 +262,7 @@ class AssistantsBackend(SdkBackend):
                 ))
             elif kind == "error":
                 state.fail(error_from_code(
-                    getattr(data, "code", None), getattr(data, "message", None),
+                    data.opt_text("code"), data.opt_text("message"),
                     self.errors, request_id=state.request_id,
                 ))
             if kind == "thread.run.completed":
@@ -244,41 +275,50 @@ class AssistantsBackend(SdkBackend):
         """Every message of the thread, oldest first; an expired thread answers NotFound."""
         turns: list[Turn] = []
         after: str | None = None
-        with self.translate():
-            while True:
-                messages = self.client.beta.threads.messages
-                if after is None:
-                    page = await quietly(messages.list, record.id, limit=PAGE_LIMIT, order="asc")
-                else:
-                    page = await quietly(
-                        messages.list, record.id, limit=PAGE_LIMIT, order="asc", after=after
-                    )
-                for message in page.data:
-                    role = Role.ASSISTANT if message.role == "assistant" else Role.USER
+        pager = Pager("thread messages", self.limits)
+        messages = self.client.beta.threads.messages
+        while True:
+            if after is None:
+                call = raw_quietly(messages.list, record.id, limit=PAGE_LIMIT, order="asc")
+            else:
+                call = raw_quietly(
+                    messages.list, record.id, limit=PAGE_LIMIT, order="asc", after=after
+                )
+            data = await self.answer(call, "the thread's messages")
+            with self.translate():
+                got = page(data, "thread messages")
+                for message in got.items:
+                    role = Role.ASSISTANT if message.opt_text("role") == "assistant" else Role.USER
                     turns.append(Turn(
                         role=role,
-                        text=_message_text(message.content),
-                        at=float(message.created_at or record.created_at),
-                        item_id=message.id,
-                        response_id=getattr(message, "run_id", None),
+                        text=_message_text(message),
+                        at=message.opt_number("created_at") or record.created_at,
+                        item_id=message.id(),
+                        response_id=message.opt_id("run_id"),
                     ))
-                if not page.has_more or not page.data or page.data[-1].id == after:
-                    break
-                after = page.data[-1].id
-        return turns
+                after = pager.next_cursor(got)
+            if after is None:
+                return turns
 
     async def rename(self, record: ThreadRecord, title: str) -> None:
-        with self.translate():
-            await quietly(
-                self.client.beta.threads.update,
+        data = await self.answer(
+            raw_quietly(self.client.beta.threads.update,
                 record.id,
                 metadata=thread_metadata(title, record.owner),
-            )
+            ),
+            "the renamed thread",
+        )
+        with self.translate():
+            created(data, "the renamed thread")
 
     async def check(self, record: ThreadRecord) -> bool:
         try:
+            data = await self.answer(
+                raw_quietly(self.client.beta.threads.retrieve, record.id),
+                "the thread",
+            )
             with self.translate():
-                await quietly(self.client.beta.threads.retrieve, record.id)
+                created(data, "the thread")
         except NotFound:
             return False
         return True
@@ -287,8 +327,13 @@ class AssistantsBackend(SdkBackend):
         """Delete the thread (its messages and runs go with it); the shared assistant stays."""
         report = DeleteReport(thread_id=record.id)
         try:
+            data = await self.answer(
+                raw_quietly(self.client.beta.threads.delete, record.id),
+                "the thread",
+            )
             with self.translate():
-                await quietly(self.client.beta.threads.delete, record.id)
+                if not deleted(data, "the thread"):
+                    raise AnswerProblem("said the thread was not deleted")
         except NotFound:
             report.not_found = True
         except ApiError as exc:

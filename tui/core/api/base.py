@@ -109,6 +109,12 @@ class Network(ApiError):
     pass
 
 
+class BadAnswer(ServerError):
+    """The server answered, but not as the OpenAI API does: HTML from a proxy or captive
+    portal, invalid JSON, wrong types, a runaway listing, an oversized body. Worth a retry
+    (the portal may let go), but the answer itself was not used."""
+
+
 class Timeout(ApiError):
     pass
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import openai
 
+from tui.core.api.answers import AnswerProblem, Shape
 from tui.core.api.base import StreamEvent
 from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
-from tui.core.records import DeleteReport, Dialect, ThreadRecord, Turn
+from tui.core.records import DeleteReport, Dialect, ThreadRecord, Turn, Usage
 
 THREAD_PREFIX = "chat_"
 
@@ -36,6 +37,31 @@ def history_messages(turns: Sequence[Turn], text: str) -> list[dict[str, str]]:
     if not (messages and messages[-1] == {"role": "user", "content": text}):
         messages.append({"role": "user", "content": text})
     return messages
+
+
+def _first_choice(chunk: Shape) -> Shape | None:
+    """Choice 0 of a chunk or completion (others are alternatives nobody asked for)."""
+    for choice in chunk.parts("choices", "a choice of the reply"):
+        index = choice.raw("index")
+        if index in (0, None):
+            return choice
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise AnswerProblem("sent a choice whose index is not a number")
+    return None
+
+
+def whole_completion(data: Any) -> tuple[str, str | None, str | None, Usage | None]:
+    """A whole Chat Completion sent where its stream was asked for: its text, id and usage."""
+    completion = Shape(data, "the reply")
+    choice = _first_choice(completion)
+    message = choice.part("message", "the reply's message") if choice else None
+    text = message.opt_text("content") if message else None
+    if not text:
+        raise AnswerProblem("answered a JSON body that is not a reply where a stream was asked for")
+    usage = usage_from(
+        completion.raw("usage"), prompt="prompt_tokens", completion="completion_tokens"
+    )
+    return text, completion.opt_id("id"), None, usage
 
 
 class ChatBackend(SdkBackend):
@@ -81,21 +107,22 @@ class ChatBackend(SdkBackend):
                 self.include_usage = False
                 return stream
 
-        def handle(chunk: Any, state: ReplyState) -> str | None:
-            state.response_id = state.response_id or getattr(chunk, "id", None)
-            usage = getattr(chunk, "usage", None)
+        def handle(raw: Any, state: ReplyState) -> str | None:
+            chunk = Shape(raw, "a chunk of the reply")
+            state.response_id = state.response_id or chunk.opt_id("id")
+            usage = chunk.raw("usage")
             if usage is not None:
                 state.usage = usage_from(
                     usage, prompt="prompt_tokens", completion="completion_tokens"
                 )
             delta_text: str | None = None
-            for choice in getattr(chunk, "choices", None) or []:
-                if getattr(choice, "index", 0) not in (0, None):
-                    continue
-                content = getattr(getattr(choice, "delta", None), "content", None)
-                if isinstance(content, str) and content:
+            choice = _first_choice(chunk)
+            if choice is not None:
+                delta = choice.part("delta", "a chunk's delta")
+                content = delta.opt_text("content") if delta else None
+                if content:
                     delta_text = content
-                if getattr(choice, "finish_reason", None):
+                if choice.opt_text("finish_reason"):
                     # The text is whole; a usage chunk may follow when it was asked for, and
                     # a stream that ends without it still ends normally.
                     state.finished = True
@@ -103,7 +130,7 @@ class ChatBackend(SdkBackend):
                 state.complete()
             return delta_text
 
-        return self.run_stream(open_stream, handle)
+        return self.run_stream(open_stream, handle, whole_completion)
 
     async def fetch_transcript(self, record: ThreadRecord) -> list[Turn]:
         return await self.transcript(record)

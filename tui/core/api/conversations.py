@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from tui.core.api.answers import AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
     ApiError,
     NotFound,
@@ -21,7 +22,7 @@ from tui.core.api.base import (
 from tui.core.api.errors import error_from_code
 from tui.core.api.metadata import thread_metadata
 from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
-from tui.core.records import RESPONSE_IDS, DeleteReport, Dialect, Role, ThreadRecord, Turn
+from tui.core.records import RESPONSE_IDS, DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
 
 PAGE_LIMIT = 100
 
@@ -36,29 +37,64 @@ def _role(value: str | None) -> Role | None:
     return None
 
 
-def _content_text(content: Any) -> str:
-    """Join the text parts of a message (input_text, output_text, text, refusal)."""
+def _content_text(message: Shape) -> str:
+    """Join the text parts of a message (input_text, output_text, text, refusal); parts of
+    other kinds (images, files) carry no text. Wrong types are refused (``AnswerProblem``)."""
     parts: list[str] = []
-    for part in content or []:
-        kind = getattr(part, "type", None)
+    for part in message.parts("content", "a part of a message"):
+        kind = part.opt_text("type")
         if kind == "refusal":
-            parts.append(str(getattr(part, "refusal", "") or ""))
-        else:
-            text = getattr(part, "text", None)
-            if isinstance(text, str):
-                parts.append(text)
+            parts.append(part.opt_text("refusal") or "")
+        elif kind in {"input_text", "output_text", "text", None}:
+            parts.append(part.opt_text("text") or "")
     return "".join(parts)
 
 
 def turn_from_item(item: Any, at: float) -> Turn | None:
-    """A transcript turn from one conversation item; None for items that are not messages."""
-    if getattr(item, "type", None) != "message":
+    """A transcript turn from one conversation item (a dict or the SDK's model); None for
+    items that are not messages. Raises ``AnswerProblem`` for a message of the wrong shape."""
+    shape = item if isinstance(item, Shape) else Shape(item, "a conversation item")
+    if shape.opt_text("type") != "message":
         return None
-    role = _role(getattr(item, "role", None))
+    role = _role(shape.opt_text("role"))
     if role is None:
         return None
-    return Turn(role=role, text=_content_text(getattr(item, "content", None)), at=at,
-                item_id=getattr(item, "id", None))
+    # Every item the API lists has an id; merging with the local transcript relies on it.
+    return Turn(role=role, text=_content_text(shape), at=at, item_id=shape.id("id"))
+
+
+def _event(event: Any) -> Shape:
+    return Shape(event, f"a stream event ({str(getattr(event, 'type', '?'))[:60]})")
+
+
+def whole_response(data: Any) -> tuple[str, str | None, str | None, Usage | None]:
+    """A whole Response object sent where its stream was asked for: its text, ids, usage."""
+    response = Shape(data, "the reply")
+    if response.opt_text("object") not in {"response", None} or response.raw("output") is None:
+        raise AnswerProblem("answered a JSON body that is not a reply where a stream was asked for")
+    status = response.opt_text("status")
+    if status in {"failed", "incomplete", "cancelled"}:
+        error = response.part("error")
+        raise ServerError(
+            f"the reply ended as {status}"
+            + (f": {error.opt_text('message') or ''}" if error else "")
+        )
+    text, item_id = _output(response)
+    if not text:
+        raise AnswerProblem("answered a reply without any text where a stream was asked for")
+    usage = usage_from(response.raw("usage"), prompt="input_tokens", completion="output_tokens")
+    return text, response.id(), item_id, usage
+
+
+def _output(response: Shape) -> tuple[str, str | None]:
+    """The text of a response's message outputs, and the first message's item id."""
+    texts: list[str] = []
+    item_id: str | None = None
+    for item in response.parts("output", "an output of the reply"):
+        if item.opt_text("type") == "message":
+            item_id = item_id or item.opt_id("id")
+            texts.append(_content_text(item))
+    return "".join(texts), item_id
 
 
 class ConversationsBackend(SdkBackend):
@@ -66,10 +102,14 @@ class ConversationsBackend(SdkBackend):
 
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         owner = owner if owner is not None else self.profile.owner
-        with self.translate():
-            conversation = await self.client.conversations.create(
+        data = await self.answer(
+            self.client.conversations.with_raw_response.create(
                 metadata=thread_metadata(title, owner)
-            )
+            ),
+            "the new conversation",
+        )
+        with self.translate():
+            conversation = created(data, "the new conversation")
         record = self.new_record(conversation.id, title, owner, conversation.created_at)
         record.server_meta[RESPONSE_IDS] = []
         return record
@@ -83,35 +123,43 @@ class ConversationsBackend(SdkBackend):
                 model=self.model_for(record), input=text, conversation=record.id, stream=True
             )
 
-        def handle(event: Any, state: ReplyState) -> str | None:
-            kind = getattr(event, "type", None)
+        def handle(raw: Any, state: ReplyState) -> str | None:
+            # Every field used is checked here (the SDK builds events without validation): an
+            # id that is a number must fail the reply, not reach the record.
+            event = _event(raw)
+            kind = event.opt_text("type")
             if kind == "response.output_text.delta":
-                state.item_id = state.item_id or getattr(event, "item_id", None)
-                return str(getattr(event, "delta", "") or "")
+                state.item_id = state.item_id or event.opt_id("item_id")
+                return event.opt_text("delta") or ""
             if kind == "response.created":
-                response_id = getattr(getattr(event, "response", None), "id", None)
+                response = event.part("response", "the new reply")
+                response_id = response.id() if response else None
                 if response_id:
                     state.response_id = response_id
                     if response_id not in response_ids:
                         response_ids.append(response_id)
             elif kind == "response.output_item.added":
-                item = getattr(event, "item", None)
-                if getattr(item, "type", None) == "message" and not state.item_id:
-                    state.item_id = getattr(item, "id", None)
+                item = event.part("item", "a new output")
+                if item and item.opt_text("type") == "message" and not state.item_id:
+                    state.item_id = item.opt_id("id")
             elif kind == "response.completed":
-                response = getattr(event, "response", None)
-                state.usage = usage_from(
-                    getattr(response, "usage", None), prompt="input_tokens",
-                    completion="output_tokens",
-                )
-                state.final_text = self._output_text(response)
+                response = event.part("response", "the finished reply")
+                if response is not None:
+                    state.response_id = response.opt_id("id") or state.response_id
+                    state.usage = usage_from(
+                        response.raw("usage"), prompt="input_tokens", completion="output_tokens"
+                    )
+                    state.final_text, item_id = _output(response)
+                    state.item_id = state.item_id or item_id
                 state.complete()
             elif kind == "response.failed":
-                failure = getattr(getattr(event, "response", None), "error", None)
+                response = event.part("response", "the failed reply")
+                failure = response.part("error") if response else None
                 state.fail(self._stream_error(failure, state))
             elif kind == "response.incomplete":
-                details = getattr(getattr(event, "response", None), "incomplete_details", None)
-                reason = getattr(details, "reason", None) or "no reason given"
+                response = event.part("response", "the unfinished reply")
+                details = response.part("incomplete_details") if response else None
+                reason = (details.opt_text("reason") if details else None) or "no reason given"
                 state.fail(ServerError(
                     f"the reply stopped early ({reason})",
                     profile=self.profile.name, request_id=state.request_id,
@@ -120,63 +168,72 @@ class ConversationsBackend(SdkBackend):
                 state.fail(self._stream_error(event, state))
             return None
 
-        return self.run_stream(open_stream, handle)
+        def whole(data: Any) -> tuple[str, str | None, str | None, Usage | None]:
+            reply = whole_response(data)
+            if reply[1] and reply[1] not in response_ids:
+                response_ids.append(reply[1])  # a stored response: a real delete removes it
+            return reply
 
-    def _stream_error(self, failure: Any, state: ReplyState) -> ApiError:
+        return self.run_stream(open_stream, handle, whole)
+
+    def _stream_error(self, failure: Shape | None, state: ReplyState) -> ApiError:
         return error_from_code(
-            getattr(failure, "code", None),
-            getattr(failure, "message", None),
+            failure.opt_text("code") if failure else None,
+            failure.opt_text("message") if failure else None,
             self.errors,
             request_id=state.request_id,
         )
-
-    @staticmethod
-    def _output_text(response: Any) -> str | None:
-        """The reply's text as the server reported it in ``response.completed``."""
-        texts = [
-            _content_text(getattr(item, "content", None))
-            for item in getattr(response, "output", None) or []
-            if getattr(item, "type", None) == "message"
-        ]
-        return "".join(texts) or None
 
     async def fetch_transcript(self, record: ThreadRecord) -> list[Turn]:
         """Every message of the conversation, oldest first (paged 100 at a time)."""
         turns: list[Turn] = []
         after: str | None = None
-        with self.translate():
-            while True:
-                if after is None:
-                    page = await self.client.conversations.items.list(
-                        record.id, limit=PAGE_LIMIT, order="asc"
-                    )
-                else:
-                    page = await self.client.conversations.items.list(
-                        record.id, limit=PAGE_LIMIT, order="asc", after=after
-                    )
-                for item in page.data:
+        pager = Pager("conversation items", self.limits)
+        items = self.client.conversations.items.with_raw_response
+        while True:
+            if after is None:
+                call = items.list(record.id, limit=PAGE_LIMIT, order="asc")
+            else:
+                call = items.list(record.id, limit=PAGE_LIMIT, order="asc", after=after)
+            data = await self.answer(call, "the conversation's items")
+            with self.translate():
+                got = page(data, "conversation items")
+                for item in got.items:
                     turn = turn_from_item(item, record.created_at)
                     if turn is not None:
                         turns.append(turn)
-                last_id = page.last_id or (page.data[-1].id if page.data else None)
-                if not page.has_more or not last_id or last_id == after:
-                    break
-                after = last_id
-        return turns
+                after = pager.next_cursor(got)
+            if after is None:
+                return turns
 
     async def rename(self, record: ThreadRecord, title: str) -> None:
-        with self.translate():
-            await self.client.conversations.update(
+        data = await self.answer(
+            self.client.conversations.with_raw_response.update(
                 record.id, metadata=thread_metadata(title, record.owner)
-            )
+            ),
+            "the renamed conversation",
+        )
+        with self.translate():
+            created(data, "the renamed conversation")
 
     async def check(self, record: ThreadRecord) -> bool:
         try:
+            data = await self.answer(
+                self.client.conversations.with_raw_response.retrieve(record.id),
+                "the conversation",
+            )
             with self.translate():
-                await self.client.conversations.retrieve(record.id)
+                created(data, "the conversation")
         except NotFound:
             return False
         return True
+
+    async def _delete(self, call: Any, what: str) -> None:
+        """One delete, its answer checked; ``deleted: false`` is a failure, not a success."""
+        data = await self.answer(call, what)
+        with self.translate():
+            if not deleted(data, what):
+                raise AnswerProblem(f"said {what} was not deleted")
 
     async def delete(self, record: ThreadRecord) -> DeleteReport:
         """Delete the stored responses the app made, then the conversation.
@@ -193,8 +250,10 @@ class ConversationsBackend(SdkBackend):
         deleted_any = False
         for response_id in list(record.server_meta.get(RESPONSE_IDS) or []):
             try:
-                with self.translate():
-                    await self.client.responses.delete(response_id)
+                await self._delete(
+                    self.client.responses.with_raw_response.delete(response_id),
+                    "the stored response",
+                )
             except NotFound:
                 report.removed.append(response_id)  # already gone: nothing left to remove
             except ApiError as exc:
@@ -209,8 +268,10 @@ class ConversationsBackend(SdkBackend):
                 return DeleteReport(thread_id=record.id, not_found=True)
             return report
         try:
-            with self.translate():
-                await self.client.conversations.delete(record.id)
+            await self._delete(
+                self.client.conversations.with_raw_response.delete(record.id),
+                "the conversation",
+            )
         except NotFound:
             report.thread_deleted = True  # gone between the look-up and now
         except ApiError as exc:

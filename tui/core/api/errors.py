@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 import openai
 
+from tui.core.api.answers import AnswerError, AnswerProblem, looks_html
 from tui.core.api.base import (
     ApiError,
     AuthFailed,
+    BadAnswer,
     BadRequest,
     Network,
     NotFound,
@@ -72,6 +74,11 @@ def to_api_error(
     """
     if isinstance(exc, ApiError):
         return exc
+    problem = _answer_problem(exc)
+    if isinstance(problem, AnswerError):
+        return error_from_code(problem.code, problem.message, ctx, request_id=request_id)
+    if problem is not None:
+        return _make(BadAnswer, ctx, f"the server at {ctx.server} {problem.detail}", request_id)
     if isinstance(exc, openai.APIStatusError):
         return _from_status(exc, ctx, request_id or exc.request_id)
     if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError: a subclass of it
@@ -108,14 +115,34 @@ def to_api_error(
         return error_from_code(exc.code, exc.message, ctx, request_id=request_id)
     if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
         return _make(
-            ServerError,
+            BadAnswer,
             ctx,
             f"{ctx.server} sent a malformed event stream ({type(exc).__name__}); try again",
             request_id,
         )
     if isinstance(exc, openai.OpenAIError):
-        return _make(ApiError, ctx, str(exc), request_id)
-    return _make(ApiError, ctx, f"unexpected {type(exc).__name__}: {exc}", request_id)
+        return _make(ApiError, ctx, _server_text(ctx, str(exc)), request_id)
+    # Anything else escaped the SDK, httpx, pydantic or json on an answer it could not read
+    # (ValueError, TypeError, KeyError, zlib.error, RecursionError …): the answer was bad.
+    return _make(
+        BadAnswer,
+        ctx,
+        f"the server at {ctx.server} sent an answer threadtui cannot read"
+        f" ({type(exc).__name__}: {_server_text(ctx, str(exc))[:120]})",
+        request_id,
+    )
+
+
+def _answer_problem(exc: BaseException) -> AnswerProblem | None:
+    """The boundary's refusal, raised directly or as the cause of the SDK's connection error."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, AnswerProblem):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def error_from_code(
@@ -279,6 +306,8 @@ def _body_message(exc: openai.APIStatusError) -> str | None:
     A body that is not JSON (a proxy's HTML page) is shown as a short snippet.
     """
     body = exc.body
+    if isinstance(body, str) and looks_html(body.encode("utf-8", "replace")):
+        return "an HTML page, not the API's answer (a proxy or captive portal?)"
     if isinstance(body, dict):
         message = body.get("message")
         return message if isinstance(message, str) and message else None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import httpx2
 import openai
 
+from tui.core.api import answers
+from tui.core.api.answers import AnswerLimits, GuardedAsyncClient
 from tui.core.api.assistants import AssistantsBackend
 from tui.core.api.base import Backend
 from tui.core.api.chat import ChatBackend
@@ -43,19 +45,28 @@ def make_backend(
     dialect: Dialect | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,
     timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
+    limits: AnswerLimits | None = None,
 ) -> Backend:
     """The backend for ``profile``, speaking ``dialect`` (default: the profile's own ``api``).
 
     Pass the record's dialect when opening a thread: a thread made as a legacy thread stays
     one even if the profile has moved on to conversations. Raises ``KeyResolutionError`` when
     the key cannot be had (no request is made then). ``store`` (a ``tui.core.store.Store``, or
-    None) keeps assistant ids and provides chat history.
+    None) keeps assistant ids and provides chat history. ``limits`` bounds what is read of an
+    answer (default ``answers.DEFAULT_LIMITS``, read when the backend is made).
     """
+    limits = limits or answers.DEFAULT_LIMITS
     key = keyring.key_for(profile)
     key_hint = mask_key(key)
     tracker = IdentityTracker(profile, key_hint)
-    http_client = openai.DefaultAsyncHttpx2Client(
-        timeout=timeout, event_hooks={"response": [tracker.observe]}
+    # The SDK's own defaults (connection limits, redirects), in the client that bounds every
+    # answer (``tui.core.api.answers``).
+    http_client = GuardedAsyncClient(
+        timeout=timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout),
+        limits=openai.DEFAULT_CONNECTION_LIMITS,
+        follow_redirects=True,
+        event_hooks={"response": [tracker.observe]},
+        answer_limits=limits,
     )
     client = openai.AsyncOpenAI(
         api_key=key,
@@ -77,4 +88,5 @@ def make_backend(
         tracker=tracker,
         secrets=keyring.known_keys,
         store=store,
+        limits=limits,
     )

@@ -21,7 +21,7 @@ def _int_or_none(value: str | None) -> int | None:
         return None
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan", "inf", "1e999": a header is untrusted
         return None
 
 

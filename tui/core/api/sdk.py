@@ -15,6 +15,17 @@ from typing import Any, ClassVar, Protocol
 
 import openai
 
+from tui.core.api.answers import (
+    DEFAULT_LIMITS,
+    AnswerLimits,
+    AnswerProblem,
+    Shape,
+    is_event_stream,
+    looks_sse,
+    parse_json,
+    raise_error_body,
+    read_json,
+)
 from tui.core.api.base import (
     ApiError,
     Completed,
@@ -85,20 +96,29 @@ class ReplyState:
 
 
 def usage_from(raw: Any, *, prompt: str, completion: str) -> Usage | None:
-    """Token counts from a usage object; the Responses API and the older two name them apart
-    (``input_tokens`` vs ``prompt_tokens``)."""
+    """Token counts from a usage object (or dict); the Responses API and the older two name
+    them apart (``input_tokens`` vs ``prompt_tokens``). Counts that are not non-negative
+    integers are refused (``AnswerProblem``)."""
     if raw is None:
         return None
+    shape = Shape(raw, "a usage report")
     return Usage(
-        input_tokens=int(getattr(raw, prompt, 0) or 0),
-        output_tokens=int(getattr(raw, completion, 0) or 0),
-        total_tokens=int(getattr(raw, "total_tokens", 0) or 0),
+        input_tokens=shape.count(prompt),
+        output_tokens=shape.count(completion),
+        total_tokens=shape.count("total_tokens"),
     )
 
 
 # A dialect's handler: look at one SDK event, return new text (or None), set state.outcome at
 # the end. Raising is allowed: the loop turns it into Failed.
 EventHandler = Callable[[Any, ReplyState], str | None]
+# A dialect's reading of a whole JSON body sent where a stream was asked for: the reply's
+# (text, response id, item id, usage). Raises AnswerProblem when it is not a reply.
+WholeReply = Callable[[Any], tuple[str, str | None, str | None, Usage | None]]
+
+
+def _no_whole_reply(data: Any) -> tuple[str, str | None, str | None, Usage | None]:
+    raise AnswerProblem("answered a JSON body where an event stream was asked for")
 
 
 class SdkBackend:
@@ -115,7 +135,9 @@ class SdkBackend:
         tracker: IdentityTracker,
         secrets: Callable[[], Iterable[str]] = lambda: (),
         store: LocalStore | None = None,
+        limits: AnswerLimits = DEFAULT_LIMITS,
     ) -> None:
+        self.limits = limits
         self.profile = profile
         self.profile_name = profile.name
         self.client = client
@@ -156,7 +178,9 @@ class SdkBackend:
 
     @contextmanager
     def translate(self) -> Iterator[None]:
-        """Re-raise SDK exceptions as the taxonomy.
+        """Re-raise anything a call raised as the taxonomy: SDK exceptions, the boundary's
+        ``AnswerProblem``, and whatever else reading an answer threw (ValueError, TypeError,
+        KeyError, UnicodeError …). Only cancellation (not an Exception) passes.
 
         ``from None`` on purpose: the SDK's exception holds the request and its Authorization
         header, which must not ride along into a traceback the UI might log.
@@ -165,8 +189,18 @@ class SdkBackend:
             yield
         except ApiError:
             raise
-        except openai.OpenAIError as exc:
+        except Exception as exc:
             raise self.error(exc) from None
+
+    async def answer(self, call: Awaitable[Any], what: str) -> Any:
+        """The boundary for a plain call: ``call`` is an SDK ``with_raw_response`` coroutine;
+        the result is the answer's JSON value, read and checked here (never the SDK's model,
+        which is built without validation). Raises only ApiError."""
+        with self.translate():
+            raw = await call
+            data = read_json(raw.http_response)
+            raise_error_body(data)
+            return data
 
     # ------------------------------------------------------------ records
 
@@ -201,6 +235,7 @@ class SdkBackend:
         self,
         open_stream: Callable[[], Awaitable[ClosableStream]],
         handle: EventHandler,
+        whole: WholeReply = _no_whole_reply,
     ) -> AsyncGenerator[StreamEvent, None]:
         """Open a stream, translate its events, and always end with Completed or Failed.
 
@@ -209,6 +244,10 @@ class SdkBackend:
         ``Failed`` with the text received so far; nothing raises out of here except
         cancellation. Closing this generator (``aclose()``) or cancelling the task reading it
         closes the HTTP response at once, so the server sees the connection go.
+
+        An answer that is not an event stream (some servers and proxies answer a streaming
+        request with one JSON body) is read whole and used: a reply becomes one TextDelta and
+        Completed (``whole`` reads it), an error body becomes Failed.
         """
         state = ReplyState()
         try:
@@ -219,6 +258,16 @@ class SdkBackend:
         request_id = stream.response.headers.get("x-request-id")
         state.request_id = request_id
         try:
+            if not is_event_stream(stream.response):
+                body = await stream.response.aread()
+                if not looks_sse(body):
+                    text, response_id, item_id, usage = whole(
+                        parse_json(body, _mime(stream.response))
+                    )
+                    if text:
+                        yield TextDelta(text)
+                    yield Completed(response_id, usage, text, item_id)
+                    return
             async for event in stream:
                 delta = handle(event, state)
                 if delta:
@@ -248,3 +297,7 @@ class SdkBackend:
 
     async def aclose(self) -> None:
         await self.client.close()
+
+
+def _mime(response: Any) -> str:
+    return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
