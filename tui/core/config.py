@@ -131,9 +131,9 @@ def base_url_problem(url: str, *, credentials_allowed: bool) -> str | None:
             " and stored with every thread: remove them from base_url"
         )
     if host_port.startswith("["):  # [::1]:8080
-        host, _, after = host_port[1:].partition("]")
+        host, closed, after = host_port[1:].partition("]")
         port = after[1:] if after.startswith(":") else None
-        if after and port is None:
+        if not closed or (after and port is None):
             return f"{shown} is not a usable URL: unexpected text after the IPv6 address"
     else:
         host, colon, port_text = host_port.partition(":")
