@@ -96,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
+        if getattr(args, "needs_config", True) and not args.demo:
+            # Every command checks the whole config first, even one that reads only the
+            # record: a mistake is told once, at once, with its file, line and key, rather
+            # than as a crash deep in a later command (or the app) that might show a key.
+            ctx.config  # noqa: B018  (loading is the check)
         if args.func is None:
             from tui.commands.launch import launch  # textual loads only in there
 

@@ -131,7 +131,7 @@ def test_doctor_checklist(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     assert out.rstrip().endswith("1 problem(s) found")
 
     env.config.write_text("[profiles.x]\napi = 'nonsense'\n")
-    assert main(["doctor"]) == 1
+    assert main(["doctor"]) == 2  # a config it cannot use: status 2, as every command
     out = capsys.readouterr().out
     assert f"✗ config {env.config}:" in out and "'nonsense' is not one of" in out
 

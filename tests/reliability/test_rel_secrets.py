@@ -252,3 +252,38 @@ async def test_a_hung_key_command_is_stopped_and_the_app_answers_meanwhile(
         store.close()
     figures(f"hung api_key_cmd: keys answered {answered:.2f} s into the wait, the helper "
             f"stopped by the 3 s timeout ({waited:.1f} s) with its process group")
+
+
+PLAIN_KEY = "plainkey-rel-0000-ghij-qrst"  # a self-hosted server's key: no sk- prefix
+URL_SECRET = "urlpass-rel-0000-klmn"  # a proxy password inside OPENAI_BASE_URL
+
+
+def test_keys_without_sk_and_credentials_in_urls_reach_no_output_and_no_file(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """No config file: the profile comes from OPENAI_*; the key has no `sk-` shape to match
+    and the URL carries `user:password@`. The commands that show the server, the key or an
+    error, and a record written with that URL, hold neither."""
+    url = sandbox.base_url.replace("://", f"://reluser:{URL_SECRET}@", 1)
+    data = tmp_path / "data"
+    env = pty_env(tmp_path, OPENAI_API_KEY=PLAIN_KEY, OPENAI_BASE_URL=url)
+    env["THREADTUI_CONFIG"] = str(tmp_path / "absent.toml")
+    from tui.core.records import ThreadRecord
+
+    with Store.open(data) as store:  # what session.create_and_record copies from the profile
+        store.upsert(ThreadRecord(id="conv_rel_url", profile="default", base_url=url))
+    base = ("--data-dir", str(data))
+    cli_output = "".join([
+        run_cli(env, *base, "config", "check"),
+        run_cli(env, *base, "whoami"),
+        run_cli(env, *base, "doctor"),
+        run_cli(env, *base, "list", "--json"),
+        run_cli(env, *base, "export", "--format", "json", "-o", str(tmp_path / "backup.json")),
+        run_cli(env, *base, "export", "-o", str(tmp_path / "one.md"), "conv_rel_url"),
+    ])
+    assert "…qrst" in cli_output  # the key's mask, as promised
+    assert "reluser" not in cli_output
+    for secret in (PLAIN_KEY, URL_SECRET):
+        assert secret not in cli_output
+    assert (tmp_path / "backup.json").exists() and (tmp_path / "one.md").exists()
+    assert files_containing([tmp_path], (PLAIN_KEY, URL_SECRET, "reluser:")) == []

@@ -87,6 +87,7 @@ class BackendPool:
         return [b for (name, _), b in self._backends.items() if name == profile_name]
 
     async def aclose(self) -> None:
+        self.keyring.stop()  # a key command still running must not hold up quitting
         backends = list(self._backends.values())
         self._backends.clear()
         for backend in backends:

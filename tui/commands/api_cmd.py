@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
     doctor = subparsers.add_parser(
         "doctor", help="check config, keys, servers and the local record, one line each"
     )
-    doctor.set_defaults(func=run_doctor)
+    doctor.set_defaults(func=run_doctor, needs_config=False)  # tells a bad config its own way
 
     delete = subparsers.add_parser(
         "delete", help="delete a thread on the server (and its stored responses), then locally"
@@ -133,7 +133,7 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
     except ConfigError as exc:
         line(False, f"config {ctx.config_path}:\n    " + str(exc).replace("\n", "\n    "))
         print("1 problem: fix the config first (`threadtui config check`)", file=ctx.out)
-        return 1
+        return 2  # as every command does on a config it cannot use
     origin = "" if config.exists else " (absent: using OPENAI_* env)"
     line(True, f"config {config.path}{origin}: {len(config.profiles)} profile(s),"
                f" default {config.default_profile!r}")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tui.commands.context import CliContext
+from tui.core.api.servers import server_url
 from tui.core.config import Config, ConfigProblem
 from tui.core.files import atomic_write
 from tui.core.keys import KeyResolutionError
@@ -20,7 +21,10 @@ def register(subparsers: Any) -> None:
         "config", help="show where config and data live, or check the config"
     )
     actions = config.add_subparsers(dest="config_action", metavar="ACTION", required=True)
-    actions.add_parser("path", help="print the config file and data directory")
+    # `path` and `init` help to find or replace a config: they must work when it is broken.
+    actions.add_parser("path", help="print the config file and data directory").set_defaults(
+        needs_config=False
+    )
     check = actions.add_parser(
         "check",
         help="validate the config and show each profile with its masked key",
@@ -28,7 +32,9 @@ def register(subparsers: Any) -> None:
     check.add_argument(
         "--no-keys", action="store_true", help="do not resolve keys (no key commands are run)"
     )
-    actions.add_parser("init", help="write the commented example config if there is none yet")
+    actions.add_parser(
+        "init", help="write the commented example config if there is none yet"
+    ).set_defaults(needs_config=False)
     config.set_defaults(func=run_config)
 
 
@@ -80,7 +86,7 @@ def _check(args: argparse.Namespace, ctx: CliContext) -> int:
         print(f"    organization: {profile.organization or '(key default)'}", file=ctx.out)
         print(f"    project:      {profile.project or '(key default)'}", file=ctx.out)
         print(f"    api:          {profile.api}  model: {profile.model}", file=ctx.out)
-        print(f"    base_url:     {profile.base_url or 'https://api.openai.com/v1'}", file=ctx.out)
+        print(f"    base_url:     {server_url(profile.base_url)}", file=ctx.out)
         if profile.owner:
             print(f"    owner:        {profile.owner}", file=ctx.out)
     if failures:

@@ -20,6 +20,7 @@ from typing import Any
 
 from tui.core.records import Dialect, Profile
 from tui.core.safe_text import printable, unsafe_in_value
+from tui.core.secrets import USERINFO_MASK, redact_url, token_problem
 
 DEFAULT_PROFILE_NAME = "default"
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -106,13 +107,81 @@ def profile_from_environment(environ: Mapping[str, str] | None = None) -> Profil
     )
 
 
+def base_url_problem(url: str, *, credentials_allowed: bool) -> str | None:
+    """Why ``url`` cannot be a ``base_url``, or None.
+
+    It must be http(s)://host[:port][/path] with a port from 1 to 65535 and no spaces: the
+    SDK would otherwise fail on the first request, with a traceback that holds the key.
+    Credentials (``user:password@``) are refused unless ``credentials_allowed``: they would be
+    printed and stored with every thread. The URL is quoted with its credentials masked.
+    """
+    shown = repr(printable(redact_url(url, USERINFO_MASK)))
+    for position, ch in enumerate(url, start=1):
+        if ch.isspace():
+            return f"{shown} is not a usable URL: it has a space at position {position}"
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return f"{shown} is not a usable URL: it must start with http:// or https://"
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    _, at, host_port = authority.rpartition("@")
+    if at and not credentials_allowed:
+        return (
+            f"{shown} holds credentials (user:password@ before the host), which would be shown"
+            " and stored with every thread: remove them from base_url"
+        )
+    if host_port.startswith("["):  # [::1]:8080
+        host, closed, after = host_port[1:].partition("]")
+        port = after[1:] if after.startswith(":") else None
+        if not closed or (after and port is None):
+            return f"{shown} is not a usable URL: unexpected text after the IPv6 address"
+    else:
+        host, colon, port_text = host_port.partition(":")
+        port = port_text if colon else None
+    if not host:
+        return f"{shown} is not a usable URL: it has no host"
+    if re.search(r"[\[\]\\\"<>^`{|}]", host):
+        return f"{shown} is not a usable URL: {printable(host)!r} is not a host name"
+    if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        return (
+            f"{shown} is not a usable URL: the port {printable(port)!r} is not a number from"
+            " 1 to 65535"
+        )
+    return None
+
+
+def _environment_problems(path: Path, profile: Profile) -> list[ConfigProblem]:
+    """The `OPENAI_*` values the environment's profile took, checked like a config's."""
+    problems: list[ConfigProblem] = []
+    if profile.base_url is not None:
+        # Credentials here are the environment's business: they are kept for the requests
+        # and removed from everything shown or stored (``redact_url``).
+        wrong = base_url_problem(profile.base_url, credentials_allowed=True)
+        if wrong:
+            problems.append(
+                ConfigProblem(path, wrong, key="OPENAI_BASE_URL (from the environment)")
+            )
+    for name, value in (("OPENAI_ORG_ID", profile.organization),
+                        ("OPENAI_PROJECT_ID", profile.project)):
+        wrong = token_problem(value) if value is not None else None
+        if wrong:
+            problems.append(ConfigProblem(
+                path, f"must be printable ASCII without spaces or quotes: {wrong}",
+                key=f"{name} (from the environment)",
+            ))
+    return problems
+
+
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     """Read and validate the config at ``path``; a missing file gives the environment's profile."""
     if not path.exists():
+        profile = profile_from_environment(environ)
+        problems = _environment_problems(path, profile)
+        if problems:
+            raise ConfigError(problems)
         return Config(
             path=path,
             exists=False,
-            profiles={DEFAULT_PROFILE_NAME: profile_from_environment(environ)},
+            profiles={DEFAULT_PROFILE_NAME: profile},
             default_profile=DEFAULT_PROFILE_NAME,
         )
     try:
@@ -215,6 +284,7 @@ def _validate(
             profiles[name] = profile
     if not raw_profiles:
         profiles[DEFAULT_PROFILE_NAME] = profile_from_environment(environ)
+        check.problems += _environment_problems(path, profiles[DEFAULT_PROFILE_NAME])
 
     default = check.string(data, "default_profile", ())
     if default is not None and raw_profiles and default not in raw_profiles:
@@ -302,8 +372,15 @@ def _profile(
             allowed = ", ".join(d.value for d in Dialect)
             check.problem(f"{values['api']!r} is not one of: {allowed}", table, "api")
     base_url = values["base_url"]
-    if base_url is not None and not re.match(r"^https?://[^\s/]+", base_url):
-        check.problem(f"{base_url!r} is not an http(s) URL", table, "base_url")
+    if base_url is not None:
+        wrong = base_url_problem(base_url, credentials_allowed=False)
+        if wrong:
+            check.problem(wrong, table, "base_url")
+    for key in ("organization", "project"):  # sent as HTTP headers: ASCII only
+        value = values[key]
+        wrong = token_problem(value) if value is not None else None
+        if wrong:
+            check.problem(f"must be printable ASCII without spaces or quotes: {wrong}", table, key)
     if len(check.problems) > before:
         return None
     return Profile(

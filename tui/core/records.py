@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from tui.core.secrets import scrub
+from tui.core.secrets import redact_optional_url, scrub
 from tui.core.wording import plural
 
 
@@ -171,8 +171,13 @@ class ThreadRecord:
     pinned: bool = False
     server_meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Written into every row, export and transcript: a URL's credentials never are.
+        self.base_url = redact_optional_url(self.base_url)
+
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["base_url"] = redact_optional_url(self.base_url)
         data["api"] = str(self.api)
         data["status"] = str(self.status)
         data["server_meta"] = dict(self.server_meta)
@@ -210,6 +215,10 @@ class Identity:
     rate_limit_remaining_tokens: int | None = None
     request_id: str | None = None
     models_listable: bool = True
+
+    def __post_init__(self) -> None:
+        # Shown in the bar and by `whoami`, and copied into thread records.
+        object.__setattr__(self, "base_url", redact_optional_url(self.base_url))
 
 
 @dataclass(slots=True)

@@ -5,13 +5,16 @@ Kept free of the SDK so the CLI can name servers without paying for importing it
 
 from __future__ import annotations
 
+from tui.core.secrets import redact_url
+
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OPENAI_HOST = "api.openai.com"
 
 
 def server_url(base_url: str | None) -> str:
-    """The URL requests go to, comparable between profiles (no trailing slash)."""
-    return (base_url or OPENAI_BASE_URL).rstrip("/")
+    """The URL requests go to, comparable between profiles (no trailing slash), as it may be
+    shown: without credentials (an ``OPENAI_BASE_URL`` may carry ``user:password@``)."""
+    return redact_url(base_url or OPENAI_BASE_URL).rstrip("/")
 
 
 def is_openai(base_url: str | None) -> bool:
