@@ -306,7 +306,7 @@ async def test_an_old_thread_shows_the_date_in_its_message_headers(app_env) -> N
     app = app_env.make_app()
     async with app.run_test(size=(100, 24)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.query(MessageView)) == 2)
         await pilot.pause()
         headers = [str(h.render()) for h in app.query(".message-header")]

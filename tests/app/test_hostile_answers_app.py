@@ -12,7 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_harness import AppEnv, idle, make_app_env, notifications, wait_until
+from app_harness import (
+    AppEnv,
+    answer_question,
+    idle,
+    make_app_env,
+    notifications,
+    open_first,
+    to_list,
+    wait_until,
+)
 from hostile_server import OPS, REPLY, SHAPES, HostileServer, message
 
 from tui.core.api import answers
@@ -73,11 +82,11 @@ async def run_cell(env: AppEnv, hostile: HostileServer, op: str, shape: str) -> 
             await pilot.press("ctrl+n")
             await send(pilot, QUESTION)
         elif op == "open":
-            app.main.sidebar.thread_list.focus()
-            await pilot.press("enter")
+            await open_first(pilot, app)
         else:
-            app.main.sidebar.thread_list.focus()
-            await pilot.press("d", "y")
+            await to_list(pilot, app)
+            await pilot.press("d")
+            await answer_question(pilot, app, "y")
         await idle(pilot, app, timeout=20)
         def told() -> bool:
             return any(NOTICE_WORDS[op] in f"{n.title} {n.message}" for n in notifications(app))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_harness import NOW, AppEnv, idle, to_list, wait_until
+from app_harness import NOW, AppEnv, idle, open_first, to_list, wait_until
 from textual.widgets import Input
 
 from tui.app.widgets.thread_list import ThreadRow
@@ -197,7 +197,7 @@ async def test_the_open_thread_is_marked_apart_from_the_highlight(app_env: AppEn
             return [o.id for o in listing.options if o.prompt.visualize().plain.startswith("▌")]
 
         assert marked() == []
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await idle(pilot, app)
         assert marked() == [first.id]
         listing.focus()

@@ -11,7 +11,7 @@ Textual's ANSI colours off (the default) and on (``App.ansi_color``, or a theme 
 from __future__ import annotations
 
 import pytest
-from app_harness import AppEnv, idle, screen_rows, wait_until
+from app_harness import AppEnv, idle, open_first, screen_rows, wait_until
 from rich.color import ColorSystem, ColorType
 
 from tui.app.screens.help import HelpScreen
@@ -53,7 +53,7 @@ async def test_every_cell_has_its_own_background_in_16_colours(
         await idle(pilot, app)
         assert app.native_ansi_color is ansi
         assert default_background_cells(app) == [], "main: " + where(default_background_cells(app))
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.query(MessageView)) == 2)
         await pilot.pause()
         holes = default_background_cells(app)

@@ -73,6 +73,8 @@ async def measure(data_dir: Path, keystrokes: int) -> tuple[list[float], int]:
             while app.main.sidebar.count < len(everything):
                 await pilot.pause(0.01)
             await pilot.pause(0.2)
+            app.main.action_to_threads()  # from the composer to the list, then "/"
+            await pilot.pause()
             await pilot.press("slash")
             listing = app.main.sidebar.thread_list
             painted = asyncio.Event()

@@ -149,7 +149,7 @@ async def test_api_layer_keeps_the_question_and_partial_reply_and_a_retry_works(
 
         sandbox.faults.next(case.fault, path=REPLY_PATH)
         received, end = await exchange(api_records, backend, record, SECOND)
-        assert isinstance(end, Failed) and type(end.error) is case.error, end
+        assert isinstance(end, Failed) and isinstance(end.error, case.error), end
         assert received == end.partial_text == case.partial
         message = str(end.error)
         assert all(words in message for words in case.words), message

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from app_harness import AppEnv, idle, make_app_env, wait_until
+from app_harness import AppEnv, idle, make_app_env, open_first, wait_until
 from pexpect import EOF
 from rel_harness import (
     notifications,
@@ -85,7 +85,7 @@ BAD_CONFIGS = {
     ),
     "unknown-default-profile": (
         'default_profile = "nope"\n[profiles.a]\napi_key_env = "X"\n',
-        ["default_profile: names no profile; profiles are: a"],
+        ["default_profile: 'nope' names no profile; profiles are: a"],
     ),
     "escape-in-profile-name": (
         '[profiles."\\u001b]0;pwned\\u0007\\u001b[2J"]\napi_key_env = "X"\n',
@@ -225,7 +225,7 @@ async def test_hostile_titles_and_messages_are_text_in_every_part_of_the_app(
         screen = screen_text(app)
         assert "]0;pwned" in screen and "RED" in screen and "LLLL" in screen, screen
         # Chat pane: the user's text verbatim (markup kept as typed), the reply as Markdown.
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         await idle(pilot, app)
         screen = screen_text(app)
@@ -335,7 +335,7 @@ async def test_a_damaged_index_is_moved_aside_named_and_every_thread_rebuilt(
             aside = [p for p in env.data_dir.iterdir() if ".corrupt-" in p.name]
             assert len(aside) == 1 and aside[0].read_bytes() == index_bytes(damage, raw, aside)
             assert str(aside[0]) in told and "5 threads were recovered" in told
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         assert app.is_running
     for n in range(5):
@@ -355,7 +355,7 @@ async def test_a_garbage_transcript_is_moved_aside_and_named_the_rest_kept(env: 
     app = env.make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")  # the newest: the damaged one
+        await open_first(pilot, app)  # the newest: the damaged one
         await idle(pilot, app)
         aside = list(env.store.transcripts_dir.glob("*.corrupt-*"))
         assert len(aside) == 1
