@@ -24,6 +24,14 @@ PID_OFFSET = 64
 """Where in the lock file the holder's pid is written: after the counters, which stay at 0."""
 
 
+def lock_timeout_from_env() -> float:
+    """``THREADTUI_LOCK_TIMEOUT`` (seconds) when set to a number, else the default."""
+    try:
+        return max(0.0, float(os.environ["THREADTUI_LOCK_TIMEOUT"]))
+    except (KeyError, ValueError):
+        return DEFAULT_LOCK_TIMEOUT
+
+
 def process_stopped(pid: int) -> bool:
     """Whether process ``pid`` is stopped (state T or t in /proc: ctrl+z, SIGSTOP, a tracer)."""
     try:
@@ -49,7 +57,7 @@ class InterProcessLock:
         self, path: Path, *, timeout: float | None = None, read_only: bool = False
     ) -> None:
         self.path = path
-        self.timeout = DEFAULT_LOCK_TIMEOUT if timeout is None else timeout
+        self.timeout = lock_timeout_from_env() if timeout is None else timeout
         self.read_only = read_only
         if read_only:
             try:
