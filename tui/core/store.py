@@ -133,7 +133,7 @@ class Store:
         replies_dir = data_dir / REPLIES_DIR
         trash_dir = data_dir / TRASH_DIR
         if not read_only:
-            with self._writing("open the record for writing"):
+            with self._writing("open the record"):
                 for directory in (data_dir, self.transcripts_dir, tmp_dir, replies_dir,
                                   trash_dir):
                     ensure_private_dir(directory)
@@ -150,7 +150,8 @@ class Store:
             self._damage,
             lambda thread_id: self._index.threads_data().get(thread_id),
         )
-        with self._writing("open the record for writing"):
+        opening = contextlib.nullcontext() if read_only else self._writing("open the record")
+        with opening:
             self._index = RecordIndex(
                 data_dir, tmp_dir, self._damage, self._transcripts,
                 lock_timeout=lock_timeout, read_only=read_only,
