@@ -51,8 +51,8 @@ def _env(data: Path, **extra: str) -> dict[str, str]:
 def _cli(data: Path, *args: str, prefix: tuple[str, ...] = (), **extra: str
          ) -> tuple[subprocess.CompletedProcess[str], float]:
     start = time.monotonic()
-    done = subprocess.run([*prefix, sys.executable, "-m", "tui.cli", *args], env=_env(data, **extra),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([*prefix, sys.executable, "-m", "tui.cli", *args],
+                          env=_env(data, **extra), capture_output=True, text=True, timeout=60)
     return done, time.monotonic() - start
 
 
