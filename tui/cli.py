@@ -15,7 +15,9 @@ from typing import Any
 from tui import __version__
 from tui.commands.context import CliContext
 from tui.core.config import ConfigError
+from tui.core.damage import RecordBusy, RecordWriteFailed
 from tui.core.keys import KeyResolutionError
+from tui.core.safe_text import printable
 
 # Each module has `register(subparsers)`; its parsers set `func(args, ctx) -> int`.
 COMMAND_MODULES = (
@@ -113,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyResolutionError as exc:
         print(f"threadtui: {exc}", file=sys.stderr)
         return 2
+    except (RecordWriteFailed, RecordBusy) as exc:
+        # A full or read-only disk, or a record another threadtui holds (ctrl+z): one line,
+        # exit 1, never a traceback. Nothing was changed by the refused write.
+        print(f"threadtui: {printable(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
 def run_export(args: argparse.Namespace, ctx: CliContext) -> int:
     ids: list[str] = list(dict.fromkeys(args.ids))
     fmt = args.format or ("md" if ids else "json")
-    with open_record(ctx) as store:
+    with open_record(ctx, read_only_ok=True) as store:
         if store is None:
             return 1
         unknown = [thread_id for thread_id in ids if thread_id not in store]

@@ -64,7 +64,7 @@ def _known_profile(name: str, store: Store, ctx: CliContext) -> bool:
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     profile: str | None = getattr(args, "profile", None)
-    with open_record(ctx) as store:
+    with open_record(ctx, read_only_ok=True) as store:
         if store is None:
             return 1
         filters: dict[str, Any] = {

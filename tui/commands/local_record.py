@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from tui.commands.context import CliContext
 from tui.core.safe_text import printable
-from tui.core.store import Store, StoreError
+from tui.core.store import RecordBusy, RecordWriteFailed, Store, StoreError
 
 
 def positive(text: str) -> int:
@@ -22,13 +22,35 @@ def positive(text: str) -> int:
     return value
 
 
-def open_store_for_cli(ctx: CliContext) -> Store | None:
+READ_LOCK_WAIT = 0.2
+"""How long a reading command waits for the record's lock before it reads without it."""
+
+
+def open_store_for_cli(ctx: CliContext, *, read_only_ok: bool = False) -> Store | None:
     """The record in ``ctx.data_dir``, with anything wrong with it told on stderr.
 
-    None (after saying why) when it cannot be opened at all.
+    ``read_only_ok`` (listing, searching, exporting): a record that cannot be written (a
+    read-only disk, a snapshot, a backup mount) or that another process holds (stopped with
+    ctrl+z) is read without the lock, at once, saying so. Otherwise a held record waits the
+    lock's bound and then names its holder (``RecordBusy``). None (after saying why) when it
+    cannot be opened at all.
     """
     try:
-        store = Store.open(ctx.data_dir)
+        store = Store.open(ctx.data_dir, lock_timeout=READ_LOCK_WAIT if read_only_ok else None)
+    except (RecordWriteFailed, RecordBusy) as exc:
+        if not read_only_ok:
+            error(ctx, f"cannot open the local record in {ctx.data_dir}: {exc}")
+            return None
+        try:
+            store = Store.open_read_only(ctx.data_dir)
+        except (StoreError, OSError) as again:
+            error(ctx, f"cannot open the local record in {ctx.data_dir}: {again}")
+            return None
+        if isinstance(exc, RecordBusy):
+            error(ctx, f"{exc}; read what is on disk without waiting")
+        else:
+            error(ctx, f"read-only record ({exc.reason}): {ctx.data_dir} is read, "
+                       "nothing in it can be changed")
     except (StoreError, OSError) as exc:
         error(ctx, f"cannot open the local record in {ctx.data_dir}: {exc}")
         return None
@@ -42,9 +64,13 @@ def report_problems(ctx: CliContext, store: Store) -> None:
 
 
 @contextlib.contextmanager
-def open_record(ctx: CliContext) -> Iterator[Store | None]:
-    """The record for one command (None when it cannot be opened); problems told, then closed."""
-    store = open_store_for_cli(ctx)
+def open_record(ctx: CliContext, *, read_only_ok: bool = False) -> Iterator[Store | None]:
+    """The record for one command (None when it cannot be opened); problems told, then closed.
+
+    A write the record refuses (``RecordWriteFailed``: a full or read-only disk) or a lock
+    held past its bound (``RecordBusy``) inside the block propagates: ``tui.cli`` tells it in
+    one line and exits 1, without a traceback."""
+    store = open_store_for_cli(ctx, read_only_ok=read_only_ok)
     try:
         yield store
     finally:

@@ -8,6 +8,7 @@ aside, when what was readable of it is kept in place) under a name that says whe
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import time
@@ -26,6 +27,7 @@ class ProblemKind(StrEnum):
     DAMAGED_TRANSCRIPT = "damaged-transcript"
     UPGRADED = "upgraded"
     UNANSWERED = "unanswered"
+    WRITE_FAILED = "write-failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +59,10 @@ class UnknownThread(StoreError, LookupError):
 class Damage:
     """The problems found so far (``problems``), and the moves that keep damaged files."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, read_only: bool = False) -> None:
         self.problems: list[StoreProblem] = []
         self._reported = 0
+        self.read_only = read_only
 
     def report(self, kind: ProblemKind, message: str, path: Path | None = None) -> None:
         self.problems.append(StoreProblem(kind, message, path))
@@ -70,15 +73,18 @@ class Damage:
         self._reported = len(self.problems)
         return new
 
-    @staticmethod
-    def move_aside(path: Path) -> Path:
+    def move_aside(self, path: Path) -> Path:
+        """Where the damaged file now is (a read-only record leaves it where it was)."""
+        if self.read_only:
+            return path
         target = aside_name(path, "corrupt")
         os.rename(path, target)
         fsync_dir(path.parent)
         return target
 
-    @staticmethod
-    def copy_aside(path: Path, label: str) -> Path:
+    def copy_aside(self, path: Path, label: str) -> Path:
+        if self.read_only:
+            return path
         target = aside_name(path, label)
         shutil.copy2(path, target)
         os.chmod(target, 0o600)
@@ -102,3 +108,73 @@ def aside_name(path: Path, label: str) -> Path:
         candidate = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
         counter += 1
     return candidate
+
+
+# -- writes that the disk refused, and a lock another process will not let go of -------------
+
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+)
+"""The errors of a disk that cannot take a write: reported as ``RecordWriteFailed``."""
+
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the record is on a read-only file system",
+    errno.EACCES: "threadtui is not allowed to write there",
+    errno.EPERM: "threadtui is not allowed to write there",
+    errno.EIO: "the disk reported an input/output error",
+}
+
+
+class RecordWriteFailed(StoreError, OSError):
+    """A change to the record could not be written: nothing was changed by it.
+
+    ``operation`` says what was being stored ("store the reply"), ``path`` which file the disk
+    refused, ``errno`` why; ``reason`` is that why in words ("the disk is full"), and
+    ``str(exc)`` the sentence for the user: "could not store the reply: the disk is full
+    (/home/u/.local/share/threadtui/index.json)". It is an ``OSError`` too, so code that
+    handled the raw error still does.
+    """
+
+    def __init__(self, operation: str, path: Path | str | None, error_number: int | None,
+                 reason: str | None = None) -> None:
+        self.operation = operation
+        self.reason = reason or _REASONS.get(error_number or 0) or (
+            os.strerror(error_number) if error_number else "the write failed"
+        )
+        OSError.__init__(self, error_number, self.reason, None if path is None else str(path))
+        self.path = None if path is None else Path(path)
+
+    def __str__(self) -> str:
+        where = f" ({self.path})" if self.path is not None else ""
+        return f"could not {self.operation}: {self.reason}{where}"
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, operation: str, fallback: Path) -> RecordWriteFailed:
+        return cls(operation, exc.filename or fallback, exc.errno)
+
+    @classmethod
+    def read_only(cls, operation: str, data_dir: Path) -> RecordWriteFailed:
+        return cls(operation, data_dir, errno.EROFS,
+                   "the record is open read-only (a read-only disk, a snapshot or a backup)")
+
+
+class RecordBusy(StoreError):
+    """Another process has held the record's lock longer than the bound: nothing was done.
+
+    ``pid`` is the holder's process id when it wrote it down (None if unknown), ``stopped``
+    whether that process is stopped (ctrl+z, SIGSTOP), which is why it never lets go.
+    """
+
+    def __init__(self, data_dir: Path, waited: float, pid: int | None, stopped: bool) -> None:
+        self.data_dir = data_dir
+        self.waited = waited
+        self.pid = pid
+        self.stopped = stopped
+        who = f"another threadtui (pid {pid})" if pid else "another threadtui"
+        text = f"{who} holds the record in {data_dir} (waited {waited:g} s)"
+        if stopped and pid:
+            text += (f"; it is stopped (ctrl+z?): resume it with `fg` in its terminal or "
+                     f"`kill -CONT {pid}`")
+        super().__init__(text)

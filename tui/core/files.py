@@ -78,20 +78,26 @@ def atomic_write(target: Path, payload: bytes, tmp_dir: Path | None = None) -> F
     directory = tmp_dir or target.parent
     tmp = directory / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    fd = os.open(tmp, flags, PRIVATE_FILE_MODE)
     try:
+        fd = os.open(tmp, flags, PRIVATE_FILE_MODE)
         try:
-            _write_all(fd, payload)
-            os.fsync(fd)
-            new_signature = signature(os.fstat(fd))
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            try:
+                _write_all(fd, payload)
+                os.fsync(fd)
+                new_signature = signature(os.fstat(fd))
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        fsync_dir(target.parent)
+    except OSError as exc:
+        # The file the user knows is the target, not our temporary name (nor none at all,
+        # as os.write and os.fsync leave it): say which file the disk refused.
+        exc.filename, exc.filename2 = str(target), None
         raise
-    fsync_dir(target.parent)
     return new_signature
 
 

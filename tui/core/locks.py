@@ -11,10 +11,36 @@ import fcntl
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tui.core.damage import RecordBusy
 from tui.core.files import PRIVATE_FILE_MODE, dumps
+
+DEFAULT_LOCK_TIMEOUT = 5.0
+"""How long a change waits for another process's hold on the record before ``RecordBusy``."""
+PID_OFFSET = 64
+"""Where in the lock file the holder's pid is written: after the counters, which stay at 0."""
+
+
+def lock_timeout_from_env() -> float:
+    """``THREADTUI_LOCK_TIMEOUT`` (seconds) when set to a number, else the default."""
+    try:
+        return max(0.0, float(os.environ["THREADTUI_LOCK_TIMEOUT"]))
+    except (KeyError, ValueError):
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def process_stopped(pid: int) -> bool:
+    """Whether process ``pid`` is stopped (state T or t in /proc: ctrl+z, SIGSTOP, a tracer)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return False
+    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
+    return state in (b"T", b"t")
 
 
 class InterProcessLock:
@@ -27,10 +53,20 @@ class InterProcessLock:
     change that did not touch the index.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, *, timeout: float | None = None, read_only: bool = False
+    ) -> None:
         self.path = path
-        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
-        self._fd = os.open(path, flags, PRIVATE_FILE_MODE)
+        self.timeout = lock_timeout_from_env() if timeout is None else timeout
+        self.read_only = read_only
+        if read_only:
+            try:
+                self._fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                self._fd = -1
+        else:
+            flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+            self._fd = os.open(path, flags, PRIVATE_FILE_MODE)
         self._thread_lock = threading.RLock()
         self._depth = 0
 
@@ -42,24 +78,63 @@ class InterProcessLock:
     def hold(self) -> Iterator[bool]:
         """Hold the lock; yields True for the outermost holder, who commits.
 
-        The wait is a blocking ``flock``: the kernel queues waiters, so two busy writers take
-        turns instead of one starving the other, and a killed holder's lock is released by the
-        kernel.
+        The wait is bounded by ``timeout`` seconds: a holder that never lets go (stopped with
+        ctrl+z, SIGSTOP) makes this raise ``RecordBusy`` naming it, instead of freezing the
+        caller. A killed holder's lock is released by the kernel. The holder's pid is written
+        into the lock file (after the counters, at ``PID_OFFSET``) so a waiter can name it.
+
+        A read-only lock is never taken: every file of the record is replaced by an atomic
+        rename, so a reader always sees a whole old or a whole new file without it.
         """
         with self._thread_lock:
-            if self._depth == 0:
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            if self._depth == 0 and not self.read_only:
+                self._acquire()
             self._depth += 1
             try:
                 yield self._depth == 1
             finally:
                 self._depth -= 1
-                if self._depth == 0:
+                if self._depth == 0 and not self.read_only:
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _acquire(self) -> None:
+        """Take the lock within ``timeout`` seconds, polling (flock has no timed wait)."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            start = time.monotonic()
+            pause = 0.0005
+            while True:
+                time.sleep(pause)
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    waited = time.monotonic() - start
+                    if waited >= self.timeout:
+                        pid = self.holder()
+                        raise RecordBusy(
+                            self.path.parent, self.timeout, pid,
+                            pid is not None and process_stopped(pid),
+                        ) from None
+                    pause = min(pause * 2, 0.01)
+        with contextlib.suppress(OSError):  # naming the holder is a courtesy, never a failure
+            os.pwrite(self._fd, f"{os.getpid():>12d}\n".encode("ascii"), PID_OFFSET)
+
+    def holder(self) -> int | None:
+        """The pid of the process that last took the lock (None: not written down)."""
+        if self._fd < 0:
+            return None
+        try:
+            return int(os.pread(self._fd, 16, PID_OFFSET).strip() or b"x")
+        except (ValueError, OSError):
+            return None
 
     def counters(self) -> tuple[int, int]:
         """(commits, index rewrites); (0, 0) for a new or unreadable lock file."""
-        raw = os.pread(self._fd, 64, 0)
+        if self._fd < 0:
+            return (0, 0)
+        raw = os.pread(self._fd, PID_OFFSET, 0)
         try:
             commits, index_writes = raw.split()[:2]
             return int(commits), int(index_writes)
@@ -104,14 +179,23 @@ class ReplyMarks:
         try:
             if os.fstat(fd).st_size == 0:
                 os.pwrite(fd, dumps({"thread_id": thread_id}), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
             yield
+        except BaseException:
+            # The reply was not written (the disk refused it, or the caller failed): the mark
+            # stays, so whoever looks next says the reply was not stored instead of nothing.
+            os.close(fd)
+            raise
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another process waits for a reply to this thread: it removes the file
+        else:
+            self._remove_if_current(path, fd)
         finally:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                pass  # another process waits for a reply to this thread: it removes the file
-            else:
-                self._remove_if_current(path, fd)
             os.close(fd)
 
     def abandoned(self) -> dict[str, str | None]:

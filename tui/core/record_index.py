@@ -93,13 +93,23 @@ class RecordIndex:
     """The index of one data directory; ``transaction()`` around every read-modify-write."""
 
     def __init__(
-        self, data_dir: Path, tmp_dir: Path, damage: Damage, transcripts: TranscriptFiles
+        self,
+        data_dir: Path,
+        tmp_dir: Path,
+        damage: Damage,
+        transcripts: TranscriptFiles,
+        *,
+        lock_timeout: float | None = None,
+        read_only: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self.path = data_dir / INDEX_NAME
         self._damage = damage
         self._transcripts = transcripts
-        self.lock = InterProcessLock(data_dir / LOCK_NAME)
+        self.read_only = read_only
+        self.lock = InterProcessLock(
+            data_dir / LOCK_NAME, timeout=lock_timeout, read_only=read_only
+        )
         self.storage = AtomicJSONStorage(self.path, self.lock, tmp_dir)
         self._db = _RecordDB(storage=lambda: self.storage)
         self.seen_commits = 0
@@ -154,6 +164,10 @@ class RecordIndex:
             index_written = False
             try:
                 self._refresh_locked()
+                if self.read_only:
+                    # A repair made while reading (an upgrade, rows left out) lives in memory
+                    # only; the store refuses every change before it reaches here.
+                    self.storage.keep_in_memory()
                 yield
                 if self.storage.dirty:
                     self.storage.flush()

@@ -11,14 +11,18 @@ thread, in the order made, never on the caller's event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+import asyncio
+import os
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from tui.core.api.base import ApiError, Backend, Completed, Failed, StreamEvent, TextDelta
 from tui.core.keys import KeyResolutionError
-from tui.core.record_access import Records
+from tui.core.record_access import Flight, PendingReply, Records
 from tui.core.records import (
     RESPONSE_IDS,
     DeleteReport,
@@ -28,7 +32,15 @@ from tui.core.records import (
     ThreadStatus,
     Turn,
 )
-from tui.core.store import Store, TrashReason
+from tui.core.store import (
+    CHECKPOINT,
+    RecordBusy,
+    RecordWriteFailed,
+    Store,
+    StoreError,
+    TrashReason,
+    merge_turns,
+)
 
 STOPPED = "stopped before the reply finished"
 
@@ -42,50 +54,167 @@ async def create_and_record(
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class Checkpoints:
+    """How often a streaming reply's text is written down while it arrives.
+
+    A checkpoint is written when ``every_bytes`` (UTF-8) arrived since the last one, or
+    ``every_seconds`` passed since it, whichever first: a kill -9 then loses at most about
+    one interval of what was on screen. The environment can set both for a whole process
+    (tests, a pty run): ``THREADTUI_CHECKPOINT_SECONDS``, ``THREADTUI_CHECKPOINT_BYTES``.
+    """
+
+    every_seconds: float = 2.0
+    every_bytes: int = 4096
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Checkpoints:
+        env = os.environ if environ is None else environ
+        default = cls()
+        try:
+            seconds = float(env.get("THREADTUI_CHECKPOINT_SECONDS", default.every_seconds))
+            size = int(env.get("THREADTUI_CHECKPOINT_BYTES", default.every_bytes))
+        except ValueError:
+            return default
+        return cls(max(seconds, 0.0), max(size, 1))
+
+
+class ReplyNotStored(StoreError):
+    """The reply reached the screen, but the record refused it (a full or read-only disk, an
+    I/O error, another process holding the lock): it is kept in memory, in
+    ``Records.pending``, and ``Records.flush_pending()`` stores it when the disk can take it.
+
+    ``cause`` is the refusal (``RecordWriteFailed`` or ``RecordBusy``); ``pending`` the kept
+    reply (``pending.text`` is its text).
+    """
+
+    def __init__(self, cause: Exception, pending: PendingReply) -> None:
+        self.cause = cause
+        self.pending = pending
+        super().__init__(
+            f"{cause}. The reply is kept in memory and was not stored yet: free some space "
+            "and retry saving it, or copy it before you quit."
+        )
+
+
 async def send_message(
-    records: Records, backend: Backend, record: ThreadRecord, text: str
+    records: Records,
+    backend: Backend,
+    record: ThreadRecord,
+    text: str,
+    *,
+    checkpoints: Checkpoints | None = None,
 ) -> AsyncGenerator[StreamEvent, None]:
     """Send ``text`` and relay the reply's events, recording everything on the way.
 
-    1. The user's turn is stored before the request (nothing typed is ever lost).
-    2. Deltas are passed on as they come.
-    3. ``Completed`` stores the assistant turn (text, usage, response id, item id), marks the
-       thread ok and moves ``last_active``; it is stored before it is yielded.
+    1. The user's turn is stored before the request (nothing typed is ever lost). If the
+       record refuses it (``RecordWriteFailed``, ``RecordBusy``), that is raised and nothing
+       is sent: the caller gives the text back to the user.
+    2. Deltas are passed on as they come; every ``checkpoints`` interval the text so far is
+       written as an assistant turn marked ``interrupted`` with ``CHECKPOINT`` as its error, in
+       the background (a slow or refusing disk never holds up the stream; a checkpoint that
+       fails is skipped, the next one tries again).
+    3. ``Completed`` stores the assistant turn (text, usage, response id, item id) in place of
+       the checkpoint, marks the thread ok and moves ``last_active``; it is stored before it
+       is yielded.
     4. ``Failed``, or closing this iterator early (Esc: ``aclose()`` or task cancellation),
        stores the partial text as an assistant turn marked ``interrupted`` with the reason, and
        marks the thread ``interrupted``. The HTTP stream is closed before the store is written.
+    5. If the record refuses the reply's turn (3 or 4), the reply is kept in
+       ``records.pending`` with its in-flight mark held, the event is still yielded (the
+       screen shows the whole reply), and ``ReplyNotStored`` is raised at the next step of
+       the iteration. When the iterator was closed early it cannot raise: the caller checks
+       ``records.pending``.
 
     ``record`` is updated in place (status, ``last_active``, ``server_meta``: the response ids
     the backend noted as soon as the stream revealed them) and persisted in every case.
 
     From before step 1 until the reply is written, the store's in-flight mark for the thread
     is held: if this process is killed in between, whoever opens the record next sees the
-    question without a live sender and marks the lost reply (``Store.recover_unanswered``).
+    question (and the last checkpoint) without a live sender and marks the reply
+    interrupted (``Store.recover_unanswered``); the checkpoint's text is kept.
     """
+    policy = checkpoints or Checkpoints.from_env()
     await records.call(_ensure_recorded, record)
-    async with records.reply_in_flight(record.id):
+    async with records.reply_in_flight(record.id) as flight:
         user_turn = Turn(role=Role.USER, text=text)
         await records.call(Store.append_turn, record.id, user_turn)
         record.last_active = user_turn.at
-        received: list[str] = []
+        saver = _CheckpointSaver(records, record.id, policy)
         ended = False
+        refused: ReplyNotStored | None = None
         try:
             async with aclosing(backend.stream_reply(record, text)) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
-                        received.append(event.text)
+                        saver.add(event.text)
                     elif isinstance(event, Completed):
-                        await _record_reply(records, backend, record, event)
                         ended = True
+                        refused = await _record_reply(records, backend, record, event, saver,
+                                                      flight)
                     elif isinstance(event, Failed):
-                        await _record_interruption(
-                            records, record, event.partial_text, str(event.error)
-                        )
                         ended = True
+                        refused = await _record_interruption(
+                            records, record, event.partial_text, str(event.error), saver, flight
+                        )
                     yield event
+                    if refused is not None:
+                        raise refused
         finally:
             if not ended:
-                await _record_interruption(records, record, "".join(received), STOPPED)
+                await _record_interruption(records, record, saver.text, STOPPED, saver, flight)
+
+
+class _CheckpointSaver:
+    """The text of the reply so far, written down in the background every interval."""
+
+    def __init__(self, records: Records, thread_id: str, policy: Checkpoints) -> None:
+        self._records = records
+        self._thread_id = thread_id
+        self._policy = policy
+        self._pieces: list[str] = []
+        self._unsaved_bytes = 0
+        self._last = time.monotonic()
+        self._task: asyncio.Future[None] | None = None
+        self.at: float | None = None  # when the first checkpoint was made: its turn's date
+        self.written = 0
+        self.failed = 0
+        self.error: Exception | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self._pieces)
+
+    def add(self, piece: str) -> None:
+        self._pieces.append(piece)
+        self._unsaved_bytes += len(piece.encode("utf-8", "surrogatepass"))
+        due = (self._unsaved_bytes >= self._policy.every_bytes
+               or time.monotonic() - self._last >= self._policy.every_seconds)
+        if due and (self._task is None or self._task.done()):
+            self._start()
+
+    def _start(self) -> None:
+        if self.at is None:
+            self.at = time.time()
+        turn = Turn(role=Role.ASSISTANT, text=self.text, at=self.at, interrupted=True,
+                    error=CHECKPOINT)
+        self._unsaved_bytes = 0
+        self._last = time.monotonic()
+        self._task = asyncio.ensure_future(self._write(turn))
+
+    async def _write(self, turn: Turn) -> None:
+        try:
+            await self._records.call(Store.put_reply, self._thread_id, turn, turn.at)
+        except (RecordWriteFailed, RecordBusy) as exc:
+            self.failed += 1
+            self.error = exc
+        else:
+            self.written += 1
+
+    async def settle(self) -> None:
+        """Wait for a checkpoint being written (the final turn must replace it)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
 
 
 def _ensure_recorded(store: Store, record: ThreadRecord) -> None:
@@ -97,8 +226,13 @@ def _ensure_recorded(store: Store, record: ThreadRecord) -> None:
 
 
 async def _record_reply(
-    records: Records, backend: Backend, record: ThreadRecord, done: Completed
-) -> None:
+    records: Records,
+    backend: Backend,
+    record: ThreadRecord,
+    done: Completed,
+    saver: _CheckpointSaver,
+    flight: Flight,
+) -> ReplyNotStored | None:
     turn = Turn(
         role=Role.ASSISTANT,
         text=done.text,
@@ -106,37 +240,67 @@ async def _record_reply(
         item_id=done.item_id,
         usage=done.usage,
     )
-    await records.call(Store.append_turn, record.id, turn)
     record.last_active = turn.at
     record.status = ThreadStatus.OK
     seen = backend.last_identity
     if seen is not None and seen.profile == record.profile:
         record.organization = record.organization or seen.organization
         record.project = record.project or seen.project
-    await _save(records, record)
+    return await _store_reply(records, record, turn, saver, flight)
 
 
 async def _record_interruption(
-    records: Records, record: ThreadRecord, text: str, why: str
-) -> None:
+    records: Records,
+    record: ThreadRecord,
+    text: str,
+    why: str,
+    saver: _CheckpointSaver,
+    flight: Flight,
+) -> ReplyNotStored | None:
     turn = Turn(role=Role.ASSISTANT, text=text, interrupted=True, error=why)
-    await records.call(Store.append_turn, record.id, turn)
     record.last_active = turn.at
     record.status = ThreadStatus.INTERRUPTED
-    await _save(records, record)
+    return await _store_reply(records, record, turn, saver, flight)
+
+
+async def _store_reply(
+    records: Records,
+    record: ThreadRecord,
+    turn: Turn,
+    saver: _CheckpointSaver,
+    flight: Flight,
+) -> ReplyNotStored | None:
+    """Write the reply's turn (in place of its checkpoint) and the thread's details; on a
+    refusal keep both pending and return what to raise."""
+    await saver.settle()
+    details = _details(record)
+    stored_turn: Turn | None = turn
+    try:
+        await records.call(Store.put_reply, record.id, turn, saver.at)
+        stored_turn = None
+        flight.stored = True
+        await records.call(Store.update_thread, record.id, **details)
+    except (RecordWriteFailed, RecordBusy) as exc:
+        pending = PendingReply(record.id, stored_turn, saver.at, details, exc)
+        records.keep_pending(pending, None if flight.stored else flight)
+        return ReplyNotStored(exc, pending)
+    return None
+
+
+def _details(record: ThreadRecord) -> dict[str, Any]:
+    """Only the fields these flows change, so another process's rename survives."""
+    return {
+        "status": record.status,
+        "last_active": record.last_active,
+        "server_meta": dict(record.server_meta),
+        "organization": record.organization,
+        "project": record.project,
+    }
 
 
 async def _save(records: Records, record: ThreadRecord) -> None:
     """Write only the fields these flows change, so another process's rename survives."""
-    await records.call(
-        Store.update_thread,
-        record.id,
-        status=record.status,
-        last_active=record.last_active,
-        server_meta=dict(record.server_meta),
-        organization=record.organization,
-        project=record.project,
-    )
+    await records.call(Store.update_thread, record.id, **_details(record))
 
 
 async def open_thread(
@@ -153,11 +317,15 @@ async def open_thread(
     local = await local_transcript(records, record)
     yield local
     server = await backend.fetch_transcript(record)
-    if server != local:
-        local = await records.call(Store.merge_transcript, record.id, server)
-    if record.status in {ThreadStatus.FOREIGN, ThreadStatus.GONE, ThreadStatus.UNKNOWN}:
-        record.status = ThreadStatus.OK
-        await records.call(Store.mark_status, record.id, record.status)
+    try:
+        if server != local:
+            local = await records.call(Store.merge_transcript, record.id, server)
+        if record.status in {ThreadStatus.FOREIGN, ThreadStatus.GONE, ThreadStatus.UNKNOWN}:
+            record.status = ThreadStatus.OK
+            await records.call(Store.mark_status, record.id, record.status)
+    except (RecordWriteFailed, RecordBusy):
+        # The server keeps what the merge would have added: show it, store it next time.
+        local = merge_turns(local, server)
     yield local
 
 

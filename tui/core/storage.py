@@ -141,6 +141,10 @@ class AtomicJSONStorage(Storage):
         self._signature = atomic_write(self.path, payload, self._tmp_dir)
         self._dirty = False
 
+    def keep_in_memory(self) -> None:
+        """A read-only record: take the snapshot as it is, with nothing to write."""
+        self._dirty = False
+
     def note_index_writes(self, count: int) -> None:
         """Record the lock's index counter after our own commit so it is not taken as foreign."""
         self._index_writes = count

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
+import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
@@ -45,8 +47,11 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.damage import (
+    WRITE_ERRNOS,
     Damage,
     ProblemKind,
+    RecordBusy,
+    RecordWriteFailed,
     StoreError,
     StoreProblem,
     StoreTooNew,
@@ -73,9 +78,13 @@ from tui.core.transcripts import dialect_for_id, merge_turns, transcript_file_na
 from tui.core.trash import TRASH_DIR, TrashEntry, TrashFiles, TrashReason, restorable_row
 
 __all__ = [
+    "CHECKPOINT",
+    "KEPT_TO_CHECKPOINT",
     "NO_REPLY",
     "ImportResult",
     "ProblemKind",
+    "RecordBusy",
+    "RecordWriteFailed",
     "Store",
     "StoreError",
     "StoreProblem",
@@ -94,6 +103,14 @@ TMP_DIR = ".tmp"
 REPLIES_DIR = "replies"
 NO_REPLY = "threadtui stopped before the reply arrived; nothing of it was kept"
 """The error of the turn put after a question whose reply was lost with its process."""
+CHECKPOINT = "the reply was still arriving when this was saved; more may follow"
+"""The error of a checkpoint: the partial text of a reply still streaming (an assistant turn
+marked ``interrupted``), written every few seconds or KB so a kill -9 loses at most that much.
+The final turn replaces it (``Store.put_reply``)."""
+KEPT_TO_CHECKPOINT = (
+    "threadtui stopped while the reply arrived; the text was kept up to the last checkpoint"
+)
+"""The error a checkpoint turn gets once its sender is known to be gone (``recover_unanswered``)."""
 _KEEP_STATUS = frozenset({ThreadStatus.GONE, ThreadStatus.FOREIGN})
 _RECORD_FIELDS = {f.name for f in fields(ThreadRecord)}
 
@@ -101,18 +118,31 @@ _RECORD_FIELDS = {f.name for f in fields(ThreadRecord)}
 class Store:
     """The record in one data directory. Open with ``Store.open(data_dir)``; close when done."""
 
-    def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        clock: Callable[[], float] = time.time,
+        *,
+        lock_timeout: float | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.data_dir = data_dir
+        self.read_only = read_only
         self.transcripts_dir = data_dir / TRANSCRIPTS_DIR
         tmp_dir = data_dir / TMP_DIR
         replies_dir = data_dir / REPLIES_DIR
         trash_dir = data_dir / TRASH_DIR
-        for directory in (data_dir, self.transcripts_dir, tmp_dir, replies_dir, trash_dir):
-            ensure_private_dir(directory)
+        if not read_only:
+            with self._writing("open the record"):
+                for directory in (data_dir, self.transcripts_dir, tmp_dir, replies_dir,
+                                  trash_dir):
+                    ensure_private_dir(directory)
+        elif not data_dir.is_dir():
+            raise StoreError(f"no record in {data_dir}")
         self._clock = clock
         self._tmp_dir = tmp_dir
         self._replies = ReplyMarks(replies_dir)
-        self._damage = Damage()
+        self._damage = Damage(read_only=read_only)
         self.problems: list[StoreProblem] = self._damage.problems
         self._transcripts = TranscriptFiles(
             self.transcripts_dir,
@@ -120,29 +150,72 @@ class Store:
             self._damage,
             lambda thread_id: self._index.threads_data().get(thread_id),
         )
-        self._index = RecordIndex(data_dir, tmp_dir, self._damage, self._transcripts)
+        opening = contextlib.nullcontext() if read_only else self._writing("open the record")
+        with opening:
+            self._index = RecordIndex(
+                data_dir, tmp_dir, self._damage, self._transcripts,
+                lock_timeout=lock_timeout, read_only=read_only,
+            )
         self._trash = TrashFiles(trash_dir, tmp_dir, self._damage)
         self.index_path = self._index.path
         self._queries = ThreadQueries(self._transcripts.contains)
 
     # -- opening and closing ---------------------------------------------------------------
     @classmethod
-    def open(cls, data_dir: Path | str, *, clock: Callable[[], float] = time.time) -> Store:
+    def open(
+        cls,
+        data_dir: Path | str,
+        *,
+        clock: Callable[[], float] = time.time,
+        lock_timeout: float | None = None,
+    ) -> Store:
         """Open (creating, upgrading or repairing) the record; read ``problems`` afterwards.
 
         Trash entries older than 30 days are removed for good here. ``clock`` dates trash
-        entries (tests inject one). Raises ``StoreTooNew`` for a record written by a newer
-        threadtui, ``OSError`` when the directory cannot be used.
+        entries (tests inject one). ``lock_timeout``: how long any change waits for another
+        process's hold on the record (``tui.core.locks.DEFAULT_LOCK_TIMEOUT``). Raises
+        ``StoreTooNew`` for a record written by a newer threadtui, ``RecordWriteFailed`` when
+        the directory cannot be written (then ``open_read_only`` can still read it),
+        ``RecordBusy`` when another process holds the record past the bound, ``OSError`` when
+        the directory cannot be used at all. A full disk does not stop it opening: the
+        housekeeping that could not be written is reported as a problem and done next time.
         """
-        store = cls(Path(data_dir), clock)
+        store = cls(Path(data_dir), clock, lock_timeout=lock_timeout)
         try:
-            with store._index.transaction():
-                sweep_tmp(store._tmp_dir)
-                store._trash.purge(
-                    clock(), store._index.threads_data(), leftover=store._take_back
-                )
+            try:
+                with store._writing("tidy the record"), store._index.transaction():
+                    sweep_tmp(store._tmp_dir)
+                    store._trash.purge(
+                        clock(), store._index.threads_data(), leftover=store._take_back
+                    )
+            except RecordWriteFailed as exc:
+                store._damage.report(ProblemKind.WRITE_FAILED, f"{exc}; tried again next time.")
+                if exc.errno == errno.EROFS or exc.errno == errno.EACCES:
+                    raise
             store._index.seen_commits = store._index.lock.counters()[0]
             store.recover_unanswered()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def open_read_only(
+        cls, data_dir: Path | str, *, clock: Callable[[], float] = time.time
+    ) -> Store:
+        """Open the record for reading only: a read-only disk, a snapshot, a backup mount, or a
+        record another process holds (ctrl+z) when only reading is wanted.
+
+        No lock is taken and nothing is written, ever: every file of the record is replaced
+        by an atomic rename (``tui.core.files``), so each file read is a whole old or a whole
+        new version. Without the lock two files may be read from either side of one change
+        (a transcript with a turn its index row does not date yet), which a listing, a search
+        or an export does not mind. Damaged files are reported but left in place; a lost
+        reply is not marked. Every change raises ``RecordWriteFailed`` ("read-only").
+        """
+        store = cls(Path(data_dir), clock, read_only=True)
+        try:
+            store._index.data()
         except BaseException:
             store.close()
             raise
@@ -211,14 +284,14 @@ class Store:
         """Write the whole row. For an edit of a few fields use ``update_thread``, which cannot
         undo another process's concurrent change to the fields it does not name."""
         doc = to_doc(record)
-        with self._index.transaction():
+        with self._writing("record the thread"), self._index.transaction():
             self._index.threads.put_many({record.id: doc})
 
     def update_thread(self, thread_id: str, **changes: Any) -> ThreadRecord:
         unknown = set(changes) - _RECORD_FIELDS or ({"id"} & set(changes))
         if unknown:
             raise TypeError(f"cannot change {', '.join(sorted(unknown))} of a thread")
-        with self._index.transaction():
+        with self._writing(_change_words(changes)), self._index.transaction():
             record = replace(self._require(thread_id), **changes)
             self._index.threads.put_many({thread_id: to_doc(record)})
         return record
@@ -235,7 +308,7 @@ class Store:
         The trash entry is written first, then the transcript removed, then the row: a kill
         between leaves the thread where it was (delete again), never a thread in neither place.
         """
-        with self._index.transaction():
+        with self._writing("move the thread to the trash"), self._index.transaction():
             doc = self._index.threads_data().get(thread_id)
             present = doc is not None or self._transcripts.path(thread_id).exists()
             if reason is not None and present:
@@ -264,7 +337,7 @@ class Store:
         """Put a trashed thread back (row and transcript); one deleted on the server comes back
         marked ``gone``. Raises ``UnknownThread`` when the trash has no such entry, and
         ``StoreError`` when the record holds that id again."""
-        with self._index.transaction():
+        with self._writing("restore the thread"), self._index.transaction():
             if thread_id in self._index.threads_data():
                 raise StoreError(f"{printable(thread_id)} is in the record already")
             entry = self._trash.get(thread_id)
@@ -278,13 +351,13 @@ class Store:
             self._transcripts.write(thread_id, entry.turns, doc)
             self._index.threads.put_many({thread_id: doc})
         # After the index is written: a kill before this leaves a hidden leftover, purged later.
-        with self._index.transaction():
+        with self._writing("restore the thread"), self._index.transaction():
             self._trash.remove(thread_id)
         return record
 
     def empty_trash(self) -> int:
         """Remove every trash entry for good; how many threads were removed."""
-        with self._index.transaction():
+        with self._writing("empty the trash"), self._index.transaction():
             return self._trash.purge(
                 self._clock(), self._index.threads_data(), everything=True,
                 leftover=self._take_back,
@@ -308,7 +381,7 @@ class Store:
         """
         result = ImportResult()
         prepared = prepare_imports(items, result)
-        with self._index.transaction():
+        with self._writing("import the threads"), self._index.transaction():
             existing = self._index.threads_data()
             rows: dict[str, dict[str, Any]] = {}
             for thread_id, doc, turns in prepared:
@@ -336,7 +409,7 @@ class Store:
         write, or a partial reply completed later) instead of duplicating it.
         """
         (new,) = _checked([turn])
-        with self._index.transaction():
+        with self._writing(_turn_words(turn)), self._index.transaction():
             doc = self._require_doc(thread_id)
             turns = self._transcripts.load(thread_id)
             position = index_of_item(turns, turn.item_id)
@@ -348,7 +421,7 @@ class Store:
 
     def replace_transcript(self, thread_id: str, turns: Iterable[Turn]) -> None:
         docs = _checked(list(turns))
-        with self._index.transaction():
+        with self._writing("save the transcript"), self._index.transaction():
             doc = self._require_doc(thread_id)
             self._transcripts.write(thread_id, docs, doc)
 
@@ -361,13 +434,35 @@ class Store:
         interrupted reply, an error) stay, after the local turn they followed. Returns the
         merged transcript, which is also what is stored.
         """
-        with self._index.transaction():
+        with self._writing("save the transcript"), self._index.transaction():
             doc = self._require_doc(thread_id)
             local = [Turn.from_dict(turn) for turn in self._transcripts.load(thread_id)]
             merged = merge_turns(local, list(server_turns))
             latest = max((turn.at for turn in merged), default=0.0)
             self._save_turns(thread_id, doc, _checked(merged), bump_to=latest)
         return merged
+
+    def put_reply(self, thread_id: str, turn: Turn, checkpoint_at: float | None = None) -> None:
+        """Store a reply's turn in place of its checkpoint: never a second turn for one reply.
+
+        ``checkpoint_at`` is the ``at`` of the reply's checkpoints (``CHECKPOINT`` turns, all
+        dated at the first one): the stored checkpoint with that date is replaced by ``turn``
+        (a newer checkpoint, or the final reply); without one, ``turn`` is appended like
+        ``append_turn``. ``last_active`` moves up to ``turn.at``.
+        """
+        (new,) = _checked([turn])
+        operation = "save the reply so far" if turn.error == CHECKPOINT else _turn_words(turn)
+        with self._writing(operation), self._index.transaction():
+            doc = self._require_doc(thread_id)
+            turns = self._transcripts.load(thread_id)
+            position = _checkpoint_position(turns, checkpoint_at)
+            if position is None:
+                position = index_of_item(turns, turn.item_id)
+            if position is None:
+                turns.append(new)
+            else:
+                turns[position] = new
+            self._save_turns(thread_id, doc, turns, bump_to=turn.at)
 
     # -- replies in flight -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -379,8 +474,15 @@ class Store:
         whose reply died with its process (kill -9, a crash, a lost SSH session), and
         ``recover_unanswered`` can say so instead of showing the question as if still asked.
         """
-        with self._replies.hold(_reply_mark(thread_id), thread_id):
+        with self._writing("mark the reply as awaited"):
+            manager = self._replies.hold(_reply_mark(thread_id), thread_id)
+            manager.__enter__()
+        try:
             yield
+        except BaseException:
+            manager.__exit__(*sys.exc_info())
+            raise
+        manager.__exit__(None, None, None)
 
     def recover_unanswered(self, thread_id: str | None = None) -> list[str]:
         """Mark replies that can no longer arrive; the ids of the threads marked.
@@ -398,6 +500,8 @@ class Store:
         when nothing is in flight). A reply still awaited by a live process, in this one or
         another, is never touched.
         """
+        if self.read_only:
+            return []
         if thread_id is not None:
             name = _reply_mark(thread_id)
             if not self._replies.exists(name):
@@ -412,37 +516,60 @@ class Store:
             # The store's lock first, then the mark (never waited for): a sender takes its
             # mark before it writes the question, so a question on disk whose mark can be
             # claimed has no live sender.
-            with self._index.transaction(), self._replies.claim(name) as lost:
-                title = self._mark_unanswered(candidate) if lost and candidate else None
-            if candidate is not None and title is not None:
+            try:
+                with self._writing("mark the lost reply"), self._index.transaction(), \
+                        self._replies.claim(name) as lost:
+                    found = self._mark_unanswered(candidate) if lost and candidate else None
+            except RecordWriteFailed as exc:
+                # The mark stays (a claim is released without removing it on an error): the
+                # next open or poll tries again once the disk can take it.
+                self._damage.report(
+                    ProblemKind.WRITE_FAILED,
+                    f"A reply in {printable(candidate or '?')} was not stored before threadtui "
+                    f"stopped, and {exc}; it is tried again next time.",
+                    exc.path,
+                )
+                continue
+            if candidate is not None and found is not None:
+                title, kept = found
                 marked.append(candidate)
                 self._damage.report(
                     ProblemKind.UNANSWERED,
-                    f"The reply to your last message in {title} ({printable(candidate)}) never "
-                    "arrived: threadtui stopped before it was received. The thread is marked "
-                    "interrupted; open it to ask again.",
+                    f"The reply to your last message in {title} ({printable(candidate)}) "
+                    + ("was cut off: threadtui stopped while it arrived; the text was kept up "
+                       "to the last checkpoint. " if kept else
+                       "never arrived: threadtui stopped before it was received. ")
+                    + "The thread is marked interrupted; open it to ask again.",
                 )
         return marked
 
-    def _mark_unanswered(self, thread_id: str) -> str | None:
-        """Under the lock: the thread's title when it was marked, else None."""
+    def _mark_unanswered(self, thread_id: str) -> tuple[str, bool] | None:
+        """Under the lock: (the thread's title, whether a checkpoint kept part of the reply)
+        when it was marked, else None."""
         doc = self._index.threads_data().get(thread_id)
         if doc is None:
             return None
         turns = self._transcripts.load(thread_id)
-        if not turns or turns[-1].get("role") != str(Role.USER):
+        checkpoints = [i for i, t in enumerate(turns) if _is_checkpoint(t)]
+        if checkpoints:
+            # Kept up to the last checkpoint: the text stays, and now says it is final.
+            for i in checkpoints:
+                turns[i] = {**turns[i], "error": KEPT_TO_CHECKPOINT}
+        elif not turns or turns[-1].get("role") != str(Role.USER):
             return None  # the reply was written before its process died: nothing was lost
-        lost = Turn(
-            role=Role.ASSISTANT, text="", at=turns[-1].get("at", 0.0), interrupted=True,
-            error=NO_REPLY,
-        )
-        turns.append(lost.to_dict())
+        else:
+            lost = Turn(
+                role=Role.ASSISTANT, text="", at=turns[-1].get("at", 0.0), interrupted=True,
+                error=NO_REPLY,
+            )
+            turns.append(lost.to_dict())
         if doc.get("status") not in _KEEP_STATUS:
             doc = {**doc, "status": str(ThreadStatus.INTERRUPTED)}
             self._index.threads.put_many({thread_id: doc})
         self._transcripts.write(thread_id, turns, doc)
         title = doc.get("title")
-        return repr(printable(title)) if isinstance(title, str) and title else "a thread"
+        words = repr(printable(title)) if isinstance(title, str) and title else "a thread"
+        return words, bool(checkpoints)
 
     # -- app state -------------------------------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
@@ -455,11 +582,11 @@ class Store:
         """Remember a JSON value (refused before anything is written if it is not JSON)."""
         doc = {"value": copy.deepcopy(value)}
         dumps(doc)
-        with self._index.transaction():
+        with self._writing("save the app's state"), self._index.transaction():
             self._index.meta.put_many({key: doc})
 
     def delete_meta(self, key: str) -> bool:
-        with self._index.transaction():
+        with self._writing("save the app's state"), self._index.transaction():
             present = key in self._index.meta_data()
             if present:
                 self._index.meta.delete_many([key])
@@ -469,7 +596,7 @@ class Store:
         """Bring in app state from a backup in one write; returns the keys taken."""
         docs = {key: {"value": copy.deepcopy(value)} for key, value in values.items()}
         dumps(docs)
-        with self._index.transaction():
+        with self._writing("save the app's state"), self._index.transaction():
             present = self._index.meta_data()
             taken = {k: doc for k, doc in docs.items() if replace or k not in present}
             self._index.meta.put_many(taken)
@@ -505,6 +632,21 @@ class Store:
         self._transcripts.write(thread_id, turns, record)
 
     # == internals =========================================================================
+    @contextlib.contextmanager
+    def _writing(self, operation: str) -> Iterator[None]:
+        """Turn a disk's refusal (full, read-only, not allowed, I/O error) into
+        ``RecordWriteFailed`` naming ``operation``; a read-only record refuses at once."""
+        if getattr(self, "read_only", False):
+            raise RecordWriteFailed.read_only(operation, self.data_dir)
+        try:
+            yield
+        except RecordWriteFailed:
+            raise
+        except OSError as exc:
+            if exc.errno not in WRITE_ERRNOS:
+                raise
+            raise RecordWriteFailed.from_os_error(exc, operation, self.data_dir) from exc
+
     def _require_doc(self, thread_id: str) -> dict[str, Any]:
         doc = self._index.threads_data().get(thread_id)
         if doc is None:
@@ -551,6 +693,31 @@ def _checked(turns: list[Turn]) -> list[dict[str, Any]]:
     docs = turn_docs(turns)
     assert docs is not None
     return docs
+
+
+def _is_checkpoint(turn: dict[str, Any]) -> bool:
+    return turn.get("role") == str(Role.ASSISTANT) and turn.get("error") == CHECKPOINT
+
+
+def _checkpoint_position(turns: list[dict[str, Any]], at: float | None) -> int | None:
+    if at is None:
+        return None
+    for position in range(len(turns) - 1, -1, -1):
+        if _is_checkpoint(turns[position]) and turns[position].get("at") == at:
+            return position
+    return None
+
+
+def _turn_words(turn: Turn) -> str:
+    return "save your message" if turn.role is Role.USER else "store the reply"
+
+
+def _change_words(changes: Mapping[str, Any]) -> str:
+    if "title" in changes:
+        return "save the new title"
+    if "pinned" in changes:
+        return "save the pin"
+    return "save the thread's details"
 
 
 def _reply_mark(thread_id: str) -> str:

@@ -69,7 +69,8 @@ class TranscriptFiles:
                 f"out; the file as it was is kept at {kept}.",
                 kept,
             )
-            self.write(thread_id, good, self._row_of(thread_id))
+            if not self._damage.read_only:
+                self.write(thread_id, good, self._row_of(thread_id))
         return good
 
     def write(
