@@ -19,8 +19,9 @@ output. Each is handled like the user stopping the reply:
    ``hard_exit`` restores the terminal's modes (best effort, never blocking), runs the
    registered clean-ups (the demo directory) and ends the process at once.
 
-Exit statuses: 129 (128 + SIGHUP) for a hangup and for a terminal that closed while SIGHUP
-was ignored, 143 (128 + SIGTERM) for SIGTERM. A SIGHUP that was ignored when threadtui
+Exit statuses: 129 (128 + SIGHUP) for SIGHUP and for a terminal that closed (whether its
+SIGHUP came, or was ignored), 143 (128 + SIGTERM) for SIGTERM. The reason written with the
+reply is "the terminal closed" whenever the terminal is gone, else the signal's name. A SIGHUP that was ignored when threadtui
 started stays ignored (``nohup`` is respected); the closed terminal is noticed anyway.
 
 No Textual in here: the launcher installs this before Textual is imported.
@@ -52,7 +53,7 @@ EXIT_HANGUP = 128 + signal.SIGHUP
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 REASONS: dict[int, str] = {
-    signal.SIGHUP: "the terminal hung up (SIGHUP)",
+    signal.SIGHUP: "SIGHUP (hangup) asked threadtui to stop",
     signal.SIGTERM: "SIGTERM asked threadtui to stop",
 }
 
@@ -101,6 +102,7 @@ class Shutdown:
         self.grace = grace
         self.stop: Stop | None = None
         self.terminal_gone = False
+        self._signalled = False
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._target: Callable[[Stop], object] | None = None
@@ -156,9 +158,18 @@ class Shutdown:
     # ------------------------------------------------------------ events
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if signum == signal.SIGHUP and not self.terminal_gone and not _terminal_alive():
+        hangup = signum == signal.SIGHUP and (self.terminal_gone or not _terminal_alive())
+        first_signal = not self._signalled
+        self._signalled = True
+        if hangup:  # the terminal really went: the kernel's SIGHUP of a closed tty
             self._silence_terminal()
-        self.request(Stop(REASONS.get(signum, f"signal {signum}"), 128 + signum))
+            stop = Stop(TERMINAL_CLOSED, EXIT_HANGUP)
+        else:
+            stop = Stop(REASONS.get(signum, f"signal {signum}"), 128 + signum)
+        # The input thread may have seen the closed terminal before this handler ran (Python
+        # runs handlers late, on the main thread): that SIGHUP is the same event, not a second
+        # request; any signal after it is.
+        self.request(stop, repeat_forces=not (hangup and first_signal))
 
     def terminal_closed(self) -> None:
         """Input ended or output failed (any thread): the terminal is gone."""
