@@ -21,8 +21,9 @@ output. Each is handled like the user stopping the reply:
 
 Exit statuses: 129 (128 + SIGHUP) for SIGHUP and for a terminal that closed (whether its
 SIGHUP came, or was ignored), 143 (128 + SIGTERM) for SIGTERM. The reason written with the
-reply is "the terminal closed" whenever the terminal is gone, else the signal's name. A SIGHUP that was ignored when threadtui
-started stays ignored (``nohup`` is respected); the closed terminal is noticed anyway.
+reply is "the terminal closed" whenever the terminal is gone, else the signal's name. A SIGHUP
+ignored when threadtui started stays ignored (``nohup`` is respected); the closed terminal is
+noticed anyway.
 
 No Textual in here: the launcher installs this before Textual is imported.
 """
