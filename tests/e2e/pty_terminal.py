@@ -39,11 +39,15 @@ def installed_threadtui() -> str:
 class Terminal:
     """One running threadtui and the screen it has drawn so far."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], cwd: Path,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> None:
         self.screen = pyte.Screen(COLUMNS, LINES)
         self.stream = pyte.ByteStream(self.screen)
         self.child = pexpect.spawn(
-            installed_threadtui(), args, env=env, cwd=str(cwd), dimensions=(LINES, COLUMNS)
+            installed_threadtui(), args, env=env, cwd=str(cwd), dimensions=(LINES, COLUMNS),
+            preexec_fn=preexec_fn,
         )
 
     def pump(self, seconds: float = 0.1) -> None:

@@ -9,8 +9,10 @@ palette, the profile picker, help) and the palette's commands.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -19,9 +21,10 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import WorkerFailed
+from textual.worker import WorkerFailed, WorkerState
 
 from tui.app import work
 from tui.app.connections import BackendFactory, BackendPool, default_factory
@@ -32,6 +35,7 @@ from tui.app.main_screen import MainScreen
 from tui.app.messages import InternalError
 from tui.app.screens.help import HelpScreen, help_rows
 from tui.app.screens.profile_picker import ProfilePicker
+from tui.app.shutdown import Shutdown, Stop, StopNote
 from tui.app.themes import app_variable_defaults, prepare_themes
 from tui.app.work import Services
 from tui.core.config import Config
@@ -40,6 +44,17 @@ from tui.core.keys import KeyRing
 from tui.core.record_access import Records
 from tui.core.safe_text import one_line, strip_controls
 from tui.core.store import Store
+
+REPLY_GRACE_SECONDS = 1.0
+"""How long a stop waits for the stopped reply to be written before the app exits anyway."""
+
+
+def _driver_class() -> type[Driver] | None:
+    if sys.platform == "win32":
+        return None  # Textual's own
+    from tui.app.terminal import ThreadDriver
+
+    return ThreadDriver
 
 
 class ThreadApp(App[None], inherit_bindings=False):
@@ -71,15 +86,19 @@ class ThreadApp(App[None], inherit_bindings=False):
         notes: Iterable[str] = (),
         backend_factory: Callable[[], BackendFactory] = default_factory,
         export_dir: Path | None = None,
+        shutdown: Shutdown | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=_driver_class())
+        self.shutdown = shutdown or Shutdown()
+        self.stop_note = StopNote()
         self.config = config
         self.keyring = keyring
         self.data_dir = data_dir
         self.clock = clock
         self.records = Records(store)
         self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
-        self.services = Services(config, self.records, self.pool, data_dir, export_dir)
+        self.services = Services(config, self.records, self.pool, data_dir, export_dir,
+                                 self.stop_note)
         self.incidents = IncidentLog(data_dir, keyring.known_keys)
         self.keymap: dict[str, str] = dict(config.keymap)
         self._first_profile = config.profile(profile).name
@@ -123,6 +142,7 @@ class ThreadApp(App[None], inherit_bindings=False):
 
     @guarded
     def on_mount(self) -> None:
+        self.shutdown.attach(asyncio.get_running_loop(), self._stop_requested)
         self.set_keymap(self.keymap)
         for message in self.theme_start.messages:
             self.notify(message, title="Theme", severity="warning", timeout=12)
@@ -169,6 +189,39 @@ class ThreadApp(App[None], inherit_bindings=False):
             return_code=1,
             message=f"threadtui stopped: {incident.sentence()}. Your record is safe.",
         )
+
+    # ------------------------------------------------------------ SIGHUP, SIGTERM, no terminal
+
+    def terminal_closed(self) -> None:
+        """Called by ``ThreadDriver`` (its own threads) when input ends or output fails."""
+        self.shutdown.terminal_closed()
+
+    @guarded
+    def _stop_requested(self, stop: Stop) -> None:
+        """On the loop, once per process (``tui.app.shutdown``): stop like esc, then exit."""
+        self.run_worker(self._stop(stop), group="stop", exit_on_error=False)
+
+    async def _stop(self, stop: Stop) -> None:
+        """Cancel the streaming reply (the session writes it, marked interrupted, and the
+        worker gives the reason), wait for that write, then leave through ``App.exit``."""
+        self.stop_note.reason = stop.reason
+        replies = [
+            w for w in self.workers
+            if w.group == "reply" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        ]
+        try:
+            for worker in replies:
+                worker.cancel()
+            if replies:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self.workers.wait_for_complete(replies), REPLY_GRACE_SECONDS
+                    )
+        finally:
+            kept = " The reply that was streaming is in the record, marked interrupted." \
+                if replies else ""
+            self.exit(return_code=stop.status,
+                      message=f"threadtui stopped: {stop.reason}.{kept}")
 
     # ------------------------------------------------------------ theme
 
@@ -249,6 +302,7 @@ class ThreadApp(App[None], inherit_bindings=False):
 
     @guarded
     async def on_unmount(self) -> None:
+        self.shutdown.detach()
         await self.pool.aclose()
         self.records.close()
         gc.unfreeze()  # an app run inside a longer process (tests) must not pin its objects

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from tui.app.messages import (
     ThreadShown,
     TranscriptRefreshed,
 )
+from tui.app.shutdown import StopNote, restate_stop
 from tui.core import session
 from tui.core.api.base import ApiError, AuthFailed, Backend, Completed, Failed, NotFound, TextDelta
 from tui.core.config import Config
@@ -72,6 +73,8 @@ class Services:
     data_dir: Path
     export_dir: Path | None = None
     """Where the palette's export writes (``None``: the current directory)."""
+    stop: StopNote = field(default_factory=StopNote)
+    """Why a reply is being cancelled when it is not esc (SIGHUP, SIGTERM, no terminal)."""
 
 
 def title_from(text: str) -> str:
@@ -313,8 +316,13 @@ async def send(
                         interrupted=bool(event.partial_text), error=str(event.error),
                     )
     except asyncio.CancelledError:
+        why, reason = session.STOPPED, services.stop.reason
+        # Stopped by SIGHUP, SIGTERM or a closed terminal (issue 14): the record says which.
+        if reason:
+            restated: bool = await records.call(restate_stop, record.id, reason)
+            why = f"{session.STOPPED}: {reason}" if restated else why
         stopped = Turn(role=Role.ASSISTANT, text="".join(received), interrupted=True,
-                       error=session.STOPPED)
+                       error=why)
         post(ReplyEnded(record.id, stopped, None, text, f"{retry_key} asks again"))
         await _post_fresh(services, post, record.id)
         raise

@@ -6,17 +6,24 @@ The command line's side of starting the app (the app never imports the command l
 
 A ``ConfigError`` propagates (``tui.cli`` prints it and exits 2); problems found opening the
 record are shown as notifications once the app is up, never as a traceback.
+
+SIGHUP and SIGTERM are caught for the whole run (``tui.app.shutdown``, which imports no
+Textual): while the app runs they stop it like esc and exit 129 / 143 with the partial reply
+recorded; before or after it, and on a second signal, they end the process at once, removing
+``--demo``'s temporary directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from tui.app.shutdown import Shutdown
 from tui.commands.context import CliContext
 from tui.core.config import Config, load_config
 from tui.core.keys import KeyRing
@@ -24,17 +31,19 @@ from tui.core.store import Store, StoreError
 
 
 def launch(args: argparse.Namespace, ctx: CliContext) -> int:
-    if getattr(args, "demo", False):
-        return _launch_demo(args)
-    config = ctx.config
-    return run_app(
-        config=config,
-        data_dir=ctx.data_dir,
-        keyring=ctx.keyring,
-        profile=getattr(args, "profile", None),
-        cli_theme=getattr(args, "theme", None),
-        remember_theme=True,
-    )
+    with Shutdown() as shutdown:
+        if getattr(args, "demo", False):
+            return _launch_demo(args, shutdown)
+        config = ctx.config
+        return run_app(
+            config=config,
+            data_dir=ctx.data_dir,
+            keyring=ctx.keyring,
+            profile=getattr(args, "profile", None),
+            cli_theme=getattr(args, "theme", None),
+            remember_theme=True,
+            shutdown=shutdown,
+        )
 
 
 def run_app(
@@ -46,6 +55,7 @@ def run_app(
     cli_theme: str | None,
     remember_theme: bool,
     notes: tuple[str, ...] = (),
+    shutdown: Shutdown | None = None,
 ) -> int:
     from tui.app.app import ThreadApp  # textual loads here, not at `threadtui --version`
 
@@ -65,6 +75,7 @@ def run_app(
             cli_theme=cli_theme,
             remember_theme=remember_theme,
             notes=notes,
+            shutdown=shutdown,
         )
         app.run()
         return app.return_code or 0
@@ -72,11 +83,13 @@ def run_app(
         store.close()
 
 
-def _launch_demo(args: argparse.Namespace) -> int:
+def _launch_demo(args: argparse.Namespace, shutdown: Shutdown) -> int:
     """Run against ``demo_environment()``: its sandbox, config and record, never the user's."""
     from tui.commands.demo import demo_environment  # starts a server: only for --demo
 
     with demo_environment() as demo, _environment(demo.environ):
+        # A hard exit (second signal, a stop that hangs) skips the context managers.
+        shutdown.on_hard_exit(lambda: shutil.rmtree(demo.root, ignore_errors=True))
         config = load_config(demo.config_path)
         return run_app(
             config=config,
@@ -89,6 +102,7 @@ def _launch_demo(args: argparse.Namespace) -> int:
                 "Demo: a local stand-in server with two organizations; nothing leaves this"
                 " machine. ctrl+o switches profile, ? lists every key.",
             ),
+            shutdown=shutdown,
         )
 
 
