@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tui.core import session
-from tui.core.api.base import Backend, Completed, Failed
+from tui.core.api.base import Backend, Completed, Failed, NoConversations
+from tui.core.keys import KeyRing
+from tui.core.ownership import Verdict, resolve_not_found
 from tui.core.record_access import Records
-from tui.core.records import Dialect, Role
+from tui.core.records import Dialect, Profile, Role, ThreadRecord, ThreadStatus
 from tui.core.store import Store
 from tui.sandbox import Fault, Sandbox
 
@@ -62,3 +66,34 @@ async def test_chat_retry_sends_the_question_once_and_failed_questions_are_not_r
         roles = [role for role, _ in messages]
         assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), messages
     assert store.transcript(record.id)[-1].role is Role.ASSISTANT
+
+
+# ---------------------------------------------------------------- 2. no /v1/conversations
+
+
+@pytest.mark.parametrize("style", ["invalid_url", "detail", "405"])
+async def test_a_server_without_conversations_is_a_profile_problem_not_a_missing_thread(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox,
+    profiles: dict[str, Profile], keyring: KeyRing, style: str,
+) -> None:
+    sandbox.features.conversations = False
+    sandbox.features.missing_route = style
+    backend = backend_for("acme")
+    with pytest.raises(NoConversations) as raised:
+        await backend.create_thread("New chat")
+    said = str(raised.value)
+    assert 'use api = "chat" for profile acme' in said
+    assert "belongs to another" not in said and "not found" not in said
+
+    # A recorded id is never marked gone because the server lacks the endpoint.
+    record = ThreadRecord(id="conv_recorded1", profile="acme", base_url=sandbox.base_url)
+    store.upsert(record)
+    with pytest.raises(NoConversations):
+        await backend.check(record)
+    with pytest.raises(NoConversations):
+        await backend.delete(record)
+    outcome = await resolve_not_found(
+        records, record, profiles, keyring, current_profile="acme", current_answered=False,
+    )
+    assert outcome.verdict is Verdict.UNKNOWN
+    assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]

@@ -105,6 +105,15 @@ def _http_fault(fault: Fault, scope: Scope, limit: int) -> ApiError:
     )
 
 
+def _missing_route(style: str, method: str, path: str) -> Reply:
+    """How a server without the route answers (see ``Features``)."""
+    if style == "detail":
+        return JsonReply({"detail": "Not Found"}, 404)
+    if style == "405":
+        return JsonReply({"detail": "Method Not Allowed"}, 405)
+    raise invalid_url(method, path)
+
+
 class Gateway:
     """Turns requests into replies for one sandbox."""
 
@@ -137,6 +146,8 @@ class Gateway:
                     _parse_body(request.method, request.body), request.headers)
         if route.family == "control":
             return route.handler(call)
+        if route.family == "conversations" and not services.features.conversations:
+            return _missing_route(services.features.missing_route, request.method, path)
         if route.family == "assistants":
             if not services.features.assistants:
                 raise invalid_url(request.method, path)

@@ -76,9 +76,15 @@ class ApiError(Exception):
 
 
 class NotFound(ApiError):
-    """404: deleted, expired, or owned by another organization/project (the API can't tell)."""
+    """404: deleted, expired, or owned by another organization/project (the API can't tell).
+
+    ``route_missing``: the answer did not come from the API's object lookup at all (a 404
+    worded ``Invalid URL (…)``, or a body that is not the API's error shape: a server that
+    has no such endpoint). Such a 404 says nothing about a thread.
+    """
 
     retryable = False
+    route_missing = False
 
 
 class AuthFailed(ApiError):
@@ -127,6 +133,11 @@ class Unsupported(ApiError):
     """The server does not serve this API at all (e.g. Assistants after its shutdown)."""
 
     retryable = False
+
+
+class NoConversations(Unsupported):
+    """The server has no ``/v1/conversations`` (Ollama, vLLM, LM Studio, llama.cpp …): a
+    profile problem (``api = "chat"``), never a verdict on a thread."""
 
 
 # ---------------------------------------------------------------- the protocol

@@ -15,6 +15,8 @@ from typing import Any
 from tui.core.api.answers import AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
     ApiError,
+    BadRequest,
+    NoConversations,
     NotFound,
     ServerError,
     StreamEvent,
@@ -99,6 +101,26 @@ def _output(response: Shape) -> tuple[str, str | None]:
 
 class ConversationsBackend(SdkBackend):
     dialect = Dialect.CONVERSATIONS
+
+    async def answer(self, call: Any, what: str) -> Any:
+        """``SdkBackend.answer``, knowing that a server without ``/v1/conversations`` (a
+        local model server) answers 404 or 405 for the path itself: that is a profile
+        problem, said as such (``NoConversations``), never a verdict on a thread."""
+        try:
+            return await super().answer(call, what)
+        except (NotFound, BadRequest) as exc:
+            if (isinstance(exc, NotFound) and exc.route_missing) or exc.status_code == 405:
+                raise self.no_conversations(exc) from None
+            raise
+
+    def no_conversations(self, error: ApiError) -> NoConversations:
+        name = self.profile.name
+        return NoConversations(
+            f"the server at {self.errors.server} does not serve conversations"
+            f" (HTTP {error.status_code or 404} for /v1/conversations): use api = \"chat\""
+            f" for profile {name} in the config",
+            profile=name, request_id=error.request_id, status_code=error.status_code,
+        )
 
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         owner = owner if owner is not None else self.profile.owner

@@ -233,7 +233,7 @@ def _from_status(exc: openai.APIStatusError, ctx: ErrorContext, request_id: str 
             status,
         )
     if status == 404:
-        return _make(
+        error = _make(
             NotFound,
             ctx,
             f"not found: {said or 'no such object'} (deleted, expired, or it belongs to another"
@@ -241,6 +241,9 @@ def _from_status(exc: openai.APIStatusError, ctx: ErrorContext, request_id: str 
             request_id,
             status,
         )
+        assert isinstance(error, NotFound)
+        error.route_missing = route_missing(exc)
+        return error
     if status == 429:
         if exc.code == "insufficient_quota":
             return _quota(ctx, said, request_id)
@@ -269,6 +272,22 @@ def _from_status(exc: openai.APIStatusError, ctx: ErrorContext, request_id: str 
         request_id,
         status,
     )
+
+
+def route_missing(exc: openai.APIStatusError) -> bool:
+    """Whether a 404/405 means the server has no such endpoint, rather than no such object.
+
+    The API's own lookups answer its error shape (``{"error": {"message": …}}``) naming the
+    object; an unknown path gets ``Invalid URL (METHOD /path)``. A 405, or a body in any other
+    shape (FastAPI's ``{"detail": "Not Found"}``, Go's ``404 page not found``, LM Studio's
+    ``{"error": "Unexpected endpoint…"}``), comes from a server without the route.
+    """
+    if exc.status_code == 405:
+        return True
+    body = exc.body
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return True
+    return str(body["message"]).startswith("Invalid URL")
 
 
 def _auth(ctx: ErrorContext, said: str, request_id: str | None) -> ApiError:
