@@ -5,19 +5,30 @@ Every test runs over real HTTP against the sandbox, through the real SDK.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tui.core import session
-from tui.core.api.base import Backend, Completed, Failed, NoConversations
+from tui.core.api.base import (
+    PART_SEPARATOR,
+    Backend,
+    Completed,
+    Failed,
+    Incomplete,
+    NoConversations,
+    ServerError,
+    TextDelta,
+)
 from tui.core.keys import KeyRing
 from tui.core.ownership import Verdict, resolve_not_found
 from tui.core.record_access import Records
 from tui.core.records import Dialect, Profile, Role, ThreadRecord, ThreadStatus
 from tui.core.store import Store
-from tui.sandbox import Fault, Sandbox
+from tui.sandbox import Fault, Sandbox, reply_text, split_tokens
+from tui.sandbox.routes_responses import COMMENTARY_TEXT, REFUSAL_TEXT
 
 BackendFactory = Callable[..., Backend]  # the backend_for fixture
 
@@ -64,7 +75,7 @@ async def test_chat_retry_sends_the_question_once_and_failed_questions_are_not_r
     ]
     for messages in requests:
         roles = [role for role, _ in messages]
-        assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), messages
+        assert all(a != b for a, b in itertools.pairwise(roles)), messages
     assert store.transcript(record.id)[-1].role is Role.ASSISTANT
 
 
@@ -97,3 +108,88 @@ async def test_a_server_without_conversations_is_a_profile_problem_not_a_missing
     )
     assert outcome.verdict is Verdict.UNKNOWN
     assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- 3. several output items
+
+
+async def test_several_output_messages_read_the_same_live_and_reopened(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
+) -> None:
+    backend = backend_for("acme")
+    record = await session.create_and_record(records, backend, "Commentary")
+    sandbox.faults.next(Fault.commentary(), path=r"/responses$")
+    events = await ends(session.send_message(records, backend, record, "hello"))
+    live = "".join(e.text for e in events if isinstance(e, TextDelta))
+    done = events[-1]
+    assert isinstance(done, Completed)
+    expected = f"{COMMENTARY_TEXT}{PART_SEPARATOR}{reply_text('hello')}"
+    assert live == done.text == expected
+    stored = store.transcript(record.id)
+    reopened = [turns async for turns in session.open_thread(records, backend, record)][-1]
+    for turns in (stored, reopened, await backend.fetch_transcript(record)):
+        assert [(t.role, t.text) for t in turns] == [
+            (Role.USER, "hello"), (Role.ASSISTANT, expected)
+        ]
+
+
+# ---------------------------------------------------------------- 6. response.incomplete
+
+
+async def test_an_incomplete_reply_says_why_and_is_not_offered_as_the_same_retry(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
+) -> None:
+    backend = backend_for("acme")
+    record = await session.create_and_record(records, backend, "Incomplete")
+    for reason, words in (("max_output_tokens", "output limit (max_output_tokens)"),
+                          ("content_filter", "content filter")):
+        sandbox.faults.next(Fault.incomplete(after=3, reason=reason), path=r"/responses$")
+        events = await ends(session.send_message(records, backend, record, "long one"))
+        end = events[-1]
+        assert isinstance(end, Failed) and isinstance(end.error, Incomplete)
+        assert end.error.reason == reason and not end.error.retryable
+        assert words in str(end.error) and "same way" in str(end.error)
+        assert end.partial_text == "".join(split_tokens(reply_text("long one"))[:3])
+        assert store.transcript(record.id)[-1].text == end.partial_text
+
+
+# ---------------------------------------------------------------- 7. refusals
+
+
+async def test_a_refusal_streams_as_it_comes_marked_as_a_refusal(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
+) -> None:
+    backend = backend_for("acme")
+    record = await session.create_and_record(records, backend, "Refusal")
+    sandbox.faults.next(Fault.refusal(), path=r"/responses$")
+    events = await ends(session.send_message(records, backend, record, "something bad"))
+    deltas = [e for e in events if isinstance(e, TextDelta)]
+    assert len(deltas) > 1 and all(d.refusal for d in deltas)
+    assert "".join(d.text for d in deltas) == REFUSAL_TEXT
+    done = events[-1]
+    assert isinstance(done, Completed) and done.refusal and done.text == REFUSAL_TEXT
+    assert store.transcript(record.id)[-1].refusal
+    reopened = [turns async for turns in session.open_thread(records, backend, record)][-1]
+    assert reopened[-1].refusal and reopened[-1].text == REFUSAL_TEXT
+    # An ordinary reply is not marked.
+    events = await ends(session.send_message(records, backend, record, "fine"))
+    assert not any(e.refusal for e in events if isinstance(e, TextDelta | Completed))
+
+
+# ---------------------------------------------------------------- 8. the error event
+
+
+@pytest.mark.parametrize("fault", [Fault.error_event, Fault.nested_error],
+                         ids=["flat", "nested"])
+async def test_the_error_event_is_read_flat_or_nested(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox,
+    fault: Any,
+) -> None:
+    backend = backend_for("acme")
+    record = await session.create_and_record(records, backend, "Errors")
+    sandbox.faults.next(fault(after=2, message="the engine is overloaded"), path=r"/responses$")
+    events = await ends(session.send_message(records, backend, record, "hi"))
+    end = events[-1]
+    assert isinstance(end, Failed) and isinstance(end.error, ServerError)
+    assert "the engine is overloaded" in str(end.error)
+    assert end.partial_text == "".join(split_tokens(reply_text("hi"))[:2])

@@ -105,6 +105,7 @@ async def _record_reply(
         response_id=done.response_id,
         item_id=done.item_id,
         usage=done.usage,
+        refusal=done.refusal,  # issue 16.7: a refusal stays marked in the record
     )
     await records.call(Store.append_turn, record.id, turn)
     record.last_active = turn.at

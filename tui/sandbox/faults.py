@@ -32,11 +32,21 @@ class FaultKind(StrEnum):
     FAIL = "fail"  # stream ends with response.failed / thread.run.failed / error chunk
     ERROR_EVENT = "error_event"  # stream ends with an SSE ``error`` event
     MALFORMED = "malformed"  # one garbage ``data:`` line after ``after`` deltas, then on
+    # Replies the real API gives that are not faults, per request (Responses streams):
+    COMMENTARY = "commentary"  # two output messages: a commentary message, then the answer
+    REFUSAL = "refusal"  # the model declines: a refusal part, streamed as refusal deltas
+    INCOMPLETE = "incomplete"  # ends with response.incomplete after ``after`` deltas
+    # (``message`` is incomplete_details.reason; default max_output_tokens)
+    NESTED_ERROR = "nested_error"  # an ``error`` event as the live API sends it: the fields
+    # nested under ``error`` (ERROR_EVENT sends the documented flat shape)
 
 
 STREAM_KINDS = frozenset(
-    {FaultKind.CUT, FaultKind.FAIL, FaultKind.ERROR_EVENT, FaultKind.MALFORMED}
+    {FaultKind.CUT, FaultKind.FAIL, FaultKind.ERROR_EVENT, FaultKind.MALFORMED,
+     FaultKind.COMMENTARY, FaultKind.REFUSAL, FaultKind.INCOMPLETE, FaultKind.NESTED_ERROR}
 )
+# Kinds that shape the whole reply rather than break in at ``after``.
+REPLY_KINDS = frozenset({FaultKind.COMMENTARY, FaultKind.REFUSAL})
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,26 @@ class Fault:
     def error_event(cls, after: int = 3, message: str | None = None) -> Fault:
         """End the stream with an SSE ``error`` event after ``after`` deltas."""
         return cls(FaultKind.ERROR_EVENT, after=after, message=message)
+
+    @classmethod
+    def commentary(cls) -> Fault:
+        """A reply of two output messages (a commentary message, then the final answer)."""
+        return cls(FaultKind.COMMENTARY)
+
+    @classmethod
+    def refusal(cls) -> Fault:
+        """The model refuses: the reply is a refusal part streamed as refusal deltas."""
+        return cls(FaultKind.REFUSAL)
+
+    @classmethod
+    def incomplete(cls, after: int = 3, reason: str = "max_output_tokens") -> Fault:
+        """End with ``response.incomplete`` (``incomplete_details.reason`` = ``reason``)."""
+        return cls(FaultKind.INCOMPLETE, after=after, message=reason)
+
+    @classmethod
+    def nested_error(cls, after: int = 3, message: str | None = None) -> Fault:
+        """End with an ``error`` event whose fields are nested under ``error``."""
+        return cls(FaultKind.NESTED_ERROR, after=after, message=message)
 
     @classmethod
     def malformed(cls, after: int = 3) -> Fault:

@@ -18,7 +18,13 @@ from tui.core.records import DeleteReport, Identity, ThreadRecord, Turn, Usage
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
+    """New text of the reply. ``refusal``: the model declined, and this is its refusal text
+    (the app marks it as such); a reply's several output messages arrive in the server's
+    order, joined by ``PART_SEPARATOR``, exactly as ``Completed.text`` and a reopened thread
+    hold them."""
+
     text: str
+    refusal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,7 @@ class Completed:
     usage: Usage | None
     text: str
     item_id: str | None = None
+    refusal: bool = False  # the reply is a refusal (all its text came from refusal parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,10 @@ class Failed:
 
 
 StreamEvent = TextDelta | Completed | Failed
+
+PART_SEPARATOR = "\n\n"
+"""Between the output messages of one reply (a commentary message, then the answer): live,
+completed and reopened alike."""
 
 # ---------------------------------------------------------------- errors
 
@@ -109,6 +120,18 @@ class QuotaExceeded(ApiError):
 
 class ServerError(ApiError):
     pass
+
+
+class Incomplete(ApiError):
+    """The reply ended as ``incomplete`` (``reason``: ``max_output_tokens``,
+    ``content_filter`` …): the same request would stop the same way, so it is not offered as a
+    retry; the partial text is kept."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, reason: str | None = None, **kwargs: object) -> None:
+        self.reason = reason
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
 class Network(ApiError):
