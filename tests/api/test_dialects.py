@@ -19,6 +19,8 @@ from tui.core.api.base import (
     Failed,
     Incomplete,
     NoConversations,
+    QuotaExceeded,
+    RateLimited,
     ServerError,
     TextDelta,
 )
@@ -193,3 +195,40 @@ async def test_the_error_event_is_read_flat_or_nested(
     assert isinstance(end, Failed) and isinstance(end.error, ServerError)
     assert "the engine is overloaded" in str(end.error)
     assert end.partial_text == "".join(split_tokens(reply_text("hi"))[:2])
+
+
+# ---------------------------------------------------------------- 4. 429 without retry-after
+
+
+@pytest.mark.parametrize(("wait", "header"), [(360.0, "6m0s"), (1.5, "1.5s"), (0.02, "20ms")])
+async def test_a_429_without_retry_after_reads_the_rate_limit_reset(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox,
+    wait: float, header: str,
+) -> None:
+    from tui.sandbox.gateway import go_duration
+
+    assert go_duration(wait) == header
+    backend = backend_for("acme", max_retries=0)
+    record = await session.create_and_record(records, backend, "Busy")
+    sandbox.faults.next(Fault.rate_limit(wait, bare=True), path=r"/responses$")
+    events = await ends(session.send_message(records, backend, record, "hi"))
+    error = events[-1].error
+    assert isinstance(error, RateLimited)
+    assert error.retry_after is not None and abs(error.retry_after - wait) < 1e-6
+    assert f"retry in {wait:g} s" in str(error)
+
+
+# ---------------------------------------------------------------- 5. insufficient_quota
+
+
+@pytest.mark.parametrize("bare", [False, True], ids=["x-should-retry", "no-header"])
+async def test_insufficient_quota_is_not_retried(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox, bare: bool,
+) -> None:
+    backend = backend_for("acme", max_retries=2)
+    record = await session.create_and_record(records, backend, "Broke")
+    sandbox.faults.next(Fault.insufficient_quota(bare=bare), times=3, path=r"/responses$")
+    events = await ends(session.send_message(records, backend, record, "hi"))
+    assert isinstance(events[-1].error, QuotaExceeded)
+    # One request reached the server: two of the three queued faults are left.
+    assert [fault["times"] for fault in sandbox.faults.pending()] == [2]

@@ -59,6 +59,9 @@ class Fault:
     seconds: float = 0.0
     status: int = 500
     message: str | None = None
+    # Without the retry hints the real API adds: a rate limit with no ``retry-after`` (only
+    # the ``x-ratelimit-*`` headers say when), a quota error with no ``x-should-retry``.
+    bare: bool = False
 
     @property
     def is_stream(self) -> bool:
@@ -66,14 +69,16 @@ class Fault:
         return self.kind in STREAM_KINDS
 
     @classmethod
-    def rate_limit(cls, retry_after: float = 1.0) -> Fault:
-        """429 ``rate_limit_exceeded`` with ``retry-after`` (seconds) and ``retry-after-ms``."""
-        return cls(FaultKind.RATE_LIMIT, retry_after=retry_after)
+    def rate_limit(cls, retry_after: float = 1.0, *, bare: bool = False) -> Fault:
+        """429 ``rate_limit_exceeded`` with ``retry-after`` (seconds) and ``retry-after-ms``;
+        ``bare``: without them, the wait only in ``x-ratelimit-reset-requests`` (``6m0s``)."""
+        return cls(FaultKind.RATE_LIMIT, retry_after=retry_after, bare=bare)
 
     @classmethod
-    def insufficient_quota(cls) -> Fault:
-        """429 ``insufficient_quota``: billing, not worth retrying."""
-        return cls(FaultKind.INSUFFICIENT_QUOTA)
+    def insufficient_quota(cls, *, bare: bool = False) -> Fault:
+        """429 ``insufficient_quota``: billing, not worth retrying. Sent with
+        ``x-should-retry: false`` as the real API does (``bare``: without it)."""
+        return cls(FaultKind.INSUFFICIENT_QUOTA, bare=bare)
 
     @classmethod
     def server_error(cls, status: int = 500) -> Fault:
@@ -153,6 +158,11 @@ class Fault:
                 values[name] = float(data[name])
         if data.get("message") is not None:
             values["message"] = str(data["message"])
+        if "bare" in data:
+            bare = data["bare"]
+            if isinstance(bare, str):
+                bare = bare.strip().lower() in {"1", "true", "yes"}
+            values["bare"] = bool(bare)
         fault = cls(kind, **values)
         if fault.after < 0 or fault.seconds < 0 or fault.retry_after < 0:
             raise ValueError("after, seconds and retry_after must not be negative")
@@ -181,6 +191,7 @@ class Fault:
             "seconds": self.seconds,
             "status": self.status,
             "message": self.message,
+            "bare": self.bare,
         }
 
 
