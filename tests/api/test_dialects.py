@@ -232,3 +232,57 @@ async def test_insufficient_quota_is_not_retried(
     assert isinstance(events[-1].error, QuotaExceeded)
     # One request reached the server: two of the three queued faults are left.
     assert [fault["times"] for fault in sandbox.faults.pending()] == [2]
+
+
+# ---------------------------------------------------------------- 10. retired threads
+
+
+async def test_a_legacy_thread_on_openai_is_retired_not_foreign_and_not_probed(
+    store: Store, records: Records, sandbox: Sandbox, profiles: dict[str, Profile],
+    keyring: KeyRing,
+) -> None:
+    openai_profiles = {
+        name: Profile(name=name, api_key_env=p.api_key_env, api=Dialect.ASSISTANTS)
+        for name, p in profiles.items()
+    }  # on api.openai.com: any request would leave this machine, so none may be made
+    record = ThreadRecord(id="thread_abc123", api=Dialect.ASSISTANTS, profile="acme",
+                          base_url="https://api.openai.com/v1")
+    store.upsert(record)
+    outcome = await resolve_not_found(
+        records, record, openai_profiles, keyring, current_profile="personal",
+    )
+    assert outcome.verdict is Verdict.RETIRED and outcome.owner is None and not outcome.probed
+    assert "shut that API down on 2026-08-26" in outcome.message
+    assert "another organization" not in outcome.message
+    assert store.get(record.id).status is ThreadStatus.GONE  # type: ignore[union-attr]
+    # A typed-in id without a server, asked from a profile on api.openai.com: the same.
+    typed = ThreadRecord(id="thread_typed1", api=Dialect.ASSISTANTS)
+    outcome = await resolve_not_found(
+        records, typed, openai_profiles, keyring, current_profile="acme",
+        current_answered=False,
+    )
+    assert outcome.verdict is Verdict.RETIRED
+
+
+# ---------------------------------------------------------------- 12. data residency
+
+
+async def test_a_thread_is_probed_on_the_host_it_was_made_on(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox,
+    profiles: dict[str, Profile], keyring: KeyRing, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The profile now points at the global host; the thread was made on the regional one.
+    Both hosts are played by the sandbox (``localhost`` vs ``127.0.0.1``), taken as OpenAI's."""
+    from tui.core import ownership
+
+    regional = sandbox.base_url  # http://127.0.0.1:PORT/v1, where the thread was made
+    made = await backend_for("acme").create_thread("EU thread")
+    record = ThreadRecord(id=made.id, profile="acme", base_url=regional)
+    store.upsert(record)
+    global_host = regional.replace("127.0.0.1", "localhost")
+    moved = {name: Profile(name=p.name, api_key_env=p.api_key_env, base_url=global_host,
+                           organization=p.organization) for name, p in profiles.items()}
+    monkeypatch.setattr(ownership, "is_openai", lambda url: True)
+    outcome = await resolve_not_found(records, record, moved, keyring, current_profile="acme")
+    assert outcome.verdict is Verdict.OWNER and outcome.owner == "acme"
+    assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
