@@ -286,3 +286,29 @@ async def test_a_thread_is_probed_on_the_host_it_was_made_on(
     outcome = await resolve_not_found(records, record, moved, keyring, current_profile="acme")
     assert outcome.verdict is Verdict.OWNER and outcome.owner == "acme"
     assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- 13. a server without keys
+
+
+async def test_a_keyless_chat_profile_works_end_to_end(
+    store: Store, records: Records, sandbox: Sandbox,
+) -> None:
+    from tui.core.api.factory import make_backend
+    from tui.core.keys import NO_KEY_PLACEHOLDER
+
+    sandbox.features.keyless = True
+    sandbox.features.conversations = False  # a local model server: chat only
+    local = Profile(name="local", no_key=True, base_url=sandbox.base_url, api=Dialect.CHAT,
+                    model="gpt-4.1-mini")
+    backend = make_backend(local, KeyRing(environ={}), records)  # no variable set at all
+    try:
+        record = await session.create_and_record(records, backend, "Local")
+        for question in ("one", "two"):
+            events = await ends(session.send_message(records, backend, record, question))
+            assert isinstance(events[-1], Completed), events[-1]
+            assert events[-1].text == reply_text(question)
+        assert sent(sandbox)[-1][0] == ("user", "one")
+        assert NO_KEY_PLACEHOLDER not in str(store.get(record.id))
+    finally:
+        await backend.aclose()

@@ -33,6 +33,9 @@ class Features:
     """
 
     assistants: bool = True
+    # ``keyless``: a local model server that ignores the key (Ollama, llama.cpp): every
+    # request acts as the first key's tenant, whatever it sends.
+    keyless: bool = False
     conversations: bool = True
     missing_route: str = "invalid_url"
 

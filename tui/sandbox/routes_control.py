@@ -115,16 +115,16 @@ def features_route(call: Call) -> JsonReply:
     ``{"conversations": false, "missing_route": "detail"}`` plays a server without it."""
     features = call.services.features
     for name, value in call.body.items():
-        if name in {"assistants", "conversations"} and isinstance(value, bool):
+        if name in {"assistants", "conversations", "keyless"} and isinstance(value, bool):
             setattr(features, name, value)
         elif name == "missing_route" and value in {"invalid_url", "detail", "405"}:
             features.missing_route = value
         else:
             raise _fail(ValueError(
-                "features: 'assistants', 'conversations' (booleans), 'missing_route'"
+                "features: 'assistants', 'conversations', 'keyless' (booleans), 'missing_route'"
                 " ('invalid_url', 'detail' or '405')"
             ))
-    return JsonReply({"assistants": features.assistants,
+    return JsonReply({"assistants": features.assistants, "keyless": features.keyless,
                       "conversations": features.conversations,
                       "missing_route": features.missing_route})
 
