@@ -345,12 +345,15 @@ def test_faults_over_http(sandbox: Sandbox, openai_client: Client) -> None:
 def test_fault_specs_round_trip() -> None:
     for fault in (Fault.rate_limit(2.5), Fault.insufficient_quota(), Fault.server_error(503),
                   Fault.unauthorized(), Fault.slow_first_byte(1.5), Fault.cut(3),
-                  Fault.fail(2, "m"), Fault.error_event(1), Fault.malformed(4)):
+                  Fault.fail(2, "m"), Fault.error_event(1), Fault.malformed(4),
+                  Fault.commentary(), Fault.refusal(), Fault.incomplete(2, "content_filter"),
+                  Fault.nested_error(1, "m")):
         assert Fault.from_dict(fault.to_dict()) == fault
     assert Fault.parse("slow_first_byte; seconds=2") == Fault.slow_first_byte(2)
     assert {k.value for k in FaultKind} == {
         "rate_limit", "insufficient_quota", "server_error", "unauthorized", "slow_first_byte",
-        "cut", "fail", "error_event", "malformed"}
+        "cut", "fail", "error_event", "malformed", "commentary", "refusal", "incomplete",
+        "nested_error"}
     for bad in ("", "cut;after", "cut;after=x", "nonsense"):
         with pytest.raises(ValueError):
             Fault.parse(bad)

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from tui.core.api.base import ApiError
 from tui.core.api.factory import make_backend
-from tui.core.api.servers import server_url
+from tui.core.api.servers import is_openai, server_url
 from tui.core.keys import KeyResolutionError, KeyRing
 from tui.core.record_access import Records
 from tui.core.records import Dialect, Identity, Profile, ThreadRecord, ThreadStatus
@@ -96,7 +96,12 @@ async def find_owner(
     for profile in profiles:
         if profile.name in excluded:
             continue
-        if record.base_url and server_url(profile.base_url) != server_url(record.base_url):
+        if not _same_server(profile, record):
+            if is_openai(profile.base_url) and is_openai(record.base_url):
+                # One account, several hosts (eu.api.openai.com …): data stays where it was
+                # made, so the key is asked there.
+                candidates.append(replace(profile, base_url=record.base_url))
+                continue
             probe.skipped[profile.name] = f"on another server ({server_url(profile.base_url)})"
             continue
         candidates.append(profile)
@@ -212,6 +217,9 @@ class Verdict(StrEnum):
 
     OWNER = "owner"  # a profile can see the thread (maybe the current one, for import --check)
     GONE = "gone"  # every profile that could be asked answered a plain 404
+    # A legacy thread on api.openai.com, where the Assistants API answers 404 for every
+    # thread since its shutdown: not gone through anyone's doing, and nobody else's.
+    RETIRED = "retired"
     UNKNOWN = "unknown"  # no owner found, but some profile could not answer: nothing decided
 
 
@@ -258,6 +266,9 @@ async def resolve_not_found(
     ``current_answered=False`` is for a check nobody has made yet (``import --check``): the
     current profile is asked too, and becomes the owner (status ``ok``) if it sees the thread.
     """
+    current = profiles.get(current_profile)
+    if is_retired(record, current.base_url if current else None):
+        return await _retired(records, record)
     named = record.profile
     if current_answered and named and named != current_profile and named in profiles:
         owner = profiles[named]
@@ -272,10 +283,13 @@ async def resolve_not_found(
             Verdict.OWNER, named, organization, project, record,
             f"{record.id} belongs to profile `{named}`{_where(organization, project)}",
         )
+    # A current profile on another host than the thread's (a regional host: data residency)
+    # asked the wrong server: its 404 is no answer, and it is asked again where the thread is.
+    asked_there = current is None or _same_server(current, record)
     probe = await probe_and_record(
         records, record, profiles.values(), keyring,
         current_profile=current_profile,
-        exclude=[current_profile] if current_answered else [],
+        exclude=[current_profile] if current_answered and asked_there else [],
         concurrency=concurrency, timeout=timeout,
     )
     if probe.owner is not None:
@@ -290,6 +304,36 @@ async def resolve_not_found(
         verdict, None, record.organization, record.project, record, probe.describe(),
         probed=True,
     )
+
+
+RETIRED_MESSAGE = (
+    "{id} is a legacy Assistants thread: api.openai.com shut that API down on 2026-08-26 and"
+    " answers 404 for every thread since; the local transcript is kept"
+)
+
+
+def is_retired(record: ThreadRecord, fallback_base_url: str | None = None) -> bool:
+    """A legacy thread made on OpenAI's own API (any of its hosts): retired, not foreign.
+    A record that names no server (a typed-in id) is taken to be on ``fallback_base_url``
+    (the profile asking)."""
+    legacy = record.api == Dialect.ASSISTANTS or record.id.startswith("thread_")
+    return legacy and is_openai(record.base_url or fallback_base_url)
+
+
+async def _retired(records: Records, record: ThreadRecord) -> Ownership:
+    """Record a retired thread as gone (its transcript stays); nobody is asked."""
+    record.status = ThreadStatus.GONE
+    if await records.call(Store.__contains__, record.id):
+        stored = await records.call(Store.mark_status, record.id, ThreadStatus.GONE)
+        record.status = stored.status
+    return Ownership(
+        Verdict.RETIRED, None, record.organization, record.project, record,
+        RETIRED_MESSAGE.format(id=record.id),
+    )
+
+
+def _same_server(profile: Profile, record: ThreadRecord) -> bool:
+    return not record.base_url or server_url(profile.base_url) == server_url(record.base_url)
 
 
 def _where(organization: str | None, project: str | None) -> str:

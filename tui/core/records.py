@@ -114,6 +114,7 @@ class Turn:
     usage: Usage | None = None
     interrupted: bool = False
     error: str | None = None
+    refusal: bool = False  # the model declined: the text is its refusal
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +126,9 @@ class Turn:
             "usage": self.usage.to_dict() if self.usage else None,
             "interrupted": self.interrupted,
             "error": self.error,
+            # Only when set: transcripts written before refusals were told apart stay as
+            # they were.
+            **({"refusal": True} if self.refusal else {}),
         }
 
     @classmethod
@@ -138,6 +142,7 @@ class Turn:
             usage=Usage.from_dict(data.get("usage")),
             interrupted=bool(data.get("interrupted", False)),
             error=data.get("error"),
+            refusal=bool(data.get("refusal", False)),
         )
 
 

@@ -239,6 +239,7 @@ async def _record_reply(
         response_id=done.response_id,
         item_id=done.item_id,
         usage=done.usage,
+        refusal=done.refusal,  # issue 16.7: a refusal stays marked in the record
     )
     record.last_active = turn.at
     record.status = ThreadStatus.OK

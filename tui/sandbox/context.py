@@ -23,9 +23,21 @@ from .tenancy import Scope, Tenancy
 
 @dataclass
 class Features:
-    """Switches for whole API families (a retired Assistants API answers 404)."""
+    """Switches for whole API families (a retired Assistants API answers 404).
+
+    ``conversations = False`` plays a server that never had ``/v1/conversations`` (Ollama,
+    vLLM, LM Studio, llama.cpp, LiteLLM); ``missing_route`` picks how it says so:
+    ``"invalid_url"`` (the API's own 404 ``Invalid URL (POST /v1/conversations)``),
+    ``"detail"`` (a FastAPI server's ``{"detail": "Not Found"}``) or ``"405"`` (a server that
+    routes the path for another method only).
+    """
 
     assistants: bool = True
+    # ``keyless``: a local model server that ignores the key (Ollama, llama.cpp): every
+    # request acts as the first key's tenant, whatever it sends.
+    keyless: bool = False
+    conversations: bool = True
+    missing_route: str = "invalid_url"
 
 
 @dataclass

@@ -32,11 +32,21 @@ class FaultKind(StrEnum):
     FAIL = "fail"  # stream ends with response.failed / thread.run.failed / error chunk
     ERROR_EVENT = "error_event"  # stream ends with an SSE ``error`` event
     MALFORMED = "malformed"  # one garbage ``data:`` line after ``after`` deltas, then on
+    # Replies the real API gives that are not faults, per request (Responses streams):
+    COMMENTARY = "commentary"  # two output messages: a commentary message, then the answer
+    REFUSAL = "refusal"  # the model declines: a refusal part, streamed as refusal deltas
+    INCOMPLETE = "incomplete"  # ends with response.incomplete after ``after`` deltas
+    # (``message`` is incomplete_details.reason; default max_output_tokens)
+    NESTED_ERROR = "nested_error"  # an ``error`` event as the live API sends it: the fields
+    # nested under ``error`` (ERROR_EVENT sends the documented flat shape)
 
 
 STREAM_KINDS = frozenset(
-    {FaultKind.CUT, FaultKind.FAIL, FaultKind.ERROR_EVENT, FaultKind.MALFORMED}
+    {FaultKind.CUT, FaultKind.FAIL, FaultKind.ERROR_EVENT, FaultKind.MALFORMED,
+     FaultKind.COMMENTARY, FaultKind.REFUSAL, FaultKind.INCOMPLETE, FaultKind.NESTED_ERROR}
 )
+# Kinds that shape the whole reply rather than break in at ``after``.
+REPLY_KINDS = frozenset({FaultKind.COMMENTARY, FaultKind.REFUSAL})
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,9 @@ class Fault:
     seconds: float = 0.0
     status: int = 500
     message: str | None = None
+    # Without the retry hints the real API adds: a rate limit with no ``retry-after`` (only
+    # the ``x-ratelimit-*`` headers say when), a quota error with no ``x-should-retry``.
+    bare: bool = False
 
     @property
     def is_stream(self) -> bool:
@@ -56,14 +69,16 @@ class Fault:
         return self.kind in STREAM_KINDS
 
     @classmethod
-    def rate_limit(cls, retry_after: float = 1.0) -> Fault:
-        """429 ``rate_limit_exceeded`` with ``retry-after`` (seconds) and ``retry-after-ms``."""
-        return cls(FaultKind.RATE_LIMIT, retry_after=retry_after)
+    def rate_limit(cls, retry_after: float = 1.0, *, bare: bool = False) -> Fault:
+        """429 ``rate_limit_exceeded`` with ``retry-after`` (seconds) and ``retry-after-ms``;
+        ``bare``: without them, the wait only in ``x-ratelimit-reset-requests`` (``6m0s``)."""
+        return cls(FaultKind.RATE_LIMIT, retry_after=retry_after, bare=bare)
 
     @classmethod
-    def insufficient_quota(cls) -> Fault:
-        """429 ``insufficient_quota``: billing, not worth retrying."""
-        return cls(FaultKind.INSUFFICIENT_QUOTA)
+    def insufficient_quota(cls, *, bare: bool = False) -> Fault:
+        """429 ``insufficient_quota``: billing, not worth retrying. Sent with
+        ``x-should-retry: false`` as the real API does (``bare``: without it)."""
+        return cls(FaultKind.INSUFFICIENT_QUOTA, bare=bare)
 
     @classmethod
     def server_error(cls, status: int = 500) -> Fault:
@@ -96,6 +111,26 @@ class Fault:
         return cls(FaultKind.ERROR_EVENT, after=after, message=message)
 
     @classmethod
+    def commentary(cls) -> Fault:
+        """A reply of two output messages (a commentary message, then the final answer)."""
+        return cls(FaultKind.COMMENTARY)
+
+    @classmethod
+    def refusal(cls) -> Fault:
+        """The model refuses: the reply is a refusal part streamed as refusal deltas."""
+        return cls(FaultKind.REFUSAL)
+
+    @classmethod
+    def incomplete(cls, after: int = 3, reason: str = "max_output_tokens") -> Fault:
+        """End with ``response.incomplete`` (``incomplete_details.reason`` = ``reason``)."""
+        return cls(FaultKind.INCOMPLETE, after=after, message=reason)
+
+    @classmethod
+    def nested_error(cls, after: int = 3, message: str | None = None) -> Fault:
+        """End with an ``error`` event whose fields are nested under ``error``."""
+        return cls(FaultKind.NESTED_ERROR, after=after, message=message)
+
+    @classmethod
     def malformed(cls, after: int = 3) -> Fault:
         """Send one ``data:`` line that is not JSON after ``after`` deltas."""
         return cls(FaultKind.MALFORMED, after=after)
@@ -123,6 +158,11 @@ class Fault:
                 values[name] = float(data[name])
         if data.get("message") is not None:
             values["message"] = str(data["message"])
+        if "bare" in data:
+            bare = data["bare"]
+            if isinstance(bare, str):
+                bare = bare.strip().lower() in {"1", "true", "yes"}
+            values["bare"] = bool(bare)
         fault = cls(kind, **values)
         if fault.after < 0 or fault.seconds < 0 or fault.retry_after < 0:
             raise ValueError("after, seconds and retry_after must not be negative")
@@ -151,6 +191,7 @@ class Fault:
             "seconds": self.seconds,
             "status": self.status,
             "message": self.message,
+            "bare": self.bare,
         }
 
 

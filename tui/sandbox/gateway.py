@@ -72,6 +72,18 @@ def _parse_body(method: str, raw: bytes) -> dict[str, Any]:
     return body
 
 
+def go_duration(seconds: float) -> str:
+    """A wait as the ``x-ratelimit-reset-*`` headers write it: ``20ms``, ``1.5s``, ``6m0s``."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    text = f"{rest:.3f}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{hours}h{minutes}m{text}"
+    return f"{minutes}m{text}" if minutes else text
+
+
 def _http_fault(fault: Fault, scope: Scope, limit: int) -> ApiError:
     """The error an HTTP-level fault answers with (``limit``: the requests-per-minute cap)."""
     if fault.kind is FaultKind.RATE_LIMIT:
@@ -84,7 +96,12 @@ def _http_fault(fault: Fault, scope: Scope, limit: int) -> ApiError:
             f"{wait:g}s. Visit https://platform.openai.com/account/rate-limits to learn more.",
             type="requests",
             code="rate_limit_exceeded",
-            headers={"retry-after": f"{wait:g}", "retry-after-ms": str(int(wait * 1000))},
+            headers=(
+                {"x-ratelimit-remaining-requests": "0",
+                 "x-ratelimit-reset-requests": go_duration(wait)}
+                if fault.bare
+                else {"retry-after": f"{wait:g}", "retry-after-ms": str(int(wait * 1000))}
+            ),
         )
     if fault.kind is FaultKind.INSUFFICIENT_QUOTA:
         return ApiError(
@@ -94,6 +111,7 @@ def _http_fault(fault: Fault, scope: Scope, limit: int) -> ApiError:
             "https://platform.openai.com/docs/guides/error-codes/api-errors.",
             type="insufficient_quota",
             code="insufficient_quota",
+            headers={} if fault.bare else {"x-should-retry": "false"},
         )
     if fault.kind is FaultKind.UNAUTHORIZED:
         return invalid_key(scope.key.key)
@@ -103,6 +121,15 @@ def _http_fault(fault: Fault, scope: Scope, limit: int) -> ApiError:
         "Sorry about that!",
         type="server_error",
     )
+
+
+def _missing_route(style: str, method: str, path: str) -> Reply:
+    """How a server without the route answers (see ``Features``)."""
+    if style == "detail":
+        return JsonReply({"detail": "Not Found"}, 404)
+    if style == "405":
+        return JsonReply({"detail": "Method Not Allowed"}, 405)
+    raise invalid_url(method, path)
 
 
 class Gateway:
@@ -137,6 +164,8 @@ class Gateway:
                     _parse_body(request.method, request.body), request.headers)
         if route.family == "control":
             return route.handler(call)
+        if route.family == "conversations" and not services.features.conversations:
+            return _missing_route(services.features.missing_route, request.method, path)
         if route.family == "assistants":
             if not services.features.assistants:
                 raise invalid_url(request.method, path)
@@ -148,6 +177,8 @@ class Gateway:
                 )
 
         key = _bearer(request.headers)
+        if services.features.keyless and services.tenancy.keys:
+            key = next(iter(services.tenancy.keys))
         if key is None:
             raise missing_key()
         scope = services.tenancy.resolve(

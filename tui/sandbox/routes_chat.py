@@ -7,6 +7,7 @@ the SDK raises as ``APIError``.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from . import validate
@@ -133,6 +134,8 @@ def create_route(call: Call) -> Reply:
         raise bad_request("Invalid 'messages': empty array. Expected an array with minimum "
                           "length 1, but got an empty array instead.", param="messages",
                           code="empty_array")
+    with services.store.lock:
+        services.store.chat_requests.append(copy.deepcopy(messages))
     texts: list[str] = []
     prompt = ""
     for index, message in enumerate(messages):

@@ -111,12 +111,22 @@ def get_model_route(call: Call) -> JsonReply:
 
 
 def features_route(call: Call) -> JsonReply:
-    """``POST /_sandbox/features``: ``{"assistants": false}`` retires the Assistants API."""
+    """``POST /_sandbox/features``: ``{"assistants": false}`` retires the Assistants API;
+    ``{"conversations": false, "missing_route": "detail"}`` plays a server without it."""
+    features = call.services.features
     for name, value in call.body.items():
-        if name != "assistants" or not isinstance(value, bool):
-            raise _fail(ValueError("the only feature is 'assistants' (a boolean)"))
-        call.services.features.assistants = value
-    return JsonReply({"assistants": call.services.features.assistants})
+        if name in {"assistants", "conversations", "keyless"} and isinstance(value, bool):
+            setattr(features, name, value)
+        elif name == "missing_route" and value in {"invalid_url", "detail", "405"}:
+            features.missing_route = value
+        else:
+            raise _fail(ValueError(
+                "features: 'assistants', 'conversations', 'keyless' (booleans), 'missing_route'"
+                " ('invalid_url', 'detail' or '405')"
+            ))
+    return JsonReply({"assistants": features.assistants, "keyless": features.keyless,
+                      "conversations": features.conversations,
+                      "missing_route": features.missing_route})
 
 
 def seed_route(call: Call) -> JsonReply:

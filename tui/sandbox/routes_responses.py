@@ -16,12 +16,16 @@ from . import items as item_shapes
 from . import routes_conversations, validate
 from .context import Call, JsonReply, Reply, Services, StreamReply
 from .errors import ApiError, bad_request, invalid_type, missing_param, not_found
+from .faults import REPLY_KINDS, FaultKind
 from .model import count_tokens, reply_text, split_tokens
 from .router import Router
 from .routes_models import check_model
 from .state import Conversation, StoredResponse
 from .streaming import SSE, EventSink, run_silently, run_stream, sse
 from .tenancy import Scope
+
+COMMENTARY_TEXT = "Let me look at that before answering."
+REFUSAL_TEXT = "I'm sorry, but I can't help with that."
 
 
 def _number(body: dict[str, Any], name: str, default: float) -> float:
@@ -46,8 +50,13 @@ class ResponseTurn:
         prior: list[dict[str, Any]],
         new_items: list[dict[str, Any]],
         input_tokens: int,
+        mode: FaultKind | None = None,
     ) -> None:
         self.services = services
+        # COMMENTARY: a commentary message before the answer; REFUSAL: the answer refuses.
+        self.mode = mode
+        self.commentary_id = services.ids.new("msg") if mode is FaultKind.COMMENTARY else None
+        self.index = 1 if self.commentary_id else 0
         self.scope = scope
         self.conversation = conversation
         self.prior = prior
@@ -102,13 +111,49 @@ class ResponseTurn:
         self.sequence += 1
         return event
 
+    def _part(self, text: str) -> dict[str, Any]:
+        if self.mode is FaultKind.REFUSAL:
+            return {"type": "refusal", "refusal": text}
+        return item_shapes.output_text_part(text)
+
     def _item(self, status: str, text: str | None) -> dict[str, Any]:
-        content = [] if text is None else [item_shapes.output_text_part(text)]
-        return {"id": self.item_id, "type": "message", "status": status, "role": "assistant",
+        content = [] if text is None else [self._part(text)]
+        item = {"id": self.item_id, "type": "message", "status": status, "role": "assistant",
                 "content": content}
+        if self.commentary_id:
+            item["phase"] = "final_answer"
+        return item
+
+    def _commentary(self, status: str, text: str | None) -> dict[str, Any]:
+        content = [] if text is None else [item_shapes.output_text_part(text)]
+        return {"id": self.commentary_id, "type": "message", "status": status,
+                "role": "assistant", "phase": "commentary", "content": content}
 
     def _where(self) -> dict[str, Any]:
-        return {"item_id": self.item_id, "output_index": 0, "content_index": 0}
+        return {"item_id": self.item_id, "output_index": self.index, "content_index": 0}
+
+    def _commentary_events(self) -> list[SSE]:
+        """The whole commentary message, before the answer's (COMMENTARY mode)."""
+        where = {"item_id": self.commentary_id, "output_index": 0, "content_index": 0}
+        events = [
+            self._event("response.output_item.added", output_index=0,
+                        item=self._commentary("in_progress", None)),
+            self._event("response.content_part.added", **where,
+                        part=item_shapes.output_text_part("")),
+        ]
+        for piece in split_tokens(COMMENTARY_TEXT):
+            events.append(self._event("response.output_text.delta", **where, delta=piece,
+                                      logprobs=[]))
+            self.output_tokens += 1
+        return [
+            *events,
+            self._event("response.output_text.done", **where, text=COMMENTARY_TEXT,
+                        logprobs=[]),
+            self._event("response.content_part.done", **where,
+                        part=item_shapes.output_text_part(COMMENTARY_TEXT)),
+            self._event("response.output_item.done", output_index=0,
+                        item=self._commentary("completed", COMMENTARY_TEXT)),
+        ]
 
     def opening(self) -> list[SSE]:
         """``response.created`` … ``response.content_part.added``."""
@@ -116,28 +161,37 @@ class ResponseTurn:
         return [
             self._event("response.created", response=snapshot),
             self._event("response.in_progress", response=snapshot),
-            self._event("response.output_item.added", output_index=0,
+            *(self._commentary_events() if self.commentary_id else []),
+            self._event("response.output_item.added", output_index=self.index,
                         item=self._item("in_progress", None)),
             self._event("response.content_part.added", **self._where(),
-                        part=item_shapes.output_text_part("")),
+                        part=self._part("")),
         ]
 
     def delta(self, piece: str) -> list[SSE]:
-        """One ``response.output_text.delta``."""
+        """One ``response.output_text.delta`` (``response.refusal.delta`` for a refusal)."""
         self.text += piece
         self.output_tokens += 1
+        if self.mode is FaultKind.REFUSAL:
+            return [self._event("response.refusal.delta", **self._where(), delta=piece)]
         return [self._event("response.output_text.delta", **self._where(), delta=piece,
                             logprobs=[])]
+
+    def _outputs(self, item: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.commentary_id:
+            return [self._commentary("completed", COMMENTARY_TEXT), item]
+        return [item]
 
     def completed(self) -> list[SSE]:
         """Record the finished response and its turn, then the closing events."""
         item = self._item("completed", self.text)
+        outputs = self._outputs(item)
         now = self.services.clock.now_int()
         with self.services.store.lock:
             self.response.update(
                 status="completed",
                 completed_at=now,
-                output=[item],
+                output=copy.deepcopy(outputs),
                 usage={
                     "input_tokens": self.input_tokens,
                     "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
@@ -148,20 +202,26 @@ class ResponseTurn:
             )
             stored = self.services.store.responses.get(self.response["id"])
             if stored is not None:
-                stored.context = [*self.prior, *self.new_items, item]
+                stored.context = [*self.prior, *self.new_items, *outputs]
             conv = self.conversation
             if conv is not None and not conv.deleted:
                 routes_conversations.append(
-                    self.services, conv, [*copy.deepcopy(self.new_items), copy.deepcopy(item)]
+                    self.services, conv, [*copy.deepcopy(self.new_items), *copy.deepcopy(outputs)]
                 )
         self.services.limiter.spend_tokens(self.scope.key.key,
                                            self.input_tokens + self.output_tokens)
+        done = (
+            self._event("response.refusal.done", **self._where(), refusal=self.text)
+            if self.mode is FaultKind.REFUSAL
+            else self._event("response.output_text.done", **self._where(), text=self.text,
+                             logprobs=[])
+        )
         return [
-            self._event("response.output_text.done", **self._where(), text=self.text,
-                        logprobs=[]),
+            done,
             self._event("response.content_part.done", **self._where(),
-                        part=item_shapes.output_text_part(self.text)),
-            self._event("response.output_item.done", output_index=0, item=copy.deepcopy(item)),
+                        part=self._part(self.text)),
+            self._event("response.output_item.done", output_index=self.index,
+                        item=copy.deepcopy(item)),
             self._event("response.completed", response=copy.deepcopy(self.response)),
         ]
 
@@ -179,6 +239,21 @@ class ResponseTurn:
         """An ``error`` event; the stored response is marked failed."""
         self._fail(message)
         return [self._event("error", code="server_error", message=message, param=None)]
+
+    def errored_nested(self, message: str) -> list[SSE]:
+        """An ``error`` event as the live API sends it: the fields under ``error``."""
+        self._fail(message)
+        return [self._event("error", error={"type": "server_error", "code": "server_error",
+                                            "message": message, "param": None})]
+
+    def incomplete(self, reason: str) -> list[SSE]:
+        """``response.incomplete``: stored as incomplete (with the partial output); the
+        conversation is left unchanged, as for a failure."""
+        with self.services.store.lock:
+            self.response.update(status="incomplete",
+                                 incomplete_details={"reason": reason},
+                                 output=[self._item("incomplete", self.text)])
+        return [self._event("response.incomplete", response=copy.deepcopy(self.response))]
 
     def abandoned(self) -> None:
         """A dropped stream leaves the stored response ``in_progress`` and nothing appended."""
@@ -232,11 +307,15 @@ def create_route(call: Call) -> Reply:
 
     prompt = item_shapes.last_user_text(new_items) or item_shapes.last_user_text(prior) or ""
     pieces = split_tokens(reply_text(prompt, tokens=services.model.tokens))
+    mode = call.fault.kind if call.fault and call.fault.kind in REPLY_KINDS else None
+    if mode is FaultKind.REFUSAL:
+        pieces = split_tokens(REFUSAL_TEXT)
     context = [instructions or "", *(item_shapes.text_of(i) for i in [*prior, *new_items])]
     turn = ResponseTurn(
         services, call.tenant, body,
         conversation=conversation, prior=prior, new_items=new_items,
         input_tokens=sum(count_tokens(t) for t in context),
+        mode=mode,
     )
     if not stream:
         run_silently(turn, pieces)

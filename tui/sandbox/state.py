@@ -100,6 +100,9 @@ class Store:
         self.threads: dict[str, Thread] = {}
         self.runs: dict[str, Owned] = {}
         self.assistants: dict[str, Owned] = {}
+        # The ``messages`` of every chat completion request, in order: the dialect is
+        # stateless, so what a client sends each turn is all there is to check.
+        self.chat_requests: list[list[dict[str, Any]]] = []
 
     def find(self, table: dict[str, _T], ident: str, owner: Owner, message: str) -> _T:
         """The object ``ident`` if ``owner`` may see it; otherwise the API's 404."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .faults import Fault, FaultKind
+from .faults import REPLY_KINDS, Fault, FaultKind
 
 DEFAULT_FAIL_MESSAGE = "The model failed to generate a response."
 DEFAULT_ERROR_MESSAGE = "The server had an error while processing your request. Sorry about that!"
@@ -101,6 +101,8 @@ def run_stream(
     """
     out = _Batch(sink)
     ending: list[SSE] | None = None
+    if fault is not None and fault.kind in REPLY_KINDS:
+        fault = None  # it shaped the generation; nothing breaks in half-way
     try:
         out.add(generation.opening())
         for index, piece in enumerate(pieces):
@@ -168,6 +170,14 @@ def _inject(sink: EventSink, generation: Generation, fault: Fault) -> list[SSE] 
         return generation.errored(fault.message or DEFAULT_ERROR_MESSAGE)
     if fault.kind is FaultKind.MALFORMED:
         sink.send([SSE(GARBAGE)])
+    if fault.kind is FaultKind.INCOMPLETE:
+        # Families without an "incomplete" ending fail instead.
+        ending = getattr(generation, "incomplete", None)
+        reason = fault.message or "max_output_tokens"
+        return ending(reason) if ending else generation.failed(f"incomplete: {reason}")
+    if fault.kind is FaultKind.NESTED_ERROR:
+        nested = getattr(generation, "errored_nested", generation.errored)
+        return list(nested(fault.message or DEFAULT_ERROR_MESSAGE))
     return None
 
 

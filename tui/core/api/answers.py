@@ -430,6 +430,18 @@ class _GuardedStream(httpx2.AsyncByteStream):
         await self._inner.aclose()
 
 
+def _is_quota(body: bytes) -> bool:
+    """Whether an error body is the API's ``insufficient_quota``."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError, UnicodeError):
+        return False
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return False
+    return "insufficient_quota" in (error.get("code"), error.get("type"))
+
+
 class GuardedAsyncClient(httpx2.AsyncClient):
     """The SDK's HTTP client with every answer body bounded (see the module docstring).
 
@@ -450,8 +462,13 @@ class GuardedAsyncClient(httpx2.AsyncClient):
         response = await super().send(request, stream=True, **kwargs)
         try:
             self._guard(response)
-            if not stream:
+            if not stream or response.status_code == 429:
                 await response.aread()
+            if response.status_code == 429 and _is_quota(response.content):
+                # Billing, not a burst: the SDK would retry it (twice by default) before the
+                # user hears that retrying will not help. The real API says so with this
+                # header; a server that does not is taken at its word (the code) all the same.
+                response.headers["x-should-retry"] = "false"
         except BaseException:
             await response.aclose()
             raise

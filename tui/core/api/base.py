@@ -18,7 +18,13 @@ from tui.core.records import DeleteReport, Identity, ThreadRecord, Turn, Usage
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
+    """New text of the reply. ``refusal``: the model declined, and this is its refusal text
+    (the app marks it as such); a reply's several output messages arrive in the server's
+    order, joined by ``PART_SEPARATOR``, exactly as ``Completed.text`` and a reopened thread
+    hold them."""
+
     text: str
+    refusal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,7 @@ class Completed:
     usage: Usage | None
     text: str
     item_id: str | None = None
+    refusal: bool = False  # the reply is a refusal (all its text came from refusal parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,10 @@ class Failed:
 
 
 StreamEvent = TextDelta | Completed | Failed
+
+PART_SEPARATOR = "\n\n"
+"""Between the output messages of one reply (a commentary message, then the answer): live,
+completed and reopened alike."""
 
 # ---------------------------------------------------------------- errors
 
@@ -76,9 +87,15 @@ class ApiError(Exception):
 
 
 class NotFound(ApiError):
-    """404: deleted, expired, or owned by another organization/project (the API can't tell)."""
+    """404: deleted, expired, or owned by another organization/project (the API can't tell).
+
+    ``route_missing``: the answer did not come from the API's object lookup at all (a 404
+    worded ``Invalid URL (…)``, or a body that is not the API's error shape: a server that
+    has no such endpoint). Such a 404 says nothing about a thread.
+    """
 
     retryable = False
+    route_missing = False
 
 
 class AuthFailed(ApiError):
@@ -105,6 +122,18 @@ class ServerError(ApiError):
     pass
 
 
+class Incomplete(ApiError):
+    """The reply ended as ``incomplete`` (``reason``: ``max_output_tokens``,
+    ``content_filter`` …): the same request would stop the same way, so it is not offered as a
+    retry; the partial text is kept."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, reason: str | None = None, **kwargs: object) -> None:
+        self.reason = reason
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
 class Network(ApiError):
     pass
 
@@ -127,6 +156,11 @@ class Unsupported(ApiError):
     """The server does not serve this API at all (e.g. Assistants after its shutdown)."""
 
     retryable = False
+
+
+class NoConversations(Unsupported):
+    """The server has no ``/v1/conversations`` (Ollama, vLLM, LM Studio, llama.cpp …): a
+    profile problem (``api = "chat"``), never a verdict on a thread."""
 
 
 # ---------------------------------------------------------------- the protocol

@@ -16,7 +16,7 @@ import openai
 from tui.core.api.answers import AnswerProblem, Shape
 from tui.core.api.base import StreamEvent
 from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
-from tui.core.records import DeleteReport, Dialect, ThreadRecord, Turn, Usage
+from tui.core.records import DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
 
 THREAD_PREFIX = "chat_"
 
@@ -26,17 +26,44 @@ def new_thread_id() -> str:
 
 
 def history_messages(turns: Sequence[Turn], text: str) -> list[dict[str, str]]:
-    """The messages to send: the transcript, then ``text`` as the new user message.
+    """The messages to send: the answered exchanges of the transcript, then ``text``.
 
     The session writes the user's turn to the store before it streams (nothing typed is ever
-    lost), so when the transcript already ends with exactly this user turn it is not added
-    twice. Empty turns (a reply that failed before its first word) carry nothing for the
-    model and are left out.
+    lost), so the transcript may end with this very question, and a failed, stopped or lost
+    reply leaves its question behind (followed by an ``interrupted`` assistant turn, or by
+    nothing). None of that is sent: a question is sent only with the reply it got, and a
+    retry (the same question after a failed reply) sends it once. A stopped reply that kept
+    some text is sent as it was shown, unless its question was asked again. The result never
+    holds two user messages in a row.
     """
-    messages = [{"role": str(turn.role), "content": turn.text} for turn in turns if turn.text]
-    if not (messages and messages[-1] == {"role": "user", "content": text}):
-        messages.append({"role": "user", "content": text})
+    kept: list[Turn] = []
+    pending: Turn | None = None  # a user turn waiting for its reply
+    for index, turn in enumerate(turns):
+        if turn.role is Role.USER:
+            pending = turn  # an earlier question without a reply is dropped
+            continue
+        if turn.role is not Role.ASSISTANT:
+            if turn.text:
+                kept.append(turn)
+            continue
+        if pending is None:
+            continue  # a reply to nothing (a merged or damaged transcript): no context
+        if not turn.text or (turn.interrupted and _asked_again(turns, index, pending.text)):
+            pending = None
+            continue
+        kept += [pending, turn]
+        pending = None
+    messages = [{"role": str(turn.role), "content": turn.text} for turn in kept]
+    messages.append({"role": "user", "content": text})
     return messages
+
+
+def _asked_again(turns: Sequence[Turn], index: int, question: str) -> bool:
+    """Whether the next user turn after ``index`` repeats ``question`` (a retry)."""
+    for later in turns[index + 1:]:
+        if later.role is Role.USER:
+            return later.text == question
+    return False
 
 
 def _first_choice(chunk: Shape) -> Shape | None:

@@ -14,7 +14,11 @@ from typing import Any
 
 from tui.core.api.answers import AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
+    PART_SEPARATOR,
     ApiError,
+    BadRequest,
+    Incomplete,
+    NoConversations,
     NotFound,
     ServerError,
     StreamEvent,
@@ -40,14 +44,23 @@ def _role(value: str | None) -> Role | None:
 def _content_text(message: Shape) -> str:
     """Join the text parts of a message (input_text, output_text, text, refusal); parts of
     other kinds (images, files) carry no text. Wrong types are refused (``AnswerProblem``)."""
+    return _content(message)[0]
+
+
+def _content(message: Shape) -> tuple[str, bool]:
+    """The text of a message, and whether it is all refusal (and not empty)."""
     parts: list[str] = []
+    refused = False
+    other = False
     for part in message.parts("content", "a part of a message"):
         kind = part.opt_text("type")
         if kind == "refusal":
             parts.append(part.opt_text("refusal") or "")
+            refused = True
         elif kind in {"input_text", "output_text", "text", None}:
             parts.append(part.opt_text("text") or "")
-    return "".join(parts)
+            other = True
+    return "".join(parts), refused and not other
 
 
 def turn_from_item(item: Any, at: float) -> Turn | None:
@@ -60,7 +73,24 @@ def turn_from_item(item: Any, at: float) -> Turn | None:
     if role is None:
         return None
     # Every item the API lists has an id; merging with the local transcript relies on it.
-    return Turn(role=role, text=_content_text(shape), at=at, item_id=shape.id("id"))
+    text, refused = _content(shape)
+    return Turn(role=role, text=text, at=at, item_id=shape.id("id"), refusal=refused)
+
+
+def join_replies(turns: list[Turn]) -> list[Turn]:
+    """One turn per reply: the output messages of one response (a commentary message, then
+    the answer) are consecutive assistant items, joined as they were shown live, in the
+    server's order, by ``PART_SEPARATOR``; the turn keeps the first message's item id."""
+    joined: list[Turn] = []
+    for turn in turns:
+        last = joined[-1] if joined else None
+        if last is not None and last.role is Role.ASSISTANT and turn.role is Role.ASSISTANT:
+            if turn.text:
+                last.text = f"{last.text}{PART_SEPARATOR}{turn.text}" if last.text else turn.text
+            last.refusal = last.refusal and turn.refusal
+            continue
+        joined.append(turn)
+    return joined
 
 
 def _event(event: Any) -> Shape:
@@ -73,32 +103,77 @@ def whole_response(data: Any) -> tuple[str, str | None, str | None, Usage | None
     if response.opt_text("object") not in {"response", None} or response.raw("output") is None:
         raise AnswerProblem("answered a JSON body that is not a reply where a stream was asked for")
     status = response.opt_text("status")
-    if status in {"failed", "incomplete", "cancelled"}:
+    if status == "incomplete":
+        details = response.part("incomplete_details")
+        raise incomplete(details.opt_text("reason") if details else None)
+    if status in {"failed", "cancelled"}:
         error = response.part("error")
         raise ServerError(
             f"the reply ended as {status}"
             + (f": {error.opt_text('message') or ''}" if error else "")
         )
-    text, item_id = _output(response)
+    text, item_id, _ = _output(response)
     if not text:
         raise AnswerProblem("answered a reply without any text where a stream was asked for")
     usage = usage_from(response.raw("usage"), prompt="input_tokens", completion="output_tokens")
     return text, response.id(), item_id, usage
 
 
-def _output(response: Shape) -> tuple[str, str | None]:
-    """The text of a response's message outputs, and the first message's item id."""
+def _output(response: Shape) -> tuple[str, str | None, bool]:
+    """The text of a response's message outputs in the server's order (joined by
+    ``PART_SEPARATOR``, as shown live), the first message's item id, and whether it is all
+    refusal."""
     texts: list[str] = []
     item_id: str | None = None
+    refused = True
     for item in response.parts("output", "an output of the reply"):
         if item.opt_text("type") == "message":
             item_id = item_id or item.opt_id("id")
-            texts.append(_content_text(item))
-    return "".join(texts), item_id
+            text, is_refusal = _content(item)
+            if text:
+                texts.append(text)
+                refused = refused and is_refusal
+    return PART_SEPARATOR.join(texts), item_id, refused and bool(texts)
+
+
+INCOMPLETE_REASONS = {
+    "max_output_tokens": "it reached the output limit (max_output_tokens)",
+    "content_filter": "the content filter stopped it",
+}
+
+
+def incomplete(reason: str | None, **kwargs: Any) -> Incomplete:
+    """The reply ended ``incomplete``: why, and that asking the same again ends the same."""
+    why = INCOMPLETE_REASONS.get(reason or "", f"reason: {reason or 'none given'}")
+    return Incomplete(
+        f"the reply stopped early: {why}; sending the same request again would stop the same"
+        " way (the partial reply is kept)",
+        reason=reason, **kwargs,
+    )
 
 
 class ConversationsBackend(SdkBackend):
     dialect = Dialect.CONVERSATIONS
+
+    async def answer(self, call: Any, what: str) -> Any:
+        """``SdkBackend.answer``, knowing that a server without ``/v1/conversations`` (a
+        local model server) answers 404 or 405 for the path itself: that is a profile
+        problem, said as such (``NoConversations``), never a verdict on a thread."""
+        try:
+            return await super().answer(call, what)
+        except (NotFound, BadRequest) as exc:
+            if (isinstance(exc, NotFound) and exc.route_missing) or exc.status_code == 405:
+                raise self.no_conversations(exc) from None
+            raise
+
+    def no_conversations(self, error: ApiError) -> NoConversations:
+        name = self.profile.name
+        return NoConversations(
+            f"the server at {self.errors.server} does not serve conversations"
+            f" (HTTP {error.status_code or 404} for /v1/conversations): use api = \"chat\""
+            f" for profile {name} in the config",
+            profile=name, request_id=error.request_id, status_code=error.status_code,
+        )
 
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         owner = owner if owner is not None else self.profile.owner
@@ -128,9 +203,17 @@ class ConversationsBackend(SdkBackend):
             # id that is a number must fail the reply, not reach the record.
             event = _event(raw)
             kind = event.opt_text("type")
-            if kind == "response.output_text.delta":
-                state.item_id = state.item_id or event.opt_id("item_id")
-                return event.opt_text("delta") or ""
+            if kind in {"response.output_text.delta", "response.refusal.delta"}:
+                item_id = event.opt_id("item_id")
+                state.item_id = state.item_id or item_id
+                state.refusal = kind == "response.refusal.delta"
+                delta = event.opt_text("delta") or ""
+                if not delta:
+                    return None
+                # A reply's next output message starts a new part, as it will when reopened.
+                new_part = item_id is not None and item_id != state.last_item and state.parts
+                state.last_item = item_id or state.last_item
+                return f"{PART_SEPARATOR}{delta}" if new_part else delta
             if kind == "response.created":
                 response = event.part("response", "the new reply")
                 response_id = response.id() if response else None
@@ -149,7 +232,7 @@ class ConversationsBackend(SdkBackend):
                     state.usage = usage_from(
                         response.raw("usage"), prompt="input_tokens", completion="output_tokens"
                     )
-                    state.final_text, item_id = _output(response)
+                    state.final_text, item_id, state.refusal = _output(response)
                     state.item_id = state.item_id or item_id
                 state.complete()
             elif kind == "response.failed":
@@ -159,13 +242,15 @@ class ConversationsBackend(SdkBackend):
             elif kind == "response.incomplete":
                 response = event.part("response", "the unfinished reply")
                 details = response.part("incomplete_details") if response else None
-                reason = (details.opt_text("reason") if details else None) or "no reason given"
-                state.fail(ServerError(
-                    f"the reply stopped early ({reason})",
+                state.fail(incomplete(
+                    details.opt_text("reason") if details else None,
                     profile=self.profile.name, request_id=state.request_id,
                 ))
-            elif kind == "error":
-                state.fail(self._stream_error(event, state))
+            elif kind == "error" or (kind is None and event.raw("error") is not None):
+                # The documented event is flat (code, message, param); the live API nests
+                # them under ``error``. Either is read.
+                nested = event.part("error", "the stream's error")
+                state.fail(self._stream_error(nested or event, state))
             return None
 
         def whole(data: Any) -> tuple[str, str | None, str | None, Usage | None]:
@@ -204,7 +289,7 @@ class ConversationsBackend(SdkBackend):
                         turns.append(turn)
                 after = pager.next_cursor(got)
             if after is None:
-                return turns
+                return join_replies(turns)
 
     async def rename(self, record: ThreadRecord, title: str) -> None:
         data = await self.answer(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -204,6 +205,44 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     return None
 
 
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6,
+                 "ns": 1e-9}
+
+
+def parse_duration(value: str | None) -> float | None:
+    """Seconds in a Go-style duration as the ``x-ratelimit-reset-*`` headers write it
+    (``6m0s``, ``1.5s``, ``20ms``, ``1h2m3s``); None for anything else."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    total, at = 0.0, 0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != at:
+            return None
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        at = match.end()
+    return total if at == len(text) else None
+
+
+def parse_ratelimit_reset(headers: Mapping[str, str] | None) -> float | None:
+    """When a 429 without ``retry-after`` may be retried: the reset of the budget that is
+    spent (``x-ratelimit-remaining-… = 0``), else the later of the two resets."""
+    if not headers:
+        return None
+    spent: list[float] = []
+    known: list[float] = []
+    for which in ("requests", "tokens"):
+        reset = parse_duration(headers.get(f"x-ratelimit-reset-{which}"))
+        if reset is None:
+            continue
+        known.append(reset)
+        if (headers.get(f"x-ratelimit-remaining-{which}") or "").strip() == "0":
+            spent.append(reset)
+    chosen = spent or known
+    return max(chosen) if chosen else None
+
+
 # ---------------------------------------------------------------- internals
 
 
@@ -233,7 +272,7 @@ def _from_status(exc: openai.APIStatusError, ctx: ErrorContext, request_id: str 
             status,
         )
     if status == 404:
-        return _make(
+        error = _make(
             NotFound,
             ctx,
             f"not found: {said or 'no such object'} (deleted, expired, or it belongs to another"
@@ -241,10 +280,16 @@ def _from_status(exc: openai.APIStatusError, ctx: ErrorContext, request_id: str 
             request_id,
             status,
         )
+        assert isinstance(error, NotFound)
+        error.route_missing = route_missing(exc)
+        return error
     if status == 429:
         if exc.code == "insufficient_quota":
             return _quota(ctx, said, request_id)
-        retry_after = parse_retry_after(exc.response.headers)
+        headers = exc.response.headers
+        retry_after = parse_retry_after(headers)
+        if retry_after is None:
+            retry_after = parse_ratelimit_reset(headers)
         when = f"; retry in {retry_after:g} s" if retry_after is not None else "; wait and retry"
         message = f"rate limited: {said or 'too many requests'}{when}"
         return RateLimited(
@@ -269,6 +314,22 @@ def _from_status(exc: openai.APIStatusError, ctx: ErrorContext, request_id: str 
         request_id,
         status,
     )
+
+
+def route_missing(exc: openai.APIStatusError) -> bool:
+    """Whether a 404/405 means the server has no such endpoint, rather than no such object.
+
+    The API's own lookups answer its error shape (``{"error": {"message": …}}``) naming the
+    object; an unknown path gets ``Invalid URL (METHOD /path)``. A 405, or a body in any other
+    shape (FastAPI's ``{"detail": "Not Found"}``, Go's ``404 page not found``, LM Studio's
+    ``{"error": "Unexpected endpoint…"}``), comes from a server without the route.
+    """
+    if exc.status_code == 405:
+        return True
+    body = exc.body
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return True
+    return str(body["message"]).startswith("Invalid URL")
 
 
 def _auth(ctx: ErrorContext, said: str, request_id: str | None) -> ApiError:

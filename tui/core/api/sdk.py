@@ -82,6 +82,10 @@ class ReplyState:
     # The reply's text is complete: the stream ending now is a normal end, not a cut-off.
     finished: bool = False
     outcome: Completed | Failed | None = None
+    # The output message the last text came from (several in one reply are kept apart), and
+    # whether the reply's text is all refusal.
+    last_item: str | None = None
+    refusal: bool = False
 
     @property
     def text(self) -> str:
@@ -89,7 +93,9 @@ class ReplyState:
 
     def complete(self) -> None:
         text = self.final_text if self.final_text else self.text
-        self.outcome = Completed(self.response_id, self.usage, text, self.item_id)
+        self.outcome = Completed(
+            self.response_id, self.usage, text, self.item_id, refusal=self.refusal
+        )
 
     def fail(self, error: ApiError) -> None:
         self.outcome = Failed(error, self.text)
@@ -272,7 +278,7 @@ class SdkBackend:
                 delta = handle(event, state)
                 if delta:
                     state.parts.append(delta)
-                    yield TextDelta(delta)
+                    yield TextDelta(delta, refusal=state.refusal)
                 if state.outcome is not None:
                     break
             if state.outcome is None and state.finished:

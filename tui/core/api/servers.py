@@ -5,6 +5,8 @@ Kept free of the SDK so the CLI can name servers without paying for importing it
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from tui.core.secrets import redact_url
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -18,5 +20,7 @@ def server_url(base_url: str | None) -> str:
 
 
 def is_openai(base_url: str | None) -> bool:
-    """Whether this is OpenAI's own API (where the Assistants API has been shut down)."""
-    return OPENAI_HOST in server_url(base_url)
+    """Whether this is OpenAI's own API, on any of its hosts (``api.openai.com``, regional
+    ones such as ``eu.api.openai.com``), where the Assistants API has been shut down."""
+    host = urlsplit(server_url(base_url)).hostname or ""
+    return host == OPENAI_HOST or host.endswith("." + OPENAI_HOST)
