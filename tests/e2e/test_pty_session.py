@@ -79,7 +79,10 @@ def test_open_send_switch_delete(
     assert "acme" in term.line(0) and "sk-…" in term.line(0)
     assert ACME_KEY not in screen and PERSONAL_KEY not in screen
 
-    # Open the acme thread from the sidebar: filter, enter to the list, enter to open.
+    # The composer has the keyboard at start: esc to the list, then filter, enter to the
+    # list, enter to open.
+    term.press("escape")
+    term.settle(0.3)  # a lone ESC, not the start of an escape sequence
     term.press("/")
     term.wait_for("esc Clear filter", what="the filter box taking focus")
     term.type("launch")
@@ -103,15 +106,19 @@ def test_open_send_switch_delete(
         what="the personal profile in the switcher bar",
     )
 
-    # Delete the personal thread from the sidebar: tab from the composer to the filter box,
-    # replace the old filter, enter to the list, d, and confirm in the modal.
-    term.press("tab")
+    # Delete the personal thread from the sidebar: esc from the composer to the list, / to
+    # the filter box, replace the old filter, enter to the list, d, and confirm in the modal
+    # once it takes answers (it ignores keys for 0.4 s after it appears).
+    term.press("escape")
+    term.settle(0.3)  # a lone ESC, not the start of an escape sequence
+    term.press("/")
     term.press(*["backspace"] * len("launch"))
     term.type("budget")
     term.wait_for("1 of 2 threads", what="the filtered sidebar")
     term.press("enter")
     term.press("d")
     term.wait_for("Delete", what="the delete confirmation")
+    term.settle(0.6)
     term.press("y")
     term.wait_for(lambda s: "Personal budget" not in s, what="the thread leaving the sidebar")
 

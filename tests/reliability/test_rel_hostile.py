@@ -403,6 +403,8 @@ def test_a_real_terminal_is_never_retitled_cleared_or_coloured_by_stored_text(
     feed = term.stream.feed
     term.stream.feed = lambda data: (raw.extend(data), feed(data))[1]  # type: ignore[method-assign]
     term.wait_for("3 threads", what="the sidebar")
+    term.press("escape")  # to the list (a lone ESC: let it stand alone)
+    term.settle(0.3)
     term.press("G", "enter")  # the oldest row: the hostile one
     term.wait_for("[/oops]", what="the hostile transcript")
     term.settle(0.5)

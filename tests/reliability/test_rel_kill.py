@@ -70,7 +70,9 @@ def test_kill_while_streaming_marks_the_lost_reply_and_ctrl_r_gets_it(
         term.wait_for("Kept history", what="the sidebar")
         if n:  # the restarted app says what happened to the last reply
             dismiss_toast(term, "Local record")
-        term.press("enter")  # the sidebar has the keyboard: open the thread
+        term.press("escape")  # from the composer to the list (a lone ESC: let it stand alone)
+        term.settle(0.3)
+        term.press("enter")  # open the thread
         if n:
             term.wait_for(f"question {n - 1}", what="the transcript's last question")
             term.wait_for("ctrl+r asks again", what="the lost reply, offering a retry")
@@ -89,6 +91,8 @@ def test_kill_while_streaming_marks_the_lost_reply_and_ctrl_r_gets_it(
     screen = term.wait_for("Kept history", what="the sidebar")
     assert "interrupted" in sidebar_column(screen)
     dismiss_toast(term, "Local record")
+    term.press("escape")
+    term.settle(0.3)
     term.press("enter")
     term.wait_for("stopped before the reply", what="the lost reply under the question")
     term.wait_for("ctrl+r asks again", what="the retry hint")

@@ -15,7 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from app_harness import AppEnv, idle, make_app_env, notification_text, wait_until
+from app_harness import (
+    AppEnv,
+    idle,
+    make_app_env,
+    notification_text,
+    open_first,
+    wait_until,
+)
 from pexpect import EOF
 from rel_harness import pty_config, pty_env, sidebar_column, start, wait_all
 
@@ -172,7 +179,7 @@ async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
     app = env.make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await idle(pilot, app)
-        await pilot.press("enter")
+        await open_first(pilot, app)
         await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
         await idle(pilot, app)
         child = subprocess.Popen(
