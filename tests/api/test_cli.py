@@ -178,7 +178,7 @@ async def test_delete_of_a_misfiled_thread_names_its_owner(
     with Store.open(env.data) as store:
         record = store.get(thread_id)
         assert record is not None and record.profile == "personal"
-        assert record.status == ThreadStatus.FOREIGN
+        assert record.status == ThreadStatus.OK
     # The record now names its owner, so the next delete goes straight there.
     assert await _main_in_thread(["delete", thread_id, "--yes"]) == 0
     assert "removed from the local record" in capsys.readouterr().out
@@ -206,7 +206,7 @@ async def test_import_check_finds_owners_and_fills_transcripts(
     with Store.open(env.data) as store:
         record = store.get(theirs)
         assert record is not None and record.profile == "personal"
-        assert record.status == ThreadStatus.FOREIGN and record.organization == "personal"
+        assert record.status == ThreadStatus.OK and record.organization == "personal"
         assert record.key_hint == "sk-…pers"
         turns = store.transcript(theirs)
         assert [t.role for t in turns] == [Role.USER, Role.ASSISTANT]
@@ -245,7 +245,7 @@ async def test_import_with_check_through_the_cli(
     with Store.open(env.data) as store:
         record = store.get(theirs)
         assert record is not None and record.profile == "personal"
-        assert record.status == ThreadStatus.FOREIGN
+        assert record.status == ThreadStatus.OK
         assert len(store.transcript(theirs)) == 2
 
 
@@ -263,7 +263,7 @@ async def test_delete_under_the_wrong_profile_names_the_recorded_owner_without_a
     assert "not checked" not in out
     with Store.open(env.data) as store:
         record = store.get(thread_id)
-        assert record is not None and record.status == ThreadStatus.FOREIGN
+        assert record is not None and record.status == ThreadStatus.OK
         assert record.profile == "personal"
 
 
@@ -444,7 +444,7 @@ async def test_import_check_updates_recorded_ids_and_fills_title_and_date_from_t
     with Store.open(env.data) as store:
         record = store.get(theirs)
         assert record is not None and record.profile == "personal"
-        assert record.status == ThreadStatus.FOREIGN
+        assert record.status == ThreadStatus.OK
         assert record.title == "personal's thread"
         assert record.created_at == pytest.approx(server_created, abs=1)
         store.update_thread(theirs, title="my own name")

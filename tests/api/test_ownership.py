@@ -57,7 +57,7 @@ async def test_the_owner_is_found_among_three_profiles_and_recorded(
     assert "belongs to profile `personal` (personal / proj_sandboxpersonal)" in probe.describe()
     saved = store.get(record.id)
     assert saved is not None and saved.profile == "personal"
-    assert saved.status == ThreadStatus.FOREIGN
+    assert saved.status == ThreadStatus.OK
     # Opening under its owner works and clears the badge.
     views = [turns async for turns in session.open_thread(records, owner, saved)]
     assert len(views) == 2
@@ -234,8 +234,8 @@ async def test_policy_a_record_naming_another_profile_is_that_profiles_without_a
     assert answer.message == (
         f"{record.id} belongs to profile `personal` (personal / {PERSONAL_PROJECT_ID})"
     )
-    assert answer.record is record and record.status is ThreadStatus.FOREIGN
-    assert store.get(record.id).status is ThreadStatus.FOREIGN  # type: ignore[union-attr]
+    assert answer.record is record and record.status is ThreadStatus.OK
+    assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
 
 
 async def test_policy_the_profile_that_sees_it_becomes_the_owner(
@@ -253,7 +253,7 @@ async def test_policy_the_profile_that_sees_it_becomes_the_owner(
     assert "belongs to profile `personal` (personal / proj_sandboxpersonal)" in answer.message
     saved = store.get(created.id)
     assert saved is not None and saved.profile == "personal"
-    assert saved.status is ThreadStatus.FOREIGN and saved.project == PERSONAL_PROJECT_ID
+    assert saved.status is ThreadStatus.OK and saved.project == PERSONAL_PROJECT_ID
 
 
 async def test_policy_seen_by_no_profile_and_every_answer_a_404_is_gone(

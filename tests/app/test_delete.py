@@ -122,3 +122,26 @@ async def test_a_deleted_thread_comes_back_from_the_palettes_trash_entry(
         app.action_restore_last_deleted()
         await idle(pilot, app)
         assert "The trash is empty" in notification_text(app)
+
+
+async def test_after_a_delete_the_cursor_stays_with_the_neighbouring_row(
+    app_env: AppEnv,
+) -> None:
+    """Deleting several threads one after another must not send the cursor to the top."""
+    for n in range(4):
+        app_env.record(f"conv_{n}", f"Thread {n}", age_days=n + 1, status=ThreadStatus.GONE)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await to_list(pilot, app)
+        await pilot.press("j", "j")  # Thread 2
+        await pilot.press("d")
+        await answer_question(pilot, app, "y")  # gone: forgotten locally
+        await idle(pilot, app)
+        listing = app.main.sidebar.thread_list
+        assert [o.id for o in listing.options] == ["conv_0", "conv_1", "conv_3"]
+        assert listing.highlighted_id == "conv_3"  # the next row, not the top
+        await pilot.press("d")
+        await answer_question(pilot, app, "y")
+        await idle(pilot, app)
+        assert listing.highlighted_id == "conv_1"  # the last row gone: the one before

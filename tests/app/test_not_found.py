@@ -59,10 +59,15 @@ async def test_misfiled_thread_is_found_by_probing_and_n_stays(app_env: AppEnv) 
         await idle(pilot, app)
         assert app.main.profile_name == "work"
         stored = app_env.store.get(thread_id)
-        assert stored.profile == "home" and stored.status is ThreadStatus.FOREIGN
+        assert stored.profile == "home" and stored.status is ThreadStatus.OK  # foreign: computed
         assert stored.organization == "personal"
         row = app.main.sidebar.thread_list.options[0].prompt.visualize().plain
         assert "foreign" in row and "home/personal" in row
+        # "Foreign" is relative to the active profile: under its owner it is not.
+        app.main.activate_profile("home")
+        await idle(pilot, app)
+        row = app.main.sidebar.thread_list.options[0].prompt.visualize().plain
+        assert "foreign" not in row and "home/personal" in row
 
 
 async def test_a_thread_no_profile_sees_is_gone_readable_and_can_be_forgotten(

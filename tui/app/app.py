@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -37,7 +37,7 @@ from tui.app.screens.help import HelpScreen, help_rows
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.shutdown import Shutdown, Stop, StopNote
 from tui.app.themes import app_variable_defaults, prepare_themes
-from tui.app.work import Services
+from tui.app.work import DRAFT_KEY, Services
 from tui.core.config import Config
 from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
@@ -149,6 +149,20 @@ class ThreadApp(App[None], inherit_bindings=False):
         for note in self._notes:
             self.notify(note, timeout=8)
         self.call_after_refresh(self._settle_memory)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Every way out (ctrl+q, a signal, an error) passes here while the composer still
+        exists: note what it holds, so ``on_unmount`` can keep it as a draft."""
+        with contextlib.suppress(Exception):
+            self.main.draft = self.main.composer.text
+        super().exit(*args, **kwargs)
+
+    async def _keep_draft(self) -> None:
+        """Text typed and not sent survives closing the app (restored at the next start)."""
+        text = self.main.draft
+        if text.strip():
+            with contextlib.suppress(Exception):  # a full disk must not stop the exit
+                await self.records.call(Store.set_meta, DRAFT_KEY, text)
 
     def _settle_memory(self) -> None:
         """Exempt what start-up built (modules, styles, the index rows) from the cyclic GC.
@@ -303,6 +317,7 @@ class ThreadApp(App[None], inherit_bindings=False):
     @guarded
     async def on_unmount(self) -> None:
         self.shutdown.detach()
+        await self._keep_draft()
         await self.pool.aclose()
         self.records.close()
         gc.unfreeze()  # an app run inside a longer process (tests) must not pin its objects

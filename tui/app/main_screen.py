@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList
+from textual.widgets import Footer, OptionList, TextArea
 from textual.worker import Worker, WorkerState
 
 from tui.app import messages as msg
@@ -44,6 +44,7 @@ from tui.core.api.base import NotFound
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
+from tui.core.store import Store
 from tui.core.wording import plural
 
 NARROW_WIDTH = 72
@@ -104,6 +105,8 @@ class MainScreen(Screen[None]):
         self._identities: dict[str, Identity] = {}
         self._sidebar_wanted: bool | None = None
         self._stream: tuple[str, MessageView] | None = None
+        self.draft = ""
+        """What the composer holds, kept here so it can be saved after the screen is gone."""
 
     # ------------------------------------------------------------ layout
 
@@ -151,11 +154,16 @@ class MainScreen(Screen[None]):
         # The first page is awaited here (on the record's thread, not this loop), so the
         # first frame already lists past chats; a large record's rest follows in a worker.
         records = self.services.records
-        from tui.core.store import Store
-
         first = await records.call(Store.list_threads, limit=work.FIRST_PAGE)
         self.sidebar.load(first)
         focus_now(self.composer)  # the screen invites typing: what is typed goes there
+        draft = await records.call(Store.get_meta, work.DRAFT_KEY)
+        if isinstance(draft, str) and draft:
+            # Text not sent when the app last closed; before anything typed since.
+            self.composer.insert(draft + ("\n" if self.composer.text else ""), location=(0, 0))
+            await records.call(Store.delete_meta, work.DRAFT_KEY)
+            self.notify("What you had typed when threadtui last closed is back in the composer",
+                        timeout=8)
         if len(first) == work.FIRST_PAGE:
             self.run(work.load_rows(self.services, self.post_message), group="rows")
         self.run(work.report_problems(self.services, self.post_message), group="problems")
@@ -494,6 +502,11 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ sending
 
+    @on(TextArea.Changed, "#composer")
+    @guarded
+    def _composer_changed(self, event: TextArea.Changed) -> None:
+        self.draft = event.text_area.text
+
     @on(Composer.Submitted)
     @guarded
     def _submitted(self, event: Composer.Submitted) -> None:
@@ -619,9 +632,12 @@ class MainScreen(Screen[None]):
     @on(msg.PromptReturned)
     @guarded
     def _prompt_returned(self, message: msg.PromptReturned) -> None:
-        """Nothing typed is lost: a prompt that could not be sent goes back to the composer."""
-        if not self.composer.text:
-            self.composer.load_text(message.text)
+        """Nothing typed is lost: a prompt that could not be sent goes back to the composer
+        (before anything typed since), and no longer needs keeping as a draft."""
+        composer = self.composer
+        if message.text not in composer.text:
+            composer.insert(message.text + ("\n" if composer.text else ""), location=(0, 0))
+        self.run(work.forget_draft(self.services), group="draft")
 
     @guarded
     def action_cancel_reply(self) -> None:

@@ -61,6 +61,8 @@ FIRST_PAGE = 200
 
 TITLE_LENGTH = 60
 SEARCH_DEBOUNCE_SECONDS = 0.25
+DRAFT_KEY = "draft"
+"""Record meta holding text typed but not sent when the app closed; restored at start."""
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,14 @@ def retry_hint(error: ApiError, retry_key: str) -> str:
 
 async def connect(services: Services, post: Post, name: str, first_run_check: bool) -> None:
     """Resolve the key (maybe a slow command), build the client, ask who we are."""
+    post(Busy(f"getting the key for {name}…"))
     try:
         hint = await services.pool.key_hint(name)
     except KeyResolutionError as exc:
         post(KeyMissing(name, str(exc), first_run_check))
         return
+    finally:
+        post(Busy(None))
     post(KeyResolved(name, hint))
     await whoami(services, post, name, announce=False)
 
@@ -204,7 +209,11 @@ async def open_thread(
         post(Notice("That thread is no longer in the local record", severity="warning"))
         post(ThreadForgotten(thread_id))
         return
-    turns = await session.local_transcript(records, record)
+    post(Busy("opening the thread…"))  # a long transcript takes a moment to read
+    try:
+        turns = await session.local_transcript(records, record)
+    finally:
+        post(Busy(None))
     await report_problems(services, post)  # a transcript moved aside just now is named at once
     post(ThreadShown(record, turns, focus_composer))
     _offer_retry(post, record, turns, retry_key)
@@ -275,24 +284,17 @@ async def send(
     records = services.records
     profile = services.config.profile(profile_name)
     try:
-        backend = await services.pool.get(profile.name, record.api if record else None)
-    except KeyResolutionError as exc:
-        post(Notice(str(exc), "No key", "error", 15))
+        record, backend = await _connect_for(services, post, profile.name, record, text)
+    except asyncio.CancelledError:
+        # Stopped (esc, quit, a signal) before the question was recorded: it goes back to
+        # the composer, and is kept as a draft in case the app is closing.
         post(PromptReturned(text))
+        post(Notice("Stopped before anything was sent: your question is back in the composer",
+                    timeout=8))
+        await records.call(Store.set_meta, DRAFT_KEY, text)
+        raise
+    if record is None or backend is None:
         return
-    if record is None:
-        post(Busy("starting the chat…"))
-        try:
-            record = await session.create_and_record(
-                records, backend, title_from(text), profile.owner
-            )
-        except ApiError as exc:
-            post(Notice(str(exc), "Could not start the chat", "error", 15))
-            post(PromptReturned(text))
-            return
-        finally:
-            post(Busy(None))
-        post(ThreadCreated(record))
     question = Turn(role=Role.USER, text=text)
     reply = Turn(role=Role.ASSISTANT, text="")
     post(ReplyStarted(record.id, question, reply))
@@ -344,6 +346,42 @@ async def send(
     if isinstance(failure, NotFound):
         fresh = await records.call(Store.get, record.id)
         await not_found(services, post, profile.name, fresh or record)
+
+
+async def forget_draft(services: Services) -> None:
+    """The kept draft is back in a composer that is alive: no need to keep it any more."""
+    await services.records.call(Store.delete_meta, DRAFT_KEY)
+
+
+async def _connect_for(
+    services: Services, post: Post, profile: str, record: ThreadRecord | None, text: str
+) -> tuple[ThreadRecord | None, Backend | None]:
+    """The backend (a key command may run) and, for a new chat, the thread created and
+    recorded; (None, None) after saying why not, with the question back in the composer."""
+    post(Busy("connecting…"))
+    try:
+        backend = await services.pool.get(profile, record.api if record else None)
+    except KeyResolutionError as exc:
+        post(Notice(str(exc), "No key", "error", 15))
+        post(PromptReturned(text))
+        return None, None
+    finally:
+        post(Busy(None))
+    if record is not None:
+        return record, backend
+    post(Busy("starting the chat…"))
+    try:
+        created = await session.create_and_record(
+            services.records, backend, title_from(text), services.config.profile(profile).owner
+        )
+    except ApiError as exc:
+        post(Notice(str(exc), "Could not start the chat", "error", 15))
+        post(PromptReturned(text))
+        return None, None
+    finally:
+        post(Busy(None))
+    post(ThreadCreated(created))
+    return created, backend
 
 
 async def _post_fresh(services: Services, post: Post, thread_id: str) -> None:

@@ -103,7 +103,9 @@ _SHRINK_ORDER = ((1, 12), (3, 10), (2, 7))
 
 def _row(record: ThreadRecord) -> tuple[str, ...]:
     where = " / ".join(p for p in (record.organization, record.project) if p) or "-"
-    status = str(record.status) + (" pinned" if record.pinned else "")
+    # "foreign" (from older versions) is not a state of the thread: it is "ok" elsewhere.
+    shown = ThreadStatus.OK if record.status is ThreadStatus.FOREIGN else record.status
+    status = str(shown) + (" pinned" if record.pinned else "")
     return (
         printable(record.id),
         printable(record.title) or "-",

@@ -159,9 +159,9 @@ async def record_owner(
     """
     if probe.owner:
         record.profile = probe.owner
-        record.status = (
-            ThreadStatus.OK if probe.owner == current_profile else ThreadStatus.FOREIGN
-        )
+        # Its owner sees it: the thread is fine. Whether it is "foreign" depends on which
+        # profile is active when it is shown, so that is computed there, never stored.
+        record.status = ThreadStatus.OK
         if probe.identity is not None:
             # What the owner's server reported is the truth; the old values were what the user
             # believed when the thread was filed (under the wrong profile, for a misfiled one).
@@ -272,11 +272,13 @@ async def resolve_not_found(
     named = record.profile
     if current_answered and named and named != current_profile and named in profiles:
         owner = profiles[named]
-        if await records.call(Store.__contains__, record.id):
-            stored = await records.call(Store.mark_status, record.id, ThreadStatus.FOREIGN)
+        if record.status is not ThreadStatus.OK and await records.call(
+            Store.__contains__, record.id
+        ):  # fine, only not this profile's: "foreign" is computed when shown, not stored
+            stored = await records.call(Store.mark_status, record.id, ThreadStatus.OK)
             record.status = stored.status
         else:
-            record.status = ThreadStatus.FOREIGN
+            record.status = ThreadStatus.OK
         organization = record.organization or owner.organization
         project = record.project or owner.project
         return Ownership(

@@ -26,7 +26,8 @@ class Dialect(StrEnum):
 class ThreadStatus(StrEnum):
     """What we last learnt about a thread on the server.
 
-    ``foreign``: answered 404 under the current profile but another profile can see it.
+    ``foreign``: written by older versions; read as ``ok`` (whether a thread is another
+    profile's depends on the active profile, so it is computed when shown, never stored).
     ``gone``: no profile can see it (expired, deleted elsewhere, or its API was retired).
     ``unknown``: recorded from an import and not checked yet.
     """

@@ -132,11 +132,18 @@ class Sidebar(Vertical):
         self.add_records([record])
 
     def remove_thread(self, thread_id: str) -> None:
+        """Drop a row; a highlight on it moves to its neighbour (the next row, else the one
+        before), not to the top: deleting several threads in a row stays where the user is."""
+        listing = self.thread_list if self.is_mounted else None
+        row = listing.highlighted if listing is not None else None
+        was_highlighted = listing is not None and listing.highlighted_id == thread_id
         self._records.pop(thread_id, None)
         self._haystacks.pop(thread_id, None)
         self._options.pop(thread_id, None)
         self._resort()
         self.refresh_rows()
+        if listing is not None and was_highlighted and row is not None and listing.option_count:
+            listing.highlighted = min(row, listing.option_count - 1)
 
     def get(self, thread_id: str) -> ThreadRecord | None:
         return self._records.get(thread_id)

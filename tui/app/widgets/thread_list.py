@@ -33,14 +33,18 @@ ROW_HEIGHT = 2
 TITLE_LIMIT = 200
 
 
+def is_foreign(record: ThreadRecord, active_profile: str) -> bool:
+    """Another profile's thread, seen from the active one: computed, never stored (a status
+    stored as "foreign" goes stale the moment the user switches to its owner)."""
+    return bool(record.profile) and record.profile != active_profile
+
+
 def row_badges(record: ThreadRecord, active_profile: str, now: float) -> list[tuple[str, str]]:
     """(label, style) pairs for a row, most important first; shared with the chat header."""
     badges: list[tuple[str, str]] = []
     if record.status is ThreadStatus.GONE:
         badges.append(("gone", "$badge-gone"))
-    elif record.status is ThreadStatus.FOREIGN or (
-        record.profile and record.profile != active_profile
-    ):
+    elif is_foreign(record, active_profile):
         badges.append(("foreign", "$badge-foreign"))
     if record.status is ThreadStatus.INTERRUPTED:
         badges.append(("interrupted", "$badge-interrupted"))
