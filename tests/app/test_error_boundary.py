@@ -296,3 +296,39 @@ def test_an_unwritable_log_is_said_not_raised(tmp_path: Path) -> None:
     log = IncidentLog(blocker, list)
     incident = log.record(Exploding("boom"), "test")
     assert incident.log_path is None and "could not be written" in incident.sentence()
+
+
+async def test_a_full_disk_is_said_and_the_question_stays_on_screen_to_ask_again(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record refusing a write is no internal error: the message says what failed and
+    where; the question and the reply's place stay on screen, and ctrl+r asks again once
+    the disk has room."""
+    import errno
+
+    from disk_fault import DiskFault
+
+    from tui.core import files
+
+    record = app_env.seeded("Thread", [("user", "hi"), ("assistant", "hello")])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await open_first(pilot, app)
+        await idle(pilot, app)
+        disk = DiskFault()
+        monkeypatch.setattr(files, "os", disk.proxy)
+        disk.fail(errno.ENOSPC, call="write")
+        app.main.composer.focus()
+        await pilot.press(*"on a full disk", "enter")
+        await wait_until(pilot, lambda: "disk is full" in notification_text(app), timeout=10)
+        await idle(pilot, app, timeout=10)
+        assert app.is_running and "Internal error" not in notification_text(app)
+        texts = [v.turn.text for v in app.main.chat.messages]
+        assert "on a full disk" in texts
+        assert app.main.retry_text() == "on a full disk"
+        disk.heal()
+        await pilot.press("ctrl+r")
+        await wait_until(
+            pilot, lambda: any(t.text == "on a full disk" for t in
+                               app_env.store.transcript(record.id)), timeout=10)

@@ -44,7 +44,7 @@ from tui.core.api.base import NotFound
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
-from tui.core.store import Store
+from tui.core.store import Store, StoreError
 from tui.core.wording import plural
 
 NARROW_WIDTH = 72
@@ -196,10 +196,16 @@ class MainScreen(Screen[None]):
             await job
         except asyncio.CancelledError:
             raise
+        except StoreError as error:
+            # The record refused (a full or read-only disk, a stopped writer holding the
+            # lock): known, said as it is, not an internal error. What was on screen stays.
+            self.notify(str(error), title="Local record", severity="error", timeout=30)
+            if on_error is not None:
+                on_error(f"not saved: {error}")
         except Exception as error:
             incident = report(self, error, f"worker {where}")
             if on_error is not None:
-                on_error(incident.id if incident is not None else "?")
+                on_error(f"internal error {incident.id if incident is not None else '?'}")
 
     @guarded
     def _poll(self) -> None:
@@ -616,7 +622,7 @@ class MainScreen(Screen[None]):
             return
         thread_id, view = stream
         view.turn.interrupted = True
-        view.turn.error = f"internal error {message.incident_id}"
+        view.turn.error = message.reason
         view.hint = f"{self.retry_key} asks again"
         self.retry_target = (thread_id, message.text)
         if view.is_attached:

@@ -37,10 +37,11 @@ class InternalError(Message):
 
 @dataclass
 class ReplyAborted(Message):
-    """The reply worker failed unexpectedly: end the reply on screen, keep the question."""
+    """The reply worker failed (the record refused, or a bug): end the reply on screen,
+    keep the question; ``reason`` is what the reply's footer says."""
 
     text: str
-    incident_id: str
+    reason: str
 
 
 @dataclass
