@@ -161,7 +161,7 @@ async def wait_until(pilot: Any, predicate: Callable[[], object], timeout: float
         await pilot.pause(0.02)
 
 
-async def idle(pilot: Any, app: ThreadApp, timeout: float = 5.0) -> None:
+async def idle(pilot: Any, app: ThreadApp, timeout: float = 10.0) -> None:
     """Wait until no worker runs (none may be waiting on a modal), then one more refresh."""
 
     def quiet() -> bool:
