@@ -104,8 +104,13 @@ async def test_palette_lists_the_commands_and_runs_them(app_env: AppEnv) -> None
         } <= names
         palette(app, "Export thread to Markdown").callback()
         await pilot.pause()
+        field = app.screen.query_one(Input)  # asks where, offering the configured folder
+        assert field.value == str(app_env.tmp)
+        await pilot.press("enter")
+        await idle(pilot, app)
         exported = list(Path(app_env.tmp).glob("Export-me-*.md"))
         assert len(exported) == 1
+        assert oct(exported[0].stat().st_mode & 0o777) == "0o600"
         text = exported[0].read_text()
         assert "# Export me" in text and "**hi**" in text and record.id in text
         assert str(exported[0]) in notification_text(app)

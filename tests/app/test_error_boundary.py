@@ -217,6 +217,8 @@ async def test_a_crash_in_the_export_worker_is_reported(
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         app.main.action_export_thread()
+        await pilot.pause()
+        await pilot.press("enter")  # the offered folder
         await wait_until(pilot, lambda: "Internal error" in notification_text(app), timeout=10)
         assert_reported_without_key(app, app_env)
 

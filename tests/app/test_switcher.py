@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from app_harness import AppEnv, idle, notification_text, to_list, wait_until
 from textual.widgets import OptionList
 
@@ -155,3 +156,26 @@ def test_a_configured_but_unanswered_organization_is_called_unconfirmed() -> Non
     told = Identity(profile="work", key_hint="sk-…acme", organization="acme-corp", project="p")
     after = render_bar(profile, "sk-…acme", told, None, None).plain
     assert "acme-corp/p" in after and "unconfirmed" not in after
+
+
+async def test_the_last_profile_and_sidebar_width_are_kept_for_the_next_start(
+    app_env: AppEnv,
+) -> None:
+    """Remembered in the state file (never the config); --profile still wins."""
+    app = app_env.make_app(remember_theme=True)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await idle(pilot, app)
+        app.main.activate_profile("home")
+        await to_list(pilot, app)
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        wider = app.main.sidebar.width_share
+        await idle(pilot, app)
+    again = app_env.make_app(remember_theme=True)
+    async with again.run_test(size=(100, 24)) as pilot:
+        await idle(pilot, again)
+        assert again.main.profile_name == "home"
+        assert again.main.sidebar.width_share == pytest.approx(wider, abs=1e-3)
+    asked = app_env.make_app(remember_theme=True, profile="work")
+    async with asked.run_test(size=(100, 24)) as pilot:
+        await idle(pilot, asked)
+        assert asked.main.profile_name == "work"

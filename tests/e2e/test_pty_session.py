@@ -164,3 +164,38 @@ def test_demo_starts_without_key_or_network_and_quits_cleanly(
     assert term.child.exitstatus == 0
     home = Path(terminal_env["HOME"])
     assert not any(home.rglob("*")), "the demo must not write into the user's home"
+
+
+def test_a_sentence_typed_at_start_up_in_one_packet_is_text(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    terminal_env: dict[str, str],
+    run_threadtui: Callable[..., Terminal],
+) -> None:
+    """Once typing "did you see the report" at start-up deleted a thread on the server (the
+    list had the keyboard: d asked, y answered). Sent as one write the moment the screen is
+    up, it must land in the composer, and the thread must still exist."""
+    config = tmp_path / "config.toml"
+    write_config(config, sandbox.base_url)
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        acme_id = record(store, sandbox, ACME_KEY, "acme", "acme-corp", "Acme launch plan", 60)
+    env = terminal_env | {"E2E_ACME_KEY": ACME_KEY, "E2E_PERSONAL_KEY": PERSONAL_KEY}
+    term = run_threadtui(["--config", str(config), "--data-dir", str(data)], env)
+    # As soon as the first screen is drawn (keys sent earlier would be dropped by the
+    # terminal itself when the app takes it into raw mode, as for any full-screen program).
+    term.wait_for("Acme launch plan", what="the first screen")
+    term.child.send("did you see the report")  # one packet
+    term.wait_for(lambda s: "did you see the report" in s.splitlines()[-3],
+                  what="the sentence in the composer")
+    term.settle(1.0)
+    screen = term.text
+    assert "Delete thread" not in screen and "Deleted" not in screen
+    assert "Acme launch plan" in screen
+    term.press("ctrl+q")
+    term.child.expect(pexpect.EOF, timeout=20)
+    term.child.close()
+    OpenAI(api_key=ACME_KEY, base_url=sandbox.base_url).conversations.retrieve(acme_id)
+    with Store.open(data) as store:
+        assert store.get(acme_id) is not None
+        assert store.get_meta("draft") == "did you see the report"  # kept for next time

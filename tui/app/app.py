@@ -38,6 +38,7 @@ from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.shutdown import Shutdown, Stop, StopNote
 from tui.app.themes import app_variable_defaults, prepare_themes
 from tui.app.work import DRAFT_KEY, Services
+from tui.core.app_state import LAST_PROFILE, load_state
 from tui.core.config import Config
 from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
@@ -55,6 +56,16 @@ def _driver_class() -> type[Driver] | None:
     from tui.app.terminal import ThreadDriver
 
     return ThreadDriver
+
+
+def first_profile(config: Config, asked: str | None, state_dir: Path | None) -> str:
+    """``--profile`` if given; else the profile used last (state file), if still configured;
+    else the config's default."""
+    if asked is None and state_dir is not None:
+        remembered = load_state(state_dir).get(LAST_PROFILE)
+        if isinstance(remembered, str) and remembered in config.profiles:
+            return remembered
+    return config.profile(asked).name
 
 
 class ThreadApp(App[None], inherit_bindings=False):
@@ -98,10 +109,10 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.records = Records(store)
         self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
         self.services = Services(config, self.records, self.pool, data_dir, export_dir,
-                                 self.stop_note)
+                                 stop=self.stop_note, remember=remember_theme)
         self.incidents = IncidentLog(data_dir, keyring.known_keys)
         self.keymap: dict[str, str] = dict(config.keymap)
-        self._first_profile = config.profile(profile).name
+        self._first_profile = first_profile(config, profile, data_dir if remember_theme else None)
         self._notes = list(notes)
         self.theme_start = prepare_themes(
             self,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, on
@@ -30,10 +31,11 @@ from textual.worker import Worker, WorkerState
 from tui.app import messages as msg
 from tui.app import work
 from tui.app.errors import guarded, report
+from tui.app.export import default_export_dir
 from tui.app.focus import focus_now
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
-from tui.app.screens.rename import RenameScreen
+from tui.app.screens.rename import ExportFolderScreen, RenameScreen
 from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
 from tui.app.widgets.message import MessageView
@@ -41,6 +43,7 @@ from tui.app.widgets.owner_prompt import OwnerPrompt
 from tui.app.widgets.sidebar import Sidebar
 from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
+from tui.core.app_state import SIDEBAR_WIDTH, load_state
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
@@ -65,6 +68,10 @@ class Body(Horizontal):
 
 
 class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#composer"
+    """Keys typed before the first frame (one SSH packet at start-up) are text: they go to the
+    composer from the very first key, before anything is loaded."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar",
                 tooltip="Show or hide the sidebar"),
@@ -150,6 +157,7 @@ class MainScreen(Screen[None]):
 
     @guarded
     async def on_mount(self) -> None:
+        focus_now(self.composer)  # before anything is awaited: the first key is text
         self.chat.set_context(self.profile_name, self.now)
         # The first page is awaited here (on the record's thread, not this loop), so the
         # first frame already lists past chats; a large record's rest follows in a worker.
@@ -157,6 +165,7 @@ class MainScreen(Screen[None]):
         first = await records.call(Store.list_threads, limit=work.FIRST_PAGE)
         self.sidebar.load(first)
         focus_now(self.composer)  # the screen invites typing: what is typed goes there
+        await self._restore_sidebar_width()
         draft = await records.call(Store.get_meta, work.DRAFT_KEY)
         if isinstance(draft, str) and draft:
             # Text not sent when the app last closed; before anything typed since.
@@ -172,6 +181,18 @@ class MainScreen(Screen[None]):
         # After the first paint: the first client build imports the SDK (hundreds of ms of
         # CPU, even in a thread it holds the GIL), which must not delay the first screen.
         self.call_after_refresh(self.connect, self.profile_name, True)
+
+    async def _restore_sidebar_width(self) -> None:
+        """The width the user chose last time (``<`` / ``>``), then keep each change."""
+        if self.services.remember:
+            state = await asyncio.to_thread(load_state, self.services.data_dir)
+            width = state.get(SIDEBAR_WIDTH)
+            if isinstance(width, float | int) and 0 < width < 1:
+                self.sidebar.width_share = float(width)
+        self.watch(self.sidebar, "width_share", self._width_changed, init=False)
+
+    def _width_changed(self, share: float) -> None:
+        self.run(work.remember(self.services, sidebar_width=round(share, 4)), group="state")
 
     def run(
         self,
@@ -267,6 +288,7 @@ class MainScreen(Screen[None]):
         if name != self.profile_name:
             self.profile = config.profiles[name]
             self.notify(f"Switched to profile {name}", timeout=3)
+            self.run(work.remember(self.services, profile=name), group="state")
         self.connect(name, first_run)
 
     def connect(self, name: str, first_run_check: bool = False) -> None:
@@ -764,7 +786,14 @@ class MainScreen(Screen[None]):
         if record is None:
             self.notify("No thread to export", severity="warning")
             return
-        self.run(work.export(self.services, self.post_message, record), group="export")
+        folder = self.services.export_dir or default_export_dir(self.services.data_dir)
+        self.app.push_screen(ExportFolderScreen(str(folder)), partial(self._export_to, record))
+
+    @guarded
+    def _export_to(self, record: ThreadRecord, folder: str | None) -> None:
+        if folder:
+            self.run(work.export(self.services, self.post_message, record,
+                                 Path(folder).expanduser()), group="export")
 
     # ------------------------------------------------------------ moving between messages
 

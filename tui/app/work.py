@@ -10,6 +10,7 @@ and the rules through ``tui.core`` (the order of writes in ``session``, who owns
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from tui.app.messages import (
 from tui.app.shutdown import StopNote, restate_stop
 from tui.core import session
 from tui.core.api.base import ApiError, AuthFailed, Backend, Completed, Failed, NotFound, TextDelta
+from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
 from tui.core.config import Config
 from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, resolve_not_found
@@ -61,6 +63,7 @@ FIRST_PAGE = 200
 
 TITLE_LENGTH = 60
 SEARCH_DEBOUNCE_SECONDS = 0.25
+_STATE_KEYS = {"profile": LAST_PROFILE, "sidebar_width": SIDEBAR_WIDTH}
 DRAFT_KEY = "draft"
 """Record meta holding text typed but not sent when the app closed; restored at start."""
 
@@ -74,7 +77,9 @@ class Services:
     pool: BackendPool
     data_dir: Path
     export_dir: Path | None = None
-    """Where the palette's export writes (``None``: the current directory)."""
+    """Where the palette's export writes (``None``: ``exports/`` in the data directory)."""
+    remember: bool = True
+    """Keep the last profile and the sidebar width in the state file (not for --demo)."""
     stop: StopNote = field(default_factory=StopNote)
     """Why a reply is being cancelled when it is not esc (SIGHUP, SIGTERM, no terminal)."""
 
@@ -348,6 +353,16 @@ async def send(
         await not_found(services, post, profile.name, fresh or record)
 
 
+async def remember(services: Services, **values: object) -> None:
+    """Keep app state (last profile, sidebar width) for the next start; never the config.
+    A failure only means it is not remembered: said once, never in the way."""
+    if not services.remember:
+        return
+    updates = {_STATE_KEYS[name]: value for name, value in values.items()}
+    with contextlib.suppress(OSError):  # a read-only or full disk: the defaults next time
+        await asyncio.to_thread(save_state, services.data_dir, updates)
+
+
 async def forget_draft(services: Services) -> None:
     """The kept draft is back in a composer that is alive: no need to keep it any more."""
     await services.records.call(Store.delete_meta, DRAFT_KEY)
@@ -434,12 +449,15 @@ async def rename(
                     severity="warning"))
 
 
-async def export(services: Services, post: Post, record: ThreadRecord) -> None:
-    """Write the thread as Markdown (the one exporter the CLI uses too), off the event loop."""
+async def export(
+    services: Services, post: Post, record: ThreadRecord, folder: Path | None = None
+) -> None:
+    """Write the thread as Markdown (the one exporter the CLI uses too) into ``folder`` (the
+    one the user confirmed; default: exports/ in the data directory), off the event loop."""
     turns = await services.records.call(Store.transcript, record.id)
     try:
         path = await asyncio.to_thread(
-            export_thread, record, turns, services.data_dir, services.export_dir
+            export_thread, record, turns, services.data_dir, folder or services.export_dir
         )
     except OSError as exc:
         post(Notice(f"Could not export: {exc}", severity="error"))

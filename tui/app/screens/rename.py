@@ -18,9 +18,14 @@ TITLE_MAX = 200
 
 
 class RenameScreen(ModalScreen[str | None]):
+    """One line of text to edit: enter keeps it, esc changes nothing."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="rename.cancel"),
     ]
+    QUESTION = "Rename thread"
+    KEYS = "enter saves · esc cancels"
+    LIMIT = TITLE_MAX
 
     def __init__(self, current: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -28,15 +33,23 @@ class RenameScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Rename thread", classes="dialog-title", markup=False)
-            yield Input(value=one_line(self._current), id="title", max_length=TITLE_MAX)
-            yield Static("enter saves · esc cancels", classes="dialog-keys", markup=False)
+            yield Static(self.QUESTION, classes="dialog-title", markup=False)
+            yield Input(value=one_line(self._current), id="title", max_length=self.LIMIT)
+            yield Static(self.KEYS, classes="dialog-keys", markup=False)
 
     @on(Input.Submitted)
     @guarded
     def _save(self, event: Input.Submitted) -> None:
-        title = one_line(event.value, TITLE_MAX)
+        title = one_line(event.value, self.LIMIT)
         self.dismiss(title or None)
+
+
+class ExportFolderScreen(RenameScreen):
+    """Where the palette's export writes: a folder, the data directory's exports/ offered."""
+
+    QUESTION = "Export thread to Markdown: into which folder? (the file is private, 0600)"
+    KEYS = "enter exports · esc cancels"
+    LIMIT = 4096
 
     @guarded
     def action_cancel(self) -> None:
