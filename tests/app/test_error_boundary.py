@@ -334,3 +334,41 @@ async def test_a_full_disk_is_said_and_the_question_stays_on_screen_to_ask_again
         await wait_until(
             pilot, lambda: any(t.text == "on a full disk" for t in
                                app_env.store.transcript(record.id)), timeout=10)
+
+
+async def test_a_reply_the_full_disk_refused_is_kept_and_stored_once_there_is_room(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills while the reply streams: the reply stays on screen, the message says
+    it is kept in memory, and the next poll after the disk has room stores it."""
+    import errno
+
+    from disk_fault import DiskFault
+
+    from tui.core import files
+
+    assert app_env.sandbox is not None
+    app_env.sandbox.model.update(tokens=200, delay_s=0.01)
+    record = app_env.seeded("Thread", [("user", "hi"), ("assistant", "hello")])
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await open_first(pilot, app)
+        await idle(pilot, app)
+        disk = DiskFault()
+        monkeypatch.setattr(files, "os", disk.proxy)
+        app.main.composer.focus()
+        await pilot.press(*"fill the disk now", "enter")
+        await wait_until(pilot, lambda: app.main.replying, timeout=10)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 4, timeout=10)
+        disk.fail(errno.ENOSPC, call="write")  # the question is stored; the reply will not be
+        await wait_until(pilot, lambda: not app.main.replying, timeout=20)
+        await wait_until(pilot, lambda: "disk is full" in notification_text(app), timeout=10)
+        shown = app.main.chat.messages[-1].turn
+        assert "kept in memory" in (shown.error or "") and len(shown.text) > 100
+        assert app.main.retry_text() is None  # nothing to ask again: the reply is kept
+        disk.heal()
+        await wait_until(pilot, lambda: "now in the record" in notification_text(app),
+                         timeout=10)
+        stored = app_env.store.transcript(record.id)
+        assert stored[-2].text == "fill the disk now" and stored[-1].text == shown.text

@@ -47,8 +47,12 @@ from tui.core.app_state import SIDEBAR_WIDTH, load_state
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
+from tui.core.session import ReplyNotStored
 from tui.core.store import Store, StoreError
 from tui.core.wording import plural
+
+KEPT_IN_MEMORY = "kept in memory, stored when the record can take it"
+"""Said under a reply the record refused: threadtui keeps writing it on every poll."""
 
 NARROW_WIDTH = 72
 """Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""
@@ -222,7 +226,8 @@ class MainScreen(Screen[None]):
             # lock): known, said as it is, not an internal error. What was on screen stays.
             self.notify(str(error), title="Local record", severity="error", timeout=30)
             if on_error is not None:
-                on_error(f"not saved: {error}")
+                kept = isinstance(error, ReplyNotStored)  # the reply waits in memory
+                on_error(f"{KEPT_IN_MEMORY if kept else 'not saved'}: {error}")
         except Exception as error:
             incident = report(self, error, f"worker {where}")
             if on_error is not None:
@@ -645,8 +650,9 @@ class MainScreen(Screen[None]):
         thread_id, view = stream
         view.turn.interrupted = True
         view.turn.error = message.reason
-        view.hint = f"{self.retry_key} asks again"
-        self.retry_target = (thread_id, message.text)
+        if not message.reason.startswith(KEPT_IN_MEMORY):  # else: stored on the next poll
+            view.hint = f"{self.retry_key} asks again"
+            self.retry_target = (thread_id, message.text)
         if view.is_attached:
             await view.end_stream(None)
         else:

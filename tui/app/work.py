@@ -54,7 +54,8 @@ from tui.core.ownership import Ownership, resolve_not_found
 from tui.core.record_access import Records
 from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import one_line
-from tui.core.store import Store
+from tui.core.store import Store, StoreError
+from tui.core.wording import plural
 
 Post = Callable[[Message], object]
 
@@ -166,6 +167,13 @@ async def poll(services: Services, post: Post) -> None:
     records = services.records
     lost = await records.call(Store.recover_unanswered)
     await report_problems(services, post)
+    if records.pending:  # replies the record refused earlier (a full disk): try again
+        with contextlib.suppress(StoreError):  # still refused: it was said, they stay kept
+            stored = await records.flush_pending()
+            if stored:
+                post(Notice(f"{plural(stored, 'reply', 'replies')} kept in memory "
+                            f"{'is' if stored == 1 else 'are'} now in the record",
+                            "Local record", timeout=10))
     if lost:
         post(LostRepliesFound(lost))
     if await records.call(Store.changed_on_disk) and await records.call(Store.reload):
