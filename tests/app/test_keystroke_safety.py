@@ -165,16 +165,17 @@ async def test_sentences_typed_while_and_after_a_reply_streams_are_text(
 ) -> None:
     env, client = witness_env
     assert env.sandbox is not None
-    env.sandbox.model.update(tokens=400, delay_s=0.002)
+    env.sandbox.model.update(tokens=400, delay_s=0.01)  # about 4 s of streaming
     witness = Witness(env, client)
     app = env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await open_first(pilot, app)
         await idle(pilot, app)
-        one_packet(app, "tell me more\r".replace("\r", ""))
+        before = len(app.main.chat.messages)
+        one_packet(app, "tell me more")
         app.post_message(events.Key("enter", None))
-        await wait_until(pilot, lambda: app.main.replying, timeout=10)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) >= before + 2, timeout=15)
         typed = ""
         for sentence in SENTENCES[:100]:
             one_packet(app, sentence + " ")

@@ -128,11 +128,13 @@ def test_a_session_with_env_and_command_keys_and_failures_leaves_no_key_anywhere
     switch("acme")
     term.press("escape")
 
-    # Export the open thread to Markdown from the palette (into the current folder).
+    # Export the open thread to Markdown from the palette (into the folder it offers).
     term.press("\x10")  # ctrl+p
     term.type("Export thread")
     term.wait_for("Export thread to Markdown")
     term.press("enter")
+    term.wait_for("into which folder", what="the export asking where")
+    term.press("enter")  # the offered folder
     term.wait_for("Exported to", what="the export notification")
     term.press("ctrl+q")
     term.child.expect(EOF, timeout=20)

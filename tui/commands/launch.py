@@ -100,7 +100,7 @@ def _launch_demo(args: argparse.Namespace, shutdown: Shutdown) -> int:
             remember_theme=False,
             notes=(
                 "Demo: a local stand-in server with two organizations; nothing leaves this"
-                " machine. ctrl+o switches profile, ? lists every key.",
+                " machine. ctrl+o switches profile, f1 lists every key.",
             ),
             shutdown=shutdown,
         )
