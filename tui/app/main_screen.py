@@ -653,10 +653,10 @@ class MainScreen(Screen[None]):
         if not message.reason.startswith(KEPT_IN_MEMORY):  # else: stored on the next poll
             view.hint = f"{self.retry_key} asks again"
             self.retry_target = (thread_id, message.text)
-        if view.is_attached:
-            await view.end_stream(None)
-        else:
-            await view.abandon_stream()
+        # Ended in a worker of its own: the stream may still be mounting its first block, and
+        # waiting for that here would hold up every other message of the screen.
+        ending = view.end_stream(None) if view.is_attached else view.abandon_stream()
+        self.run(ending, group="end-stream")
 
     @on(msg.InternalError)
     @guarded

@@ -163,9 +163,15 @@ async def load_rows(services: Services, post: Post) -> None:
 
 
 async def poll(services: Services, post: Post) -> None:
-    """Take in another session's writes, and replies lost with a session that died."""
+    """Take in another session's writes, and replies lost with a session that died.
+
+    Housekeeping in the background: a record that refuses it (a full disk, a writer holding
+    the lock) is not said every two seconds; the user hears of it when they act."""
     records = services.records
-    lost = await records.call(Store.recover_unanswered)
+    try:
+        lost = await records.call(Store.recover_unanswered)
+    except StoreError:
+        lost = []
     await report_problems(services, post)
     if records.pending:  # replies the record refused earlier (a full disk): try again
         with contextlib.suppress(StoreError):  # still refused: it was said, they stay kept
@@ -176,8 +182,9 @@ async def poll(services: Services, post: Post) -> None:
                             "Local record", timeout=10))
     if lost:
         post(LostRepliesFound(lost))
-    if await records.call(Store.changed_on_disk) and await records.call(Store.reload):
-        post(RowsLoaded(await records.call(Store.list_threads), replace=True))
+    with contextlib.suppress(StoreError):
+        if await records.call(Store.changed_on_disk) and await records.call(Store.reload):
+            post(RowsLoaded(await records.call(Store.list_threads), replace=True))
 
 
 async def search(services: Services, post: Post, query: str) -> None:
