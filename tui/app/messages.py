@@ -77,17 +77,6 @@ class IdentityLearned(Message):
 
 
 @dataclass
-class KeyRejected(Message):
-    """The server refused the key: the next use resolves it afresh (the command may have a
-    new one)."""
-
-    profile: str
-
-
-# ---------------------------------------------------------------- the record
-
-
-@dataclass
 class RowsLoaded(Message):
     """Index rows for the sidebar; ``replace`` when they are the whole record."""
 

@@ -26,7 +26,6 @@ from tui.app.messages import (
     DeleteFinished,
     IdentityLearned,
     KeyMissing,
-    KeyRejected,
     KeyResolved,
     LostRepliesFound,
     Notice,
@@ -351,7 +350,6 @@ async def send(
     _note_identity(post, profile.name, backend)
     if isinstance(failure, AuthFailed):
         await services.pool.forget(profile.name)  # the next try fetches the key afresh
-        post(KeyRejected(profile.name))
     if failure is None:
         post(ReplyEnded(record.id, reply))
     elif isinstance(failure, NotFound):

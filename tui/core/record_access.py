@@ -27,7 +27,6 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from tui.core.records import Turn
@@ -85,10 +84,6 @@ class Records:
     @property
     def read_only(self) -> bool:
         return self._store.read_only
-
-    @property
-    def data_dir(self) -> Path:
-        return self._store.data_dir
 
     async def call(
         self, method: Callable[Concatenate[Store, P], R], /, *args: P.args, **kwargs: P.kwargs
