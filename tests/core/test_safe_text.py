@@ -121,3 +121,33 @@ def test_fit_counts_wide_characters_as_two_columns() -> None:
     assert fit("表表表", 5) == "表表…"
     assert display_width(fit("表表表", 5)) <= 5
     assert fit("abc", 3) == "abc"
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("plain ascii", 11),
+        ("表計算", 6),  # wide CJK: two columns each
+        ("ｶﾀｶﾅ", 4),  # halfwidth katakana: one each
+        ("Ｆｕｌｌ", 8),  # fullwidth Latin: two each
+        ("e\u0301te\u0301", 3),  # decomposed accents: combining marks take no column
+        ("été", 3),  # the same word composed
+        ("a\u20dd", 1),  # an enclosing mark
+        ("🚀 go", 5),  # an emoji is wide
+        ("❤\ufe0f", 1),  # a variation selector takes no column
+        ("👩\u200d💻", 4),  # the joiner takes none; each emoji of the sequence is measured
+        ("", 0),
+    ],
+)
+def test_display_width_counts_terminal_columns(text: str, columns: int) -> None:
+    assert display_width(text) == columns
+
+
+def test_fit_keeps_combining_marks_with_their_letter_and_never_splits_a_wide_one() -> None:
+    assert fit("e\u0301e\u0301e\u0301e\u0301", 3) == "e\u0301e\u0301…"
+    assert fit("a表b", 2) == "a…"
+    assert fit("🚀🚀🚀", 4) == "🚀…"
+    assert fit("表表", 4) == "表表"
+    for text in ("表計算の質問", "Café crème brûlée", "deploy 🚀 notes", "e\u0301" * 9):
+        for width in range(1, 12):
+            assert display_width(fit(text, width)) <= max(width, 1)

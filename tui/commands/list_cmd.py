@@ -111,19 +111,34 @@ def _row(record: ThreadRecord) -> tuple[str, ...]:
         printable(record.title) or "-",
         printable(record.profile) or "-",
         printable(where),
-        time.strftime("%Y-%m-%d %H:%M", time.localtime(record.last_active)),
+        _minute(record.last_active),
         status,
     )
 
 
+def _minute(moment: float) -> str:
+    """The local minute of ``moment``; minutes repeat across rows, so each is formatted once."""
+    minute = int(moment // 60)
+    shown = _MINUTES.get(minute)
+    if shown is None:
+        shown = _MINUTES[minute] = time.strftime("%Y-%m-%d %H:%M", time.localtime(moment))
+    return shown
+
+
+_MINUTES: dict[int, str] = {}
+
+
 def _print_table(records: list[ThreadRecord], out: TextIO, width: int) -> None:
-    rows = [_row(record) for record in records]
-    columns = zip(_HEADERS, *rows, strict=True)
-    widths = [max(display_width(cell) for cell in column) for column in columns]
+    columns = list(zip(_HEADERS, *map(_row, records), strict=True))
+    # Column by column, each cell measured once: the measure sizes the column and pads it.
+    measures = [list(map(display_width, column)) for column in columns]
+    widths = [max(measure) for measure in measures]
     _fit_widths(widths, width)
-    for cells in (_HEADERS, *rows):
-        line = "  ".join(_pad(fit(cell, w), w) for cell, w in zip(cells, widths, strict=True))
-        print(line.rstrip(), file=out)
+    padded = [
+        [_pad(cell, used, w) for cell, used in zip(column, measure, strict=True)]
+        for column, measure, w in zip(columns, measures, widths, strict=True)
+    ]
+    out.write("".join("  ".join(cells).rstrip() + "\n" for cells in zip(*padded, strict=True)))
 
 
 def _fit_widths(widths: list[int], total: int) -> None:
@@ -137,8 +152,12 @@ def _fit_widths(widths: list[int], total: int) -> None:
         excess -= give
 
 
-def _pad(cell: str, width: int) -> str:
-    return cell + " " * max(0, width - display_width(cell))
+def _pad(cell: str, used: int, width: int) -> str:
+    """``cell`` (``used`` columns wide) cut or padded to exactly ``width`` columns."""
+    if used > width:
+        cell = fit(cell, width)
+        used = display_width(cell)
+    return cell + " " * (width - used)
 
 
 def _terminal_width() -> int:

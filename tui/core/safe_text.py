@@ -29,6 +29,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 
 _SURROGATES = "\ud800-\udfff"
@@ -106,20 +108,39 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
+class _Columns(dict[str, int]):
+    """Columns per character, learnt once per distinct character: ``display_width`` then
+    looks each character up from C (``map`` over ``dict.__getitem__``), never calling Python
+    per character; ``__missing__`` runs only the first time a character is seen."""
+
+    def __missing__(self, ch: str) -> int:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me") \
+                or ch == "\u200d":
+            width = 0  # combining marks, variation selectors, the zero-width joiner
+        elif unicodedata.east_asian_width(ch) in "WF":
+            width = 2
+        else:
+            width = 1
+        self[ch] = width
+        return width
+
+
+_COLUMNS = _Columns()
+
+
 def display_width(text: str) -> int:
-    """Terminal columns: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Terminal columns: East Asian wide characters (CJK, most emoji) take two, combining
+    marks and the zero-width joiner none, anything else one (ASCII: one per character)."""
+    if text.isascii():
+        return len(text)
+    return sum(map(_COLUMNS.__getitem__, text))
 
 
 def fit(text: str, width: int) -> str:
     """Cut ``text`` to ``width`` columns, marking the cut with an ellipsis."""
-    if display_width(text) <= width:
+    if text.isascii():
+        return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    columns = list(accumulate(map(_COLUMNS.__getitem__, text)))
+    if not columns or columns[-1] <= width:
         return text
-    kept, used = [], 0
-    for ch in text:
-        step = display_width(ch)
-        if used + step > width - 1:
-            break
-        kept.append(ch)
-        used += step
-    return "".join(kept) + "…"
+    return text[: bisect_right(columns, width - 1)] + "…"
