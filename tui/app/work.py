@@ -187,14 +187,22 @@ async def poll(services: Services, post: Post) -> None:
 
 
 async def search(services: Services, post: Post, query: str) -> None:
-    """Transcript search reads every transcript: debounced, on the record's thread."""
+    """Transcript search through the search index (built in its own thread the first time,
+    reading every transcript meanwhile): debounced, on the record's thread."""
     await asyncio.sleep(SEARCH_DEBOUNCE_SECONDS)
-    post(Busy("searching transcripts…"))
+    indexing = await services.records.call(_index_in_background)
+    post(Busy("indexing transcripts for search (once); reading them meanwhile…" if indexing
+              else "searching transcripts…"))
     try:
         found = await services.records.call(Store.list_threads, text=query, full_text=True)
     finally:
         post(Busy(None))
     post(SearchResults(query, [record.id for record in found]))
+
+
+def _index_in_background(store: Store) -> bool:
+    """The app builds the search index in a thread of its own: True while it does."""
+    return store.search.use_background()
 
 
 async def report_problems(services: Services, post: Post) -> None:

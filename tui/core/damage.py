@@ -28,6 +28,7 @@ class ProblemKind(StrEnum):
     UPGRADED = "upgraded"
     UNANSWERED = "unanswered"
     WRITE_FAILED = "write-failed"
+    SEARCH_INDEX = "search-index"
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ from tui.core.locks import ReplyMarks
 from tui.core.record_index import RecordIndex
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import printable
+from tui.core.search_index import SearchIndex
 from tui.core.store_queries import ThreadQueries
 from tui.core.thread_docs import (
     ImportResult,
@@ -158,7 +159,10 @@ class Store:
             )
         self._trash = TrashFiles(trash_dir, tmp_dir, self._damage)
         self.index_path = self._index.path
-        self._queries = ThreadQueries(self._transcripts.contains)
+        self.search = SearchIndex(data_dir, self.transcripts_dir, self._damage,
+                                  read_only=read_only)
+        self._transcripts.search = self.search
+        self._queries = ThreadQueries(self._transcripts.contains, self.search.search)
 
     # -- opening and closing ---------------------------------------------------------------
     @classmethod
@@ -222,6 +226,7 @@ class Store:
         return store
 
     def close(self) -> None:
+        self.search.close()
         self._index.close()
 
     def __enter__(self) -> Store:

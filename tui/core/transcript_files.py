@@ -8,6 +8,7 @@ Callers hold the store's lock for everything but ``contains``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from tui.core.damage import Damage, ProblemKind
 from tui.core.files import CorruptFile, atomic_write, dumps, fsync_dir, parse_json, read_file
 from tui.core.migrations import turn_problem
 from tui.core.safe_text import printable
+from tui.core.search_index import SearchIndex
 from tui.core.transcripts import (
     row_from_transcript_file,
     transcript_document,
@@ -38,6 +40,7 @@ class TranscriptFiles:
         self._damage = damage
         self._row_of = row_of
         self.written = False
+        self.search: SearchIndex | None = None  # told of every write (tui.core.search_index)
 
     def path(self, thread_id: str) -> Path:
         return self.directory / transcript_file_name(thread_id)
@@ -77,7 +80,8 @@ class TranscriptFiles:
         self, thread_id: str, turns: list[dict[str, Any]], record: dict[str, Any] | None
     ) -> None:
         payload = dumps(transcript_document(thread_id, turns, record))
-        atomic_write(self.path(thread_id), payload, self._tmp_dir)
+        with self._noting(thread_id, turns):
+            atomic_write(self.path(thread_id), payload, self._tmp_dir)
         self.written = True
 
     def write_transcript(
@@ -88,12 +92,19 @@ class TranscriptFiles:
 
     def remove(self, thread_id: str) -> bool:
         try:
-            os.unlink(self.path(thread_id))
+            with self._noting(thread_id, None):
+                os.unlink(self.path(thread_id))
         except FileNotFoundError:
             return False
         fsync_dir(self.directory)
         self.written = True
         return True
+
+    def _noting(
+        self, thread_id: str, turns: list[dict[str, Any]] | None
+    ) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext() if self.search is None else self.search.noting(
+            thread_id, turns)
 
     def rows(self) -> dict[str, dict[str, Any]]:
         """The index rows kept in the transcript files: what rebuilds a lost index."""

@@ -1,0 +1,271 @@
+"""Full-text search through the search index: matching, quoting, keeping current, rebuilding.
+
+Real stores on real files; "another process" is a second ``Store`` on the same directory, or
+a transcript written behind the index's back (an older threadtui, a kill between the two).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.core import search_index
+from tui.core.damage import ProblemKind
+from tui.core.files import atomic_write, dumps
+from tui.core.records import Role, ThreadRecord, Turn
+from tui.core.search_index import CHUNK_TURNS, INDEX_NAME, fts_query
+from tui.core.store import CHECKPOINT, Store
+from tui.core.transcripts import transcript_document
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "record"
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    with Store.open(data_dir) as opened:
+        yield opened
+
+
+def add(store: Store, thread_id: str, *texts: str, last_active: float = 100.0) -> None:
+    store.upsert(ThreadRecord(id=thread_id, title=f"title {thread_id}", last_active=last_active))
+    for n, text in enumerate(texts):
+        store.append_turn(thread_id, Turn(role=Role.USER if n % 2 == 0 else Role.ASSISTANT,
+                                          text=text, at=float(n)))
+
+
+def found(store: Store, query: str) -> list[str]:
+    return [record.id for record in store.list_threads(text=query, full_text=True)]
+
+
+def indexed(store: Store, query: str) -> list[str]:
+    """The index's own answer (None would mean it did not answer: the test must know)."""
+    answer = store.search.search(query)
+    assert answer is not None, "the search index did not answer"
+    return answer
+
+
+# -- matching -------------------------------------------------------------------------------
+
+
+def test_the_index_answers_ranked_and_is_private(store: Store, data_dir: Path) -> None:
+    add(store, "conv_once", "a walrus once", "nothing else here")
+    add(store, "conv_many", "walrus walrus", "the walrus again", last_active=50.0)
+    add(store, "conv_none", "no such animal")
+    assert indexed(store, "walrus") == ["conv_many", "conv_once"]
+    assert found(store, "walrus") == ["conv_many", "conv_once"]  # best first, not newest
+    assert stat.S_IMODE((data_dir / INDEX_NAME).stat().st_mode) == 0o600
+
+
+def test_titles_and_ids_still_match_after_the_transcript_matches(store: Store) -> None:
+    add(store, "conv_a", "about budgets")
+    add(store, "conv_b", "nothing", last_active=500.0)
+    store.update_thread("conv_b", title="Budget review")
+    # The transcript's match first (the last word is also a prefix), then the title's.
+    assert found(store, "budget") == ["conv_a", "conv_b"]
+    assert found(store, "budgets") == ["conv_a"]
+    assert found(store, "review") == ["conv_b"]
+    assert [r.id for r in store.list_threads(text="budgets")] == []  # not without full text
+
+
+def test_case_and_accents_and_sharp_s_match_like_the_filter_rule(store: Store) -> None:
+    add(store, "conv_street", "Die Straße ist lang")
+    add(store, "conv_summer", "un été à Paris")
+    add(store, "conv_decomposed", "un e\u0301te\u0301 décomposé")
+    assert indexed(store, "STRASSE") == ["conv_street"]
+    assert indexed(store, "straße") == ["conv_street"]
+    assert set(indexed(store, "ÉTÉ")) == {"conv_summer", "conv_decomposed"}
+    assert set(indexed(store, "ete")) == {"conv_summer", "conv_decomposed"}
+    assert indexed(store, "DÉCOMPOSÉ") == ["conv_decomposed"]
+
+
+def test_a_quoted_phrase_keeps_its_order_and_bare_words_do_not(store: Store) -> None:
+    add(store, "conv_phrase", "the budget meeting is at noon")
+    add(store, "conv_words", "a meeting about the budget")
+    assert set(indexed(store, "budget meeting")) == {"conv_phrase", "conv_words"}
+    assert indexed(store, '"budget meeting"') == ["conv_phrase"]
+    assert indexed(store, '"Budget  MEETING') == ["conv_phrase"]  # a quote left open
+    assert indexed(store, "budget lunch") == []  # every word must be there
+
+
+def test_the_last_word_is_a_prefix_once_it_has_three_letters(store: Store) -> None:
+    add(store, "conv_walrus", "The Walrus said")
+    assert indexed(store, "walr") == ["conv_walrus"]
+    assert indexed(store, "the walru") == ["conv_walrus"]
+    assert indexed(store, "wa") == []  # two letters: a whole word only
+    assert indexed(store, '"walr"') == []  # quoted: as written
+
+
+def test_cjk_text_is_found_by_part_of_a_run(store: Store) -> None:
+    add(store, "conv_cjk", "表計算の質問です")
+    assert indexed(store, "計算") == ["conv_cjk"]
+    assert indexed(store, "質問") == ["conv_cjk"]
+    assert indexed(store, "算表") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['foo" OR', "NEAR(", "NEAR(foo bar", "*", '"', '""', "-", "foo -bar", "a:b", "^x",
+     "AND", "OR foo", "foo AND", "(", ")", "{col}: x", "x + y", "'", "\\", "🚀", "foo\x00"],
+)
+def test_user_text_is_never_fts_syntax(store: Store, query: str) -> None:
+    add(store, "conv_x", "foo and bar, a:b x + y OR near")
+    assert isinstance(indexed(store, query), list)  # no sqlite3.OperationalError
+    found(store, query)
+
+
+def test_fts_query_quotes_every_unit() -> None:
+    assert fts_query('foo" OR') == '"foo" AND "or"'
+    assert fts_query('foo"bar') == '"foo" AND "bar"'
+    assert fts_query("NEAR(") == '"near("'
+    assert fts_query('say "hi there" now') == '"say" AND "hi there" AND "now" *'
+    assert fts_query('a "b""c"') == '"a" AND "b" AND "c"'
+    assert fts_query("* - ( )") is None
+
+
+# -- kept current ---------------------------------------------------------------------------
+
+
+def test_every_kind_of_write_keeps_the_index_current(store: Store) -> None:
+    add(store, "conv_a", "first words")
+    assert indexed(store, "first") == ["conv_a"]
+    store.put_reply("conv_a", Turn(role=Role.ASSISTANT, text="half a checkpoint", at=5.0,
+                                   interrupted=True, error=CHECKPOINT))
+    assert indexed(store, "checkpoint") == ["conv_a"]
+    store.put_reply("conv_a", Turn(role=Role.ASSISTANT, text="the final answer", at=6.0),
+                    checkpoint_at=5.0)
+    assert indexed(store, "checkpoint") == []  # replaced, not added to
+    assert indexed(store, "final") == ["conv_a"]
+    store.replace_transcript("conv_a", [Turn(role=Role.USER, text="replaced entirely")])
+    assert indexed(store, "first") == [] and indexed(store, "entirely") == ["conv_a"]
+    store.delete("conv_a")
+    assert indexed(store, "entirely") == []
+    store.restore("conv_a")
+    assert indexed(store, "entirely") == ["conv_a"]
+
+
+def test_a_long_thread_reindexes_only_its_last_run(store: Store) -> None:
+    texts = [f"message number{n}" for n in range(3 * CHUNK_TURNS + 5)]
+    add(store, "conv_long", *texts)
+    assert indexed(store, "number7") == ["conv_long"]  # the first search builds the index
+    db = sqlite3.connect(store.data_dir / INDEX_NAME)
+    before = dict(db.execute("SELECT rowid, body FROM chunks"))
+    store.append_turn("conv_long", Turn(role=Role.USER, text="the very last", at=999.0))
+    after = dict(db.execute("SELECT rowid, body FROM chunks"))
+    db.close()
+    assert len(after) == 4
+    changed = [rowid for rowid in after if before.get(rowid) != after[rowid]]
+    assert changed == [max(after)]
+    assert indexed(store, "number0") == ["conv_long"]
+    assert indexed(store, "last") == ["conv_long"]
+
+
+def test_another_store_on_the_same_record_sees_each_write(data_dir: Path) -> None:
+    with Store.open(data_dir) as first, Store.open(data_dir) as second:
+        add(first, "conv_a", "written by the first")
+        second.reload()
+        assert found(second, "first") == ["conv_a"]
+        second.reload()
+        add(second, "conv_b", "written by the second")
+        first.reload()
+        assert found(first, "second") == ["conv_b"]
+        assert indexed(first, "written") != []
+
+
+def test_a_write_that_bypassed_the_index_is_caught_up(store: Store) -> None:
+    add(store, "conv_a", "old words")
+    assert indexed(store, "old") == ["conv_a"]
+    # What a kill between the rename and the index update, or an older threadtui, leaves:
+    # a transcript the index has not seen.
+    record = store.get("conv_a")
+    assert record is not None
+    turns = [Turn(role=Role.USER, text="new words", at=1.0).to_dict()]
+    time.sleep(0.01)  # a clock tick, as between two writes
+    atomic_write(store.transcript_path("conv_a"),
+                 dumps(transcript_document("conv_a", turns, record.to_dict())))
+    assert indexed(store, "new") == ["conv_a"]
+    assert indexed(store, "old") == []
+
+
+# -- rebuilt --------------------------------------------------------------------------------
+
+
+def test_a_missing_index_is_built_again(data_dir: Path) -> None:
+    with Store.open(data_dir) as store:
+        add(store, "conv_a", "kept in the transcript")
+        assert indexed(store, "transcript") == ["conv_a"]
+    for name in os.listdir(data_dir):
+        if name.startswith(INDEX_NAME):
+            os.unlink(data_dir / name)
+    with Store.open(data_dir) as store:
+        assert indexed(store, "transcript") == ["conv_a"]
+        assert store.take_problems() == []  # nothing was lost: nothing to say
+
+
+def test_a_corrupt_index_is_moved_aside_said_and_rebuilt(data_dir: Path) -> None:
+    with Store.open(data_dir) as store:
+        add(store, "conv_a", "kept in the transcript")
+        assert indexed(store, "transcript") == ["conv_a"]
+    for name in os.listdir(data_dir):
+        if name.startswith(INDEX_NAME + "-"):
+            os.unlink(data_dir / name)
+    (data_dir / INDEX_NAME).write_bytes(b"this is not a database" * 100)
+    with Store.open(data_dir) as store:
+        assert indexed(store, "transcript") == ["conv_a"]
+        problems = [p for p in store.take_problems() if p.kind is ProblemKind.SEARCH_INDEX]
+        assert len(problems) == 1 and "moved to" in problems[0].message
+        assert problems[0].path is not None and problems[0].path.exists()
+
+
+def test_a_read_only_record_uses_a_current_index_and_else_reads_transcripts(
+    data_dir: Path,
+) -> None:
+    with Store.open(data_dir) as store:
+        add(store, "conv_a", "needle in the record")
+        assert indexed(store, "needle") == ["conv_a"]
+    with Store.open_read_only(data_dir) as reader:
+        assert indexed(reader, "needle") == ["conv_a"]
+    for name in os.listdir(data_dir):
+        if name.startswith(INDEX_NAME):
+            os.unlink(data_dir / name)
+    with Store.open_read_only(data_dir) as reader:
+        assert reader.search.search("needle") is None  # no index, and none may be written
+        assert found(reader, "needle") == ["conv_a"]  # every transcript read instead
+    assert not (data_dir / INDEX_NAME).exists()
+
+
+def test_without_fts5_the_search_reads_transcripts_and_says_so_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_index, "_fts5", False)
+    add(store, "conv_a", "The Walrus said")
+    assert found(store, "walrus") == ["conv_a"]
+    assert found(store, "walrus") == ["conv_a"]
+    notes = [p for p in store.take_problems() if p.kind is ProblemKind.SEARCH_INDEX]
+    assert len(notes) == 1 and "no FTS5" in notes[0].message
+
+
+def test_the_app_builds_in_the_background_and_reads_transcripts_meanwhile(
+    data_dir: Path,
+) -> None:
+    with Store.open(data_dir) as store:
+        for n in range(30):
+            add(store, f"conv_{n:02d}", f"thread {n} talks about walruses")
+    for name in os.listdir(data_dir):
+        if name.startswith(INDEX_NAME):
+            os.unlink(data_dir / name)
+    with Store.open(data_dir) as store:
+        store.search.use_background()
+        assert len(found(store, "walruses")) == 30  # answered whatever the build's state
+        deadline = time.monotonic() + 30
+        while store.search.building and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(indexed(store, "walruses")) == 30

@@ -1,0 +1,567 @@
+"""Full-text search of the transcripts through an SQLite FTS5 index derived from them.
+
+Reading every transcript for each search cost 2 s at a million turns; the index answers in
+milliseconds. It is never the only copy of anything: ``search.sqlite3`` in the data directory
+(0600) holds the transcripts' text in a searchable form and nothing else, and deleting it
+only means it is built again.
+
+**Kept current.** Every transcript write goes through ``TranscriptFiles``, which wraps it in
+``noting`` (under the record's lock, in whichever process writes): the thread's rows are
+brought up to date after the file is in place. What the index has seen is stamped twice:
+per thread, the transcript file's signature (inode, mtime, size); globally, the transcripts
+directory's (every write renames a file into it). A write that did not pass through here (a
+process killed between its rename and its index update, an older threadtui, a file copied in
+by hand) leaves the directory stamp behind, and the next search first catches up: it stats
+every transcript and re-reads those whose signature changed. A write only advances the global
+stamp when the index was current just before it, so it cannot hide someone else's write.
+
+**Rebuilt** when missing (the first search, or ``start_building`` in the app's background),
+when of another schema, and when corrupt (moved aside as ``search.sqlite3.corrupt-…`` and
+reported). While it is being built, and in a read-only record whose index is missing or
+behind, and where this Python's SQLite lacks FTS5 (said once), a search answers ``None`` and
+the caller reads the transcripts as before.
+
+**Rows.** One FTS5 row per run of ``CHUNK_TURNS`` consecutive turns of a thread (rowid =
+thread number << 20 | run number): appending a turn re-indexes only the last run, a huge
+thread costs no more to append to than a small one (beyond hashing its turns to find what
+changed), and a word common to every thread matches 50,000 rows at a million turns, not a
+million. Text is indexed as ``thread_query.normalise`` gives it (casefolded, NFC: ``ß`` is
+``ss``), then FTS5's ``unicode61 remove_diacritics 2`` drops accents (``ete`` finds ``été``);
+CJK characters are spaced so that each is a word and a run of them a phrase.
+
+**Queries.** ``fts_query`` turns user text into FTS5 syntax safely (user text is never
+syntax): each word, or each ``"quoted phrase"``, must occur within one run of turns, words
+whole, except the last when it has three or more characters, which also matches as a prefix
+(what is being typed). Results are thread ids, best first (bm25 of the thread's best run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from tui.core.damage import Damage, ProblemKind
+from tui.core.files import CorruptFile, parse_json, read_file
+from tui.core.safe_text import UNSAFE
+from tui.core.thread_query import normalise
+from tui.core.transcripts import transcript_file_name, transcript_turns
+
+INDEX_NAME = "search.sqlite3"
+SCHEMA = 1
+CHUNK_TURNS = 32
+"""Turns per FTS5 row: appending re-indexes at most this many turns."""
+_RUN_BITS = 20
+_DIGEST = 8  # bytes of blake2b per turn: what tells a changed turn from an unchanged one
+_BATCH_THREADS = 200  # threads per transaction while building: a writer waits at most that long
+_BUSY_MS = 10_000
+_PREFIX_MIN = 3
+_CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
+_UNITS = re.compile(r'"([^"]*)"?|([^\s"]+)')
+_DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+"""What says the file itself is damaged (anything else, e.g. a busy database, is not)."""
+
+Stamp = str
+Progress = Callable[[int, int], None]
+"""(transcripts done, transcripts in all): how far a build has come."""
+
+_fts5: bool | None = None
+
+
+def fts5_available() -> bool:
+    """Whether this Python's SQLite has FTS5 (checked once, in memory)."""
+    global _fts5
+    if _fts5 is None:
+        try:
+            with contextlib.closing(sqlite3.connect(":memory:")) as probe:
+                probe.execute("CREATE VIRTUAL TABLE probe USING fts5(body)")
+            _fts5 = True
+        except sqlite3.Error:
+            _fts5 = False
+    return _fts5
+
+
+def index_text(text: str) -> str:
+    """The form text is indexed and queried in (``normalise``, CJK characters spaced)."""
+    text = normalise(text)
+    return text if text.isascii() else _CJK.sub(r" \1 ", text)
+
+
+def fts_query(text: str) -> str | None:
+    """User text as an FTS5 query that cannot be a syntax error; None when it holds no word.
+
+    Every unit (a word, or a ``"quoted phrase"``; a quote left open runs to the end) becomes
+    an FTS5 string, so ``OR``, ``NEAR(``, ``*``, ``-`` and stray quotes are text. A unit
+    without a letter or digit is dropped (FTS5 would see an empty phrase).
+    """
+    units: list[tuple[str, bool]] = []
+    for match in _UNITS.finditer(UNSAFE.sub(" ", text)):
+        quoted, word = match.group(1), match.group(2)
+        unit = index_text(quoted if quoted is not None else word).strip()
+        if any(ch.isalnum() for ch in unit):
+            units.append((unit, quoted is None))
+    if not units:
+        return None
+    parts = ['"' + unit.replace('"', '""') + '"' for unit, _ in units]
+    last, bare = units[-1]
+    if bare and len(last) >= _PREFIX_MIN and last.isalnum():
+        parts[-1] += " *"
+    return " AND ".join(parts)
+
+
+class SearchIndex:
+    """The search index of one record. Thread-safe: the record's worker writes and searches,
+    a background thread may build (``start_building``)."""
+
+    def __init__(
+        self, data_dir: Path, transcripts_dir: Path, damage: Damage, *, read_only: bool = False
+    ) -> None:
+        self.path = data_dir / INDEX_NAME
+        self._transcripts_dir = transcripts_dir
+        self._damage = damage
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        self._broken = False  # a failure while writing: reopen (and check) before the next use
+        self._builder: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.background = False
+        """Build in a thread of its own (the app) instead of within the search (the CLI)."""
+        self.progress: tuple[int, int] | None = None
+        """(done, total) while a build runs; None otherwise."""
+        self._said_unavailable = False
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def building(self) -> bool:
+        return self._builder is not None and self._builder.is_alive()
+
+    def close(self) -> None:
+        self._stop.set()
+        builder = self._builder
+        if builder is not None:
+            builder.join()
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    # -- the write path (under the record's lock) ------------------------------------------
+    @contextlib.contextmanager
+    def noting(self, thread_id: str, turns: Sequence[dict[str, Any]] | None) -> Iterator[None]:
+        """Around a transcript's write (``turns``) or removal (None): index what was written.
+
+        Never fails the write: the index is derived, and a failure here leaves it behind
+        (caught up at the next search) rather than losing the user's turn.
+        """
+        current = self._current_before_write()
+        yield
+        with contextlib.suppress(sqlite3.Error, OSError):
+            self._note(thread_id, turns, advance=current)
+            return
+        self._broken = True
+
+    def _current_before_write(self) -> bool:
+        if self.read_only or not self.path.exists():
+            return False
+        try:
+            with self._lock:
+                db = self._open()
+                return db is not None and self._stored_dir_stamp(db) == self._dir_stamp()
+        except (sqlite3.Error, OSError):
+            self._broken = True
+            return False
+
+    def _note(
+        self, thread_id: str, turns: Sequence[dict[str, Any]] | None, *, advance: bool
+    ) -> None:
+        if self.read_only or not self.path.exists():
+            return
+        with self._lock:
+            db = self._open()
+            if db is None:
+                return
+            with db:
+                if turns is None:
+                    self._forget(db, thread_id)
+                else:
+                    name = transcript_file_name(thread_id)
+                    stamp = _file_stamp(self._transcripts_dir / name)
+                    self._put(db, thread_id, name, stamp, [_text(t) for t in turns])
+                if advance:
+                    _set_meta(db, "dir_stamp", self._dir_stamp())
+
+    # -- searching -------------------------------------------------------------------------
+    def search(self, text: str) -> list[str] | None:
+        """Thread ids whose transcripts match ``text``, best first; None when the index cannot
+        answer now (being built, unavailable, read-only and behind): read the transcripts."""
+        query = fts_query(text)
+        if not fts5_available():
+            self._say_unavailable()
+            return None
+        with self._lock:
+            try:
+                db = self._ready_db()
+                if db is None:
+                    return None
+                if query is None:
+                    return []
+                rows = db.execute(
+                    "SELECT t.thread_id FROM (SELECT rowid >> ? AS num, min(rank) AS score"
+                    " FROM chunks WHERE chunks MATCH ? GROUP BY num) AS hits"
+                    " JOIN threads AS t USING (num) ORDER BY hits.score, t.thread_id",
+                    (_RUN_BITS, query),
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if _damaged(exc):
+                    self._set_aside(exc)
+                return None
+        return [row[0] for row in rows]
+
+    def _ready_db(self) -> sqlite3.Connection | None:
+        """The index, built and caught up; None when it cannot be used for this search."""
+        if self.read_only:
+            db = self._open()
+            if db is None or _meta(db, "built") != 1:
+                return None
+            return db if self._stored_dir_stamp(db) == self._dir_stamp() else None
+        if self.building:
+            return None
+        db = self._open(create=True)
+        if db is None:
+            return None
+        if _meta(db, "built") != 1:
+            if self.background:
+                self.start_building()
+                return None
+            self.build()
+            db = self._open()
+        elif self._stored_dir_stamp(db) != self._dir_stamp():
+            self.build()  # catching up: only the transcripts whose signature changed are read
+            db = self._open()
+        return db
+
+    # -- building and catching up ----------------------------------------------------------
+    def start_building(self) -> bool:
+        """Build or catch up in a background thread (the app: its record worker stays free);
+        False when there is nothing this process can do (read-only, no FTS5, running)."""
+        if self.read_only or not fts5_available() or self.building:
+            return False
+        self._stop.clear()
+        self._builder = threading.Thread(
+            target=self._build_quietly, name="threadtui-search-index", daemon=True
+        )
+        self._builder.start()
+        return True
+
+    def use_background(self) -> bool:
+        """From now on build in the background (the app); start now if the index is missing
+        or unfinished. True while a build runs (searches read the transcripts meanwhile)."""
+        self.background = True
+        if self.read_only or not fts5_available():
+            return False
+        if not self.building:
+            with self._lock:
+                try:
+                    db = self._open(create=True)
+                    built = db is not None and _meta(db, "built") == 1
+                except sqlite3.DatabaseError as exc:
+                    if _damaged(exc):
+                        self._set_aside(exc)
+                    built = False
+            if not built:
+                self.start_building()
+        return self.building
+
+    def _build_quietly(self) -> None:
+        with contextlib.suppress(sqlite3.Error, OSError):
+            self.build()
+
+    def build(self, progress: Progress | None = None) -> None:
+        """Bring the index up to the transcripts: every one whose signature differs from what
+        was indexed is read again; rows of vanished ones go. From nothing, this is the build.
+
+        Lock-free for the record (a search must not stall writers); each thread's rows are
+        taken only when its file did not change while it was read, and the directory stamp
+        is the one seen before the scan, so a write during the build is caught next time.
+        """
+        if self.read_only or not fts5_available():
+            return
+        with self._lock:
+            db = self._open(create=True)
+            if db is None:
+                return
+            before = self._dir_stamp()
+            known = {name: (thread_id, stamp) for thread_id, name, stamp in db.execute(
+                "SELECT thread_id, file, stamp FROM threads")}
+        files = _scan(self._transcripts_dir)
+        stale = [name for name, stamp in files.items() if known.get(name, ("", ""))[1] != stamp]
+        gone = [thread_id for name, (thread_id, _) in known.items() if name not in files]
+        total, done, complete = len(stale), 0, True
+        self.progress = (0, total)
+        try:
+            for start in range(0, max(len(stale), 1), _BATCH_THREADS):
+                if self._stop.is_set():
+                    return
+                names = stale[start:start + _BATCH_THREADS]
+                loaded = [_load(self._transcripts_dir / name) for name in names]
+                with self._lock:
+                    db = self._open()
+                    if db is None:
+                        return
+                    with db:
+                        for thread_id in gone if start == 0 else ():
+                            self._forget(db, thread_id)
+                        for name, found in zip(names, loaded, strict=True):
+                            if found is None:
+                                complete = False
+                                continue
+                            thread_id, stamp, texts = found
+                            self._put(db, thread_id, name, stamp, texts)
+                done += len(loaded)
+                self.progress = (done, total)
+                if progress is not None:
+                    progress(done, total)
+            with self._lock:
+                db = self._open()
+                if db is not None and complete:
+                    with db:
+                        _set_meta(db, "built", 1)
+                        _set_meta(db, "dir_stamp", before)
+        finally:
+            self.progress = None
+
+    # -- rows ------------------------------------------------------------------------------
+    def _put(
+        self, db: sqlite3.Connection, thread_id: str, name: str, stamp: Stamp,
+        texts: list[str],
+    ) -> None:
+        """Index ``texts`` as the thread's turns: only the runs from the first changed turn."""
+        digests = b"".join(_digest(text) for text in texts)
+        row = db.execute(
+            "SELECT num, digests FROM threads WHERE thread_id = ?", (thread_id,)
+        ).fetchone()
+        if row is None:
+            num = db.execute(
+                "INSERT INTO threads (thread_id, file, stamp, digests) VALUES (?, ?, ?, ?)",
+                (thread_id, name, stamp, digests),
+            ).lastrowid
+            assert num is not None
+            first = 0
+        else:
+            num, old = row
+            first = _first_change(old or b"", digests)
+            db.execute(
+                "UPDATE threads SET file = ?, stamp = ?, digests = ? WHERE num = ?",
+                (name, stamp, digests, num),
+            )
+        first_run = first // CHUNK_TURNS
+        base = num << _RUN_BITS
+        db.execute(
+            "DELETE FROM chunks WHERE rowid >= ? AND rowid < ?",
+            (base + first_run, base + (1 << _RUN_BITS)),
+        )
+        db.executemany(
+            "INSERT INTO chunks (rowid, body) VALUES (?, ?)",
+            (
+                (base + run, "\n".join(map(index_text, texts[at:at + CHUNK_TURNS])))
+                for run, at in enumerate(range(0, len(texts), CHUNK_TURNS))
+                if run >= first_run
+            ),
+        )
+
+    def _forget(self, db: sqlite3.Connection, thread_id: str) -> None:
+        row = db.execute("SELECT num FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()
+        if row is None:
+            return
+        base = row[0] << _RUN_BITS
+        db.execute("DELETE FROM chunks WHERE rowid >= ? AND rowid < ?",
+                   (base, base + (1 << _RUN_BITS)))
+        db.execute("DELETE FROM threads WHERE num = ?", (row[0],))
+
+    # -- the file --------------------------------------------------------------------------
+    def _open(self, *, create: bool = False) -> sqlite3.Connection | None:
+        """The connection (opened, checked, created when asked); None when unusable here."""
+        if self._broken and self._db is not None:
+            self._db.close()
+            self._db = None
+        self._broken = False
+        if self._db is not None:
+            return self._db
+        if not fts5_available():
+            return None
+        exists = self.path.exists()
+        if not exists and (self.read_only or not create):
+            return None
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError as exc:
+            if self.read_only or not _damaged(exc):
+                return None  # unusable here, or only now (busy): read the transcripts
+            self._set_aside(exc)
+            if not create:
+                return None
+            self._db = self._connect()
+        return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True,
+                                 check_same_thread=False, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            if _meta(db, "schema") != SCHEMA:
+                db.close()
+                raise sqlite3.DatabaseError("another schema")
+            return db
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        os.close(fd)
+        db = sqlite3.connect(self.path, check_same_thread=False)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # derived data: a lost commit is re-read
+            with db:
+                tables = {row[0] for row in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if "meta" not in tables:
+                    _create(db)
+                elif _meta(db, "schema") != SCHEMA:
+                    raise sqlite3.DatabaseError(f"schema {_meta(db, 'schema')!r}")
+                db.execute("SELECT count(*) FROM threads WHERE num = 0").fetchone()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, exc: sqlite3.DatabaseError) -> None:
+        """A damaged (or foreign) index: moved aside, said, and started again."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self.read_only or not self.path.exists():
+            return
+        aside = self.path.with_name(f"{INDEX_NAME}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        os.replace(self.path, aside)
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+        self._damage.report(
+            ProblemKind.SEARCH_INDEX,
+            f"The search index {self.path} could not be used ({exc}); it was moved to "
+            f"{aside} and is built again from the transcripts (nothing else was in it).",
+            aside,
+        )
+
+    def _say_unavailable(self) -> None:
+        if not self._said_unavailable:
+            self._said_unavailable = True
+            self._damage.report(
+                ProblemKind.SEARCH_INDEX,
+                "This Python's SQLite has no FTS5: full-text search reads every transcript "
+                "(slower with many threads).",
+            )
+
+    def _dir_stamp(self) -> Stamp:
+        return _file_stamp(self._transcripts_dir)
+
+    @staticmethod
+    def _stored_dir_stamp(db: sqlite3.Connection) -> Any:
+        return _meta(db, "dir_stamp")
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is None or code & 0xFF in _DAMAGE_CODES
+
+
+def _create(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
+    db.execute(
+        "CREATE TABLE threads (num INTEGER PRIMARY KEY, thread_id TEXT UNIQUE NOT NULL,"
+        " file TEXT NOT NULL, stamp TEXT NOT NULL, digests BLOB)"
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE chunks USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    _set_meta(db, "schema", SCHEMA)
+
+
+def _meta(db: sqlite3.Connection, key: str) -> Any:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def _set_meta(db: sqlite3.Connection, key: str, value: Any) -> None:
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def _file_stamp(path: Path) -> Stamp:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return "-"
+    return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
+def _scan(directory: Path) -> dict[str, Stamp]:
+    """Every transcript file's name and stamp (one stat each)."""
+    found: dict[str, Stamp] = {}
+    with contextlib.suppress(FileNotFoundError), os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.name.endswith(".json") and not entry.name.startswith("."):
+                with contextlib.suppress(FileNotFoundError):
+                    stat = entry.stat()
+                    found[entry.name] = f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+    return found
+
+
+def _load(path: Path) -> tuple[str, Stamp, list[str]] | None:
+    """(thread id, stamp, turn texts) of a transcript file, read without the record's lock;
+    None when it changed while read, vanished, or is not a transcript of the name's thread."""
+    loaded = read_file(path)
+    if loaded is None:
+        return None
+    raw, (inode, mtime_ns, size) = loaded
+    try:
+        data = parse_json(path, raw)
+        thread_id = data.get("thread_id") if isinstance(data, dict) else None
+        if not isinstance(thread_id, str) or transcript_file_name(thread_id) != path.name:
+            return None
+        turns = transcript_turns(path, thread_id, data)
+    except CorruptFile:
+        return None
+    if _file_stamp(path) != f"{inode}:{mtime_ns}:{size}":
+        return None  # replaced while read: the next catch-up reads the new one
+    return thread_id, f"{inode}:{mtime_ns}:{size}", [_text(turn) for turn in turns]
+
+
+def _text(turn: Any) -> str:
+    text = turn.get("text") if isinstance(turn, dict) else None
+    return text if isinstance(text, str) else ""
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=_DIGEST).digest()
+
+
+def _first_change(old: bytes, new: bytes) -> int:
+    """The index of the first turn whose digest differs (or that one side lacks)."""
+    if old == new:
+        return len(new) // _DIGEST
+    low, high = 0, min(len(old), len(new)) // _DIGEST
+    # The common prefix, found by halving (bytes compare in C): turns are rarely edited in
+    # the middle, so this mostly confirms that all but the last turn are unchanged.
+    while low < high:
+        middle = (low + high + 1) // 2
+        if old[: middle * _DIGEST] == new[: middle * _DIGEST]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
