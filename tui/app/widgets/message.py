@@ -1,13 +1,13 @@
 """One message in the chat pane: focusable (so it can be copied by keyboard), plain or Markdown.
 
 User text is shown as typed (plain text: a prompt full of ``[brackets]`` or ``*stars*`` stays
-as it was written). Assistant text is Markdown; while a reply streams, fragments go through
-``Markdown.get_stream`` which batches them, so each delta costs an append, not a re-render.
+as it was written). Assistant text is Markdown (``ReplyMarkdown``); while a reply streams, the
+deltas are batched and appended every ``FLUSH_SECONDS``, and each append lays out only the
+open segment of the reply, so a flush costs the same at the end of a long reply as at its start.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import ClassVar
 
@@ -17,12 +17,12 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from tui.app.errors import guarded
 from tui.app.formatting import message_time
 from tui.app.markdown_bounds import TableBounds, bound_markdown
+from tui.app.widgets.reply_markdown import ReplyMarkdown
 from tui.core.records import Role, Turn, Usage
 from tui.core.safe_text import strip_controls
 
@@ -85,19 +85,19 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         super().__init__(classes=classes)
         self.turn = turn
         self.streaming = streaming
-        self._stream: MarkdownStream | None = None
+        self._stream: ReplyMarkdown | None = None
         self._pending: list[str] = []
         self.hint: str | None = None
         """A key worth knowing about this message (e.g. how to retry it), shown after it."""
         self._flush_timer: Timer | None = None
-        self._body: Markdown | Static | None = None
+        self._body: ReplyMarkdown | Static | None = None
         self._bounds = TableBounds()
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
         text = shown_text(self.turn.text)
         if self.turn.role is Role.ASSISTANT:
-            self._body = Markdown(bound_markdown(text), classes="message-body", open_links=False)
+            self._body = ReplyMarkdown(bound_markdown(text), classes="message-body")
         else:
             self._body = Static(Content(text), classes="message-body", markup=False)
         yield self._body
@@ -160,21 +160,20 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
     # ------------------------------------------------------------ streaming
 
     @property
-    def markdown(self) -> Markdown | None:
-        return self._body if isinstance(self._body, Markdown) else None
+    def markdown(self) -> ReplyMarkdown | None:
+        return self._body if isinstance(self._body, ReplyMarkdown) else None
 
-    def start_stream(self) -> MarkdownStream:
+    def start_stream(self) -> None:
         assert self.markdown is not None, "only assistant messages stream"
         self.streaming = True
-        self._stream = Markdown.get_stream(self.markdown)
-        return self._stream
+        self._stream = self.markdown
 
     async def write(self, fragment: str) -> None:
         """Take a delta; the Markdown gets what arrived at most every ``FLUSH_SECONDS``.
 
-        Every append re-lays out the whole transcript on the next frame; handing the stream
-        one batch per interval instead of one token at a time keeps a fast reply from
-        spending its time in layout (measured: a 20,000-token reply went from 22 s to 5 s).
+        Every append re-lays out the reply's open segment on the next frame; handing it one
+        batch per interval instead of one token at a time keeps a fast reply from spending
+        its time in layout (measured: a 20,000-token reply went from 22 s to 5 s).
         """
         self.turn.text += fragment
         self._pending.append(fragment)
@@ -188,7 +187,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             self._pending.clear()
             drawable = self._bounds.feed(strip_controls(text))
             if drawable:
-                await self._stream.write(drawable)
+                await self._stream.append(drawable)
 
     async def end_stream(self, final_text: str | None = None) -> None:
         """Stop streaming; re-render once only if the server's final text differs."""
@@ -199,8 +198,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         if self._stream is not None:
             rest = self._bounds.finish()  # a last table row held back for its end
             if rest:
-                await self._stream.write(rest)
-            await self._stream.stop()
+                await self._stream.append(rest)
             self._stream = None
         self.streaming = False
         if final_text is not None and final_text != self.turn.text:
@@ -215,11 +213,8 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             self._flush_timer.stop()
             self._flush_timer = None
         self._pending.clear()
-        stream, self._stream = self._stream, None
+        self._stream = None
         self.streaming = False
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                await stream.stop()
 
     @guarded
     def action_page(self, direction: int) -> None:
