@@ -456,3 +456,23 @@ def test_a_write_merges_with_changes_it_had_not_loaded(store: Store, data_dir: P
 def test_the_data_directory_can_be_given_as_text(data_dir: Path) -> None:
     with Store.open(os.fspath(data_dir)) as opened:
         assert opened.data_dir == data_dir
+
+
+def test_the_store_filter_lets_through_exactly_what_the_filter_rule_does(store: Store) -> None:
+    """The store looks for words across all rows at once; the rule is thread_query.matches."""
+    import random
+
+    from tui.core.thread_query import matches, query_words, record_haystack
+
+    rng = random.Random(4)
+    syllables = ["ab", "ba", "Straße", "été", "x", "conv", "A", "ss", "ÉT"]
+    for n in range(60):
+        title = " ".join(rng.choices(syllables, k=rng.randint(0, 4)))
+        store.upsert(thread(f"conv_{n:02d}", title=title, organization=rng.choice([None, "org-ab"]),
+                            last_active=float(n % 7)))
+    records = store.list_threads()
+    for _ in range(200):
+        query = " ".join(rng.choices([*syllables, "conv_0", "b a", "zz"], k=rng.randint(1, 3)))
+        words = query_words(query)
+        expected = [r.id for r in records if matches(words, record_haystack(r))]
+        assert ids(store.list_threads(text=query)) == expected, query

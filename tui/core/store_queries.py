@@ -14,14 +14,18 @@ the answer is in list order.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Collection
+from itertools import accumulate
 from typing import Any
 
 from tui.core.records import ThreadStatus
-from tui.core.thread_query import doc_haystack, matches, newest_first, query_words
+from tui.core.thread_query import doc_haystack, newest_first, query_words
 
 TranscriptSearch = Callable[[str, str], bool]
 """(thread id, casefolded text) -> whether the thread's transcript contains the text."""
+_ROW_BREAK = "\x00"  # between two rows' filter texts: no filter word holds it (nor a newline)
+
 IndexedSearch = Callable[[str], "list[str] | None"]
 """Query text -> the ids of the threads whose transcripts match, best first; None when the
 index cannot answer now."""
@@ -35,6 +39,9 @@ class ThreadQueries:
         self._indexed = indexed
         self._order: tuple[int, list[str]] = (-1, [])
         self._haystacks: dict[str, tuple[dict[str, Any], str]] = {}
+        # Every row's filter text in list order, joined, with where each begins: a filter word
+        # is then looked for with str.find across all rows at once (C), not row by row.
+        self._joined: tuple[int, str, list[int]] = (-1, "", [0])
 
     def ordered_ids(self, threads: dict[str, dict[str, Any]], version: int) -> list[str]:
         """Every id in list order, for the snapshot ``version`` whose rows are ``threads``."""
@@ -65,35 +72,45 @@ class ThreadQueries:
             wanted = {str(status) for status in statuses}
             ids = [i for i in ids if threads[i].get("status", "ok") in wanted]
         words = query_words(text)
-        if words and full_text and self._indexed is not None:
+        if not words:
+            return ids
+        matched = self._rows_matching(threads, version, words)
+        if full_text and self._indexed is not None:
             ranked = self._indexed(text or "")
             if ranked is not None:
-                return self._ranked(ids, threads, words, ranked)
-        if words:
+                allowed = set(ids)
+                found = [i for i in ranked if i in allowed]
+                seen = set(found)
+                return found + [i for i in ids if i in matched and i not in seen]
+        if full_text:
             needle = (text or "").casefold()
-            ids = [
-                i
-                for i in ids
-                if matches(words, self._haystack(i, threads[i]))
-                or (full_text and self._transcript_contains(i, needle))
-            ]
-        return ids
+            return [i for i in ids if i in matched or self._transcript_contains(i, needle)]
+        return [i for i in ids if i in matched]
 
-    def _ranked(
-        self,
-        ids: list[str],
-        threads: dict[str, dict[str, Any]],
-        words: tuple[str, ...],
-        ranked: list[str],
-    ) -> list[str]:
-        """The index's matches among ``ids`` (best first), then the rows the filter rule
-        matches, in list order."""
-        allowed = set(ids)
-        found = [i for i in ranked if i in allowed]
-        seen = set(found)
-        return found + [
-            i for i in ids if i not in seen and matches(words, self._haystack(i, threads[i]))
-        ]
+    def _rows_matching(
+        self, threads: dict[str, dict[str, Any]], version: int, words: tuple[str, ...]
+    ) -> set[str]:
+        """The ids of the rows the filter rule (``thread_query.matches``) lets through."""
+        order = self.ordered_ids(threads, version)
+        if self._joined[0] != version:
+            texts = [self._haystack(i, threads[i]) for i in order]
+            starts = list(accumulate((len(t) + 1 for t in texts), initial=0))
+            self._joined = (version, _ROW_BREAK.join(texts), starts)
+        _, joined, starts = self._joined
+        rows: set[int] | None = None
+        for word in words:
+            if _ROW_BREAK in word:
+                return set()
+            hits: set[int] = set()
+            at = joined.find(word)
+            while at >= 0:
+                row = bisect_right(starts, at) - 1
+                hits.add(row)
+                at = joined.find(word, starts[row + 1])  # one hit per row is enough
+            rows = hits if rows is None else rows & hits
+            if not rows:
+                return set()
+        return {order[row] for row in rows or ()}
 
     def _haystack(self, thread_id: str, doc: dict[str, Any]) -> str:
         cached = self._haystacks.get(thread_id)
