@@ -194,10 +194,19 @@ async def search(services: Services, post: Post, query: str) -> None:
     post(Busy("indexing transcripts for search (once); reading them meanwhile…" if indexing
               else "searching transcripts…"))
     try:
-        found = await services.records.call(Store.list_threads, text=query, full_text=True)
+        found = await services.records.call(_transcript_search, query)
     finally:
         post(Busy(None))
-    post(SearchResults(query, [record.id for record in found]))
+    post(SearchResults(query, found))
+
+
+def _transcript_search(store: Store, query: str) -> list[str]:
+    """The threads whose transcripts match, from the search index; while it cannot answer
+    (being built), the store's full-text listing, which reads the transcripts."""
+    found = store.search.search(query)
+    if found is None:
+        found = [record.id for record in store.list_threads(text=query, full_text=True)]
+    return found
 
 
 def _index_in_background(store: Store) -> bool:
