@@ -95,3 +95,42 @@ async def test_a_changed_final_text_is_drawn_in_one_segment(
         body = app.view.markdown
         assert body is not None and body.source == "Something else entirely."
         assert len(body.segments) == 1
+
+
+async def test_finished_segments_fold_while_streaming_and_come_back_when_seen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Folded away (a stand-in of their height) while the reply streams below them; scrolled
+    back to, they are drawn as the whole text is."""
+    monkeypatch.setattr(reply_markdown, "SEGMENT_BLOCKS", 2)
+    text = "\n\n".join(f"Paragraph {n}: " + "words " * 12 for n in range(40)) + "\n"
+    folded: list[int] = []
+
+    async def screens(streamed: bool) -> list[str]:
+        app = Pane(Turn(role=Role.ASSISTANT, text="" if streamed else text),
+                   streaming=streamed)
+        async with app.run_test(size=(60, 16)) as pilot:
+            pane = app.query_one(VerticalScroll)
+            await pilot.pause()
+            if streamed:
+                app.view.start_stream()
+                for piece in fragments(text, 60):
+                    await app.view.write(piece)
+                    await pilot.pause(0.06)
+                    pane.scroll_end(animate=False)
+                    body = app.view.markdown
+                    assert body is not None
+                    folded.append(len(body.query_children(reply_markdown.SegmentStandIn)))
+                await app.view.end_stream()
+            shots = []
+            for scroll in (pane.scroll_end, pane.scroll_home):
+                scroll(animate=False)
+                for _ in range(4):  # a stand-in seen gives its place back on the next frame
+                    await pilot.pause(0.05)
+                shots.append(app.export_screenshot())
+            return shots
+
+    whole = await screens(False)
+    streamed = await screens(True)
+    assert max(folded) > 3  # the segments far above were folded while it streamed
+    assert streamed == whole

@@ -7,7 +7,10 @@ tokens at 2k, 147 at 100k). Here a reply is a column of ``Markdown`` widgets: te
 appended (``Markdown.append``: only the open block is parsed again) to the last one, and once
 that one holds ``SEGMENT_BLOCKS`` blocks, the next top-level paragraph starts a new segment.
 The finished segments are never touched again: their layout is cached, and a flush lays out
-the open segment only.
+the open segment only. Textual still visits every widget of the screen at each layout, so the
+finished segments above the last ``KEEP_UNFOLDED`` are folded while the reply streams: hidden
+behind a stand-in of their height with nothing inside, which gives the place back the moment
+it is drawn (scrolled to) or the width changes.
 
 The split is invisible: it falls only before a paragraph that is complete (so its kind can no
 longer change, e.g. into a setext heading), where one widget would have put the previous
@@ -23,10 +26,13 @@ import asyncio
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Markdown
 
 SEGMENT_BLOCKS = 24
 """Blocks in a segment before the next paragraph may start another."""
+KEEP_UNFOLDED = 2
+"""Finished segments just above the open one that stay real widgets while the reply streams."""
 
 
 class ReplyMarkdown(Vertical):
@@ -39,6 +45,7 @@ class ReplyMarkdown(Vertical):
 
     def __init__(self, text: str = "", *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
+        self._width = 0
         self._text = text
         self._parser = MarkdownIt("gfm-like")
         self._lock = asyncio.Lock()
@@ -83,6 +90,36 @@ class ReplyMarkdown(Vertical):
         await fresh.append(fragment[split:])
         self._unsettled = fresh
         await self._settle()
+        await self._fold()
+
+    async def _fold(self) -> None:
+        """Stand in for finished segments above the last few: Textual walks every widget of
+        the screen at each layout, so a segment left as it is would still cost each flush.
+        A stand-in has the segment's height and no children; seen on screen (scrolled back
+        to) or resized, it gives the place back (``unfold``)."""
+        folding = [
+            segment for segment in self.segments[: -1 - KEEP_UNFOLDED]
+            if segment.display and segment.outer_size.height > 0
+        ]
+        for segment in folding:
+            stand_in = SegmentStandIn(segment)
+            await self.mount(stand_in, before=segment)
+            segment.display = False
+
+    async def unfold(self, stand_in: SegmentStandIn | None = None) -> None:
+        """Put folded segments back (one, or all): scrolled into view, resized, or finished."""
+        async with self._lock:
+            for each in list(self.query_children(SegmentStandIn)):
+                if stand_in is None or each is stand_in:
+                    each.segment.display = True
+                    await each.remove()
+
+    def on_resize(self) -> None:
+        """A new width gives every segment a new height: the stand-ins' are stale."""
+        if self.size.width != self._width:
+            self._width = self.size.width
+            if self.query_children(SegmentStandIn):
+                self.call_later(self.unfold)
 
     async def _settle(self) -> None:
         """A new segment's first block began as a paragraph; more text may make it something
@@ -109,7 +146,9 @@ class ReplyMarkdown(Vertical):
 
     async def _update(self, text: str) -> None:
         self._text = text
+        await self.query_children(SegmentStandIn).remove()
         segments = self.segments
+        segments[0].display = True
         if len(segments) > 1:
             await self.remove_children(segments[1:])
         await segments[0].update(text)
@@ -125,6 +164,24 @@ class ReplyMarkdown(Vertical):
                     and token.map[0] >= first_line:
                 return _line_offset(text, token.map[0]) - len(before)
         return None
+
+
+class SegmentStandIn(Widget):
+    """The place of a folded segment: as tall as it was, with nothing inside to lay out."""
+
+    DEFAULT_CSS = "SegmentStandIn { width: 1fr; }"
+
+    def __init__(self, segment: Markdown) -> None:
+        super().__init__()
+        self.segment = segment
+        self.styles.height = segment.outer_size.height
+
+    def render(self) -> str:
+        """Drawn means seen: give the place back to the segment (it shows next frame)."""
+        reply = self.parent
+        if isinstance(reply, ReplyMarkdown):
+            self.call_later(reply.unfold, self)
+        return ""
 
 
 def _line_offset(text: str, line: int) -> int:
