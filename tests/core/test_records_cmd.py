@@ -140,6 +140,22 @@ def test_list_search(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["conv_work1"]
 
 
+def test_list_full_text_indexes_once_says_so_and_puts_the_best_match_first(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    seed(data_dir)
+    with Store.open(data_dir) as store:
+        store.append_turn("conv_home1", Turn(role=Role.USER, text="soup, soup and more soup"))
+        store.append_turn("conv_pin", Turn(role=Role.USER, text="one soup"))
+    _, out, err = run(capsys, "list", "-s", "soup", "--full-text")
+    assert "indexing the transcripts for search" in err
+    # The transcripts' matches first, best first (the pinned one would lead in list order).
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["conv_home1", "conv_pin"]
+    _, out, err = run(capsys, "list", "-s", "SOUPS", "--full-text")
+    assert "indexing" not in err  # once
+    assert out == ""  # whole words: "soups" is not "soup"
+
+
 def test_list_escapes_control_characters(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:

@@ -36,7 +36,9 @@ def register(subparsers: Any) -> None:
         "organization, project or owner (any case; the sidebar's filter)",
     )
     parser.add_argument(
-        "--full-text", action="store_true", help="with --search, also search the transcripts"
+        "--full-text", action="store_true",
+        help="with --search, also search the transcripts (those that match come first, best "
+        "match first)"
     )
     parser.add_argument("-n", "--limit", type=positive, metavar="N", help="at most N threads")
     parser.set_defaults(func=run_list)
@@ -74,6 +76,9 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
         }
         if profile and not _known_profile(profile, store, ctx):
             return 2
+        if args.full_text and args.search and store.search.needs_building():
+            print("threadtui: indexing the transcripts for search (once; at a million "
+                  "messages this takes a minute or two)…", file=ctx.err, flush=True)
         statuses = None if args.all else _SHOWN
         records = store.list_threads(**filters, statuses=statuses, limit=args.limit)
         hidden = 0 if args.all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])

@@ -261,6 +261,18 @@ class SearchIndex:
         self._builder.start()
         return True
 
+    def needs_building(self) -> bool:
+        """Whether the next search builds the index first (missing or unfinished): a caller
+        that waits for it (the CLI) can say so."""
+        if self.read_only or not fts5_available():
+            return False
+        with self._lock:
+            try:
+                db = self._open()
+                return db is None or _meta(db, "built") != 1
+            except sqlite3.Error:
+                return True
+
     def use_background(self) -> bool:
         """From now on build in the background (the app); start now if the index is missing
         or unfinished. True while a build runs (searches read the transcripts meanwhile)."""

@@ -15,8 +15,9 @@ joined by a newline, which no word contains).
 (ascending, by code point), so two threads active at the same moment always come in the same
 order wherever they are listed.
 
-Full-text search (``?words`` in the sidebar, ``--full-text``) reads transcripts and lives with
-the store; it is not part of this rule.
+Full-text search (``?words`` in the sidebar, ``--full-text``) looks in the transcripts through
+the search index (``tui.core.search_index``, which indexes text in this module's ``normalise``
+form); it is not part of this rule, which still decides the rows matched by their fields.
 """
 
 from __future__ import annotations
