@@ -194,13 +194,13 @@ async def search(services: Services, post: Post, query: str) -> None:
     post(Busy("indexing transcripts for search (once); reading them meanwhile…" if indexing
               else "searching transcripts…"))
     try:
-        found = await services.records.call(_transcript_search, query)
+        found = await services.records.call(transcript_search, query)
     finally:
         post(Busy(None))
     post(SearchResults(query, found))
 
 
-def _transcript_search(store: Store, query: str) -> list[str]:
+def transcript_search(store: Store, query: str) -> list[str]:
     """The threads whose transcripts match, from the search index; while it cannot answer
     (being built), the store's full-text listing, which reads the transcripts."""
     found = store.search.search(query)
