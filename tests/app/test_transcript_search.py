@@ -22,8 +22,8 @@ async def test_the_first_search_builds_the_index_in_the_background_then_it_answe
     answered: list[bool] = []
     original = SearchIndex.search
 
-    def spying(self: SearchIndex, text: str) -> list[str] | None:
-        found = original(self, text)
+    def spying(self: SearchIndex, text: str, *, ranked: bool = True) -> list[str] | None:
+        found = original(self, text, ranked=ranked)
         answered.append(found is not None)
         return found
 

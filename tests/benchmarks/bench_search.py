@@ -10,7 +10,8 @@ medians: through ``Store.list_threads(text=…, full_text=True)`` (what ``thread
 --full-text`` runs: ranked, title matches added, every row materialised), the app's path (the
 ids the sidebar's ``?`` search asks for, ``tui.app.work.transcript_search``, on the record's
 thread through ``Records``, awaited from an event loop), and as the floor, the same FTS5 MATCH
-on the same table from a connection of its own, returning row ids only. The scan (the index switched off) is timed once for two queries.
+on the same table from a connection of its own, returning row ids only. The scan (the index
+switched off) is timed once for two queries.
 Before the index (issue 15) a query took 2.0 s at a million turns. Target: ≤ 50 ms.
 """
 

@@ -61,6 +61,7 @@ def test_the_index_answers_ranked_and_is_private(store: Store, data_dir: Path) -
     add(store, "conv_many", "walrus walrus", "the walrus again", last_active=50.0)
     add(store, "conv_none", "no such animal")
     assert indexed(store, "walrus") == ["conv_many", "conv_once"]
+    assert sorted(store.search.search("walrus", ranked=False) or []) == ["conv_many", "conv_once"]
     assert found(store, "walrus") == ["conv_many", "conv_once"]  # best first, not newest
     assert stat.S_IMODE((data_dir / INDEX_NAME).stat().st_mode) == 0o600
 

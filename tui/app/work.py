@@ -203,7 +203,7 @@ async def search(services: Services, post: Post, query: str) -> None:
 def transcript_search(store: Store, query: str) -> list[str]:
     """The threads whose transcripts match, from the search index; while it cannot answer
     (being built), the store's full-text listing, which reads the transcripts."""
-    found = store.search.search(query)
+    found = store.search.search(query, ranked=False)  # the sidebar shows them in list order
     if found is None:
         found = [record.id for record in store.list_threads(text=query, full_text=True)]
     return found

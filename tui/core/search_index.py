@@ -199,9 +199,11 @@ class SearchIndex:
                     _set_meta(db, "dir_stamp", self._dir_stamp())
 
     # -- searching -------------------------------------------------------------------------
-    def search(self, text: str) -> list[str] | None:
-        """Thread ids whose transcripts match ``text``, best first; None when the index cannot
-        answer now (being built, unavailable, read-only and behind): read the transcripts."""
+    def search(self, text: str, *, ranked: bool = True) -> list[str] | None:
+        """Thread ids whose transcripts match ``text``, best first (``ranked``; else in no
+        particular order, which spares ranking every match when the caller sorts anyway);
+        None when the index cannot answer now (being built, unavailable, read-only and
+        behind): read the transcripts."""
         query = fts_query(text)
         if not fts5_available():
             self._say_unavailable()
@@ -216,7 +218,10 @@ class SearchIndex:
                 rows = db.execute(
                     "SELECT t.thread_id FROM (SELECT rowid >> ? AS num, min(rank) AS score"
                     " FROM chunks WHERE chunks MATCH ? GROUP BY num) AS hits"
-                    " JOIN threads AS t USING (num) ORDER BY hits.score, t.thread_id",
+                    " JOIN threads AS t USING (num) ORDER BY hits.score, t.thread_id"
+                    if ranked else
+                    "SELECT thread_id FROM threads WHERE num IN"
+                    " (SELECT rowid >> ? FROM chunks WHERE chunks MATCH ?)",
                     (_RUN_BITS, query),
                 ).fetchall()
             except sqlite3.DatabaseError as exc:
