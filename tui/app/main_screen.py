@@ -558,12 +558,12 @@ class MainScreen(Screen[None]):
             return
         self._send(event.text)
 
-    def _send(self, text: str) -> None:
+    def _send(self, text: str, *, again: bool = False) -> None:
         self.replying = True
         self.retry_target = None
         self.run(
             work.send(self.services, self.post_message, self.profile_name, self.chat.record,
-                      text, self.retry_key),
+                      text, self.retry_key, again=again),
             group="reply", exclusive=True,
             on_error=lambda incident: self.post_message(msg.ReplyAborted(text, incident)),
         )
@@ -596,7 +596,8 @@ class MainScreen(Screen[None]):
         shown = self.chat.record
         if shown is None or shown.id != message.thread_id:
             return
-        await self.chat.add_turn(message.question)
+        if message.question is not None:
+            await self.chat.add_turn(message.question)
         view = await self.chat.add_turn(message.reply, streaming=True)
         view.start_stream()
         self._stream = (message.thread_id, view)
@@ -681,7 +682,7 @@ class MainScreen(Screen[None]):
     def action_retry(self) -> None:
         text = self.retry_text()
         if text is not None:
-            self._send(text)
+            self._send(text, again=True)
 
     def retry_text(self) -> str | None:
         """The prompt to send again when the open thread's last reply failed or was stopped."""

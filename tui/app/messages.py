@@ -145,10 +145,11 @@ class ThreadCreated(Message):
 
 @dataclass
 class ReplyStarted(Message):
-    """The question is recorded and the request is under way."""
+    """The question is recorded and the request is under way; ``question`` is None when it
+    is asked again and already shown (a retry on a server that keeps the thread)."""
 
     thread_id: str
-    question: Turn
+    question: Turn | None
     reply: Turn
 
 

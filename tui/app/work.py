@@ -297,9 +297,13 @@ async def not_found(services: Services, post: Post, profile: str, record: Thread
 
 async def send(
     services: Services, post: Post, profile_name: str, record: ThreadRecord | None, text: str,
-    retry_key: str,
+    retry_key: str, *, again: bool = False,
 ) -> None:
-    """Create the thread if this is a new chat, then stream the reply, posting each step."""
+    """Create the thread if this is a new chat, then stream the reply, posting each step.
+
+    ``again``: ctrl+r asks ``text`` again after its reply failed; on a server that keeps the
+    thread the question is not shown, recorded or sent a second time (``session.send_message``).
+    """
     records = services.records
     profile = services.config.profile(profile_name)
     try:
@@ -314,13 +318,15 @@ async def send(
         raise
     if record is None or backend is None:
         return
-    question = Turn(role=Role.USER, text=text)
+    once = again and session.keeps_thread_on_server(backend)
+    question = None if once else Turn(role=Role.USER, text=text)
     reply = Turn(role=Role.ASSISTANT, text="")
     post(ReplyStarted(record.id, question, reply))
     failure: ApiError | None = None
     received: list[str] = []
     try:
-        async with aclosing(session.send_message(records, backend, record, text)) as events:
+        async with aclosing(session.send_message(records, backend, record, text,
+                                                 again=again)) as events:
             async for event in events:
                 if isinstance(event, TextDelta):
                     received.append(event.text)

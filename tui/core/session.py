@@ -104,8 +104,15 @@ async def send_message(
     text: str,
     *,
     checkpoints: Checkpoints | None = None,
+    again: bool = False,
 ) -> AsyncGenerator[StreamEvent, None]:
     """Send ``text`` and relay the reply's events, recording everything on the way.
+
+    ``again``: ``text`` is asked again after its reply failed, was stopped or cut off
+    (ctrl+r). On a server that keeps the thread (``keeps_thread_on_server``) the question is
+    then neither recorded nor sent a second time when it is already there: the server's items
+    are read again first (``question_pending``); if that read fails, its error is the
+    ``Failed`` event and nothing is written or sent.
 
     1. The user's turn is stored before the request (nothing typed is ever lost). If the
        record refuses it (``RecordWriteFailed``, ``RecordBusy``), that is raised and nothing
@@ -136,15 +143,30 @@ async def send_message(
     """
     policy = checkpoints or Checkpoints.from_env()
     await records.call(_ensure_recorded, record)
+    record_question, resend = True, True
+    if again and keeps_thread_on_server(backend):
+        # Issue 16.9: the server's thread may already hold the question (a failed or cut-off
+        # response can leave it there): read its items again rather than guess, and ask it
+        # once. The record holds it once too.
+        try:
+            resend = not await question_pending(backend, record, text)
+        except ApiError as exc:
+            yield Failed(exc, "")  # nothing sent, nothing written: ctrl+r can ask again
+            return
+        local = await records.call(Store.transcript, record.id)
+        record_question = unanswered_prompt(local) != text
     async with records.reply_in_flight(record.id) as flight:
-        user_turn = Turn(role=Role.USER, text=text)
-        await records.call(Store.append_turn, record.id, user_turn)
-        record.last_active = user_turn.at
+        if record_question:
+            user_turn = Turn(role=Role.USER, text=text)
+            await records.call(Store.append_turn, record.id, user_turn)
+            record.last_active = user_turn.at
         saver = _CheckpointSaver(records, record.id, policy)
         ended = False
         refused: ReplyNotStored | None = None
+        stream = (backend.stream_reply(record, text) if resend
+                  else backend.stream_reply(record, text, resend=False))  # type: ignore[call-arg]
         try:
-            async with aclosing(backend.stream_reply(record, text)) as events:
+            async with aclosing(stream) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         saver.add(event.text)
@@ -356,13 +378,29 @@ def _recovered_transcript(
 
 def unanswered_prompt(turns: list[Turn]) -> str | None:
     """The question to send again when the transcript ends in a failed, stopped or lost
-    reply (an ``interrupted`` assistant turn right after the user's turn); else None."""
-    if len(turns) < 2:
+    reply (``interrupted`` assistant turns right after the user's turn: a retry that failed
+    too adds one more); else None."""
+    index = len(turns) - 1
+    if index < 1 or turns[index].role is not Role.ASSISTANT:
         return None
-    question, reply = turns[-2], turns[-1]
-    if question.role is Role.USER and reply.role is Role.ASSISTANT and reply.interrupted:
-        return question.text
+    while index >= 0 and turns[index].role is Role.ASSISTANT and turns[index].interrupted:
+        index -= 1
+    if index >= 0 and index < len(turns) - 1 and turns[index].role is Role.USER:
+        return turns[index].text
     return None
+
+
+def keeps_thread_on_server(backend: Backend) -> bool:
+    """Whether the server holds the thread's items (conversations), so a retry must look at
+    them before it asks; a chat server keeps nothing and is sent the history each turn."""
+    return callable(getattr(backend, "question_pending", None))
+
+
+async def question_pending(backend: Backend, record: ThreadRecord, text: str) -> bool:
+    """Whether the server's thread already ends with ``text`` unanswered (see
+    ``ConversationsBackend.question_pending``); False for servers that keep nothing."""
+    check = getattr(backend, "question_pending", None)
+    return bool(await check(record, text)) if callable(check) else False
 
 
 class ServerTitle(StrEnum):

@@ -20,6 +20,8 @@ from .state import Store
 from .streaming import EventSink
 from .tenancy import Scope, Tenancy
 
+FAILED_TURNS = frozenset({"nothing", "input", "partial"})
+
 
 @dataclass
 class Features:
@@ -30,6 +32,11 @@ class Features:
     ``"invalid_url"`` (the API's own 404 ``Invalid URL (POST /v1/conversations)``),
     ``"detail"`` (a FastAPI server's ``{"detail": "Not Found"}``) or ``"405"`` (a server that
     routes the path for another method only).
+
+    ``failed_turns`` is what a response that failed, was cut off or ended incomplete leaves in
+    its conversation (undocumented for the real API, so each is playable): ``"nothing"``,
+    ``"input"`` (the user's items stay) or ``"partial"`` (those and the partial assistant
+    message, ``status: "incomplete"``).
     """
 
     assistants: bool = True
@@ -38,6 +45,7 @@ class Features:
     keyless: bool = False
     conversations: bool = True
     missing_route: str = "invalid_url"
+    failed_turns: str = "nothing"
 
 
 @dataclass

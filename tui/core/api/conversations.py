@@ -29,6 +29,7 @@ from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
 from tui.core.records import RESPONSE_IDS, DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
 
 PAGE_LIMIT = 100
+RECENT_ITEMS = 20  # enough to see past a failed reply's leftovers to its question
 
 
 def _role(value: str | None) -> Role | None:
@@ -74,17 +75,23 @@ def turn_from_item(item: Any, at: float) -> Turn | None:
         return None
     # Every item the API lists has an id; merging with the local transcript relies on it.
     text, refused = _content(shape)
-    return Turn(role=role, text=text, at=at, item_id=shape.id("id"), refusal=refused)
+    # A reply cut off or failed may leave its partial message behind (``incomplete``): it
+    # is shown as the interrupted reply it was, never glued to the next reply.
+    cut = role is Role.ASSISTANT and shape.opt_text("status") == "incomplete"
+    return Turn(role=role, text=text, at=at, item_id=shape.id("id"), refusal=refused,
+                interrupted=cut)
 
 
 def join_replies(turns: list[Turn]) -> list[Turn]:
     """One turn per reply: the output messages of one response (a commentary message, then
     the answer) are consecutive assistant items, joined as they were shown live, in the
-    server's order, by ``PART_SEPARATOR``; the turn keeps the first message's item id."""
+    server's order, by ``PART_SEPARATOR``; the turn keeps the first message's item id. An
+    interrupted message (left by a reply that did not complete) is a reply of its own."""
     joined: list[Turn] = []
     for turn in turns:
         last = joined[-1] if joined else None
-        if last is not None and last.role is Role.ASSISTANT and turn.role is Role.ASSISTANT:
+        if (last is not None and last.role is Role.ASSISTANT and turn.role is Role.ASSISTANT
+                and not last.interrupted and not turn.interrupted):
             if turn.text:
                 last.text = f"{last.text}{PART_SEPARATOR}{turn.text}" if last.text else turn.text
             last.refusal = last.refusal and turn.refusal
@@ -189,13 +196,43 @@ class ConversationsBackend(SdkBackend):
         record.server_meta[RESPONSE_IDS] = []
         return record
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
-        """Stream one turn; see ``SdkBackend.run_stream`` for how it ends and is cancelled."""
+    async def question_pending(self, record: ThreadRecord, text: str) -> bool:
+        """Whether the conversation already holds ``text`` as its latest question, with no
+        complete reply after it: what a failed or cut-off response may leave behind (the API
+        does not document it, so the items are read again rather than guessed). A retry then
+        asks for a new response on the items as they are instead of adding the question a
+        second time."""
+        data = await self.answer(
+            self.client.conversations.items.with_raw_response.list(
+                record.id, limit=RECENT_ITEMS, order="desc"
+            ),
+            "the conversation's items",
+        )
+        with self.translate():
+            for item in page(data, "conversation items").items:
+                turn = turn_from_item(item, record.created_at)
+                if turn is None:
+                    continue
+                if turn.role is Role.USER:
+                    return turn.text == text
+                if turn.role is Role.ASSISTANT and not turn.interrupted:
+                    return False  # answered: the question is not waiting there
+        return False
+
+    def stream_reply(
+        self, record: ThreadRecord, text: str, *, resend: bool = True
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Stream one turn; see ``SdkBackend.run_stream`` for how it ends and is cancelled.
+
+        ``resend=False``: the question is already the conversation's latest item (see
+        ``question_pending``): a new response is asked for on the items as they are, with no
+        new input, so the question is in the conversation once."""
         response_ids: list[str] = record.server_meta.setdefault(RESPONSE_IDS, [])
 
         async def open_stream() -> Any:
             return await self.client.responses.create(
-                model=self.model_for(record), input=text, conversation=record.id, stream=True
+                model=self.model_for(record), input=text if resend else [],
+                conversation=record.id, stream=True,
             )
 
         def handle(raw: Any, state: ReplyState) -> str | None:
