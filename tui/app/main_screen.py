@@ -12,6 +12,7 @@ never awaited inside a worker: cancelling a worker can never leave a dialog that
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable, Coroutine
 from functools import partial
 from pathlib import Path
@@ -44,6 +45,7 @@ from tui.app.widgets.sidebar import Sidebar
 from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
 from tui.core.app_state import SIDEBAR_WIDTH, load_state
+from tui.core.models import Shutdowns, short_warning
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
@@ -101,6 +103,7 @@ class MainScreen(Screen[None]):
     key_problem: reactive[str | None] = reactive(None, init=False)
     identity: reactive[Identity | None] = reactive(None, init=False)
     busy: reactive[str | None] = reactive(None, init=False)
+    model_warning: reactive[str | None] = reactive(None, init=False)
     open_record: reactive[ThreadRecord | None] = reactive(None, init=False, always_update=True)
     replying: reactive[bool] = reactive(False, init=False, bindings=True)
     retry_target: reactive[tuple[str, str] | None] = reactive(None, init=False, bindings=True)
@@ -114,6 +117,7 @@ class MainScreen(Screen[None]):
         self._key_hints: dict[str, str] = {}
         self._key_problems: dict[str, str] = {}
         self._identities: dict[str, Identity] = {}
+        self._shutdowns: dict[str, Shutdowns] = {}  # what each profile's /models said
         self._sidebar_wanted: bool | None = None
         self._stream: tuple[str, MessageView] | None = None
         self.draft = ""
@@ -124,7 +128,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield SwitcherBar(id="switcher").data_bind(
             MainScreen.profile, MainScreen.key_hint, MainScreen.key_problem,
-            MainScreen.identity, MainScreen.busy,
+            MainScreen.identity, MainScreen.busy, MainScreen.model_warning,
         )
         with Body(id="body"):
             yield Sidebar(now=self.now, active_profile=self.profile.name, id="sidebar")
@@ -278,6 +282,7 @@ class MainScreen(Screen[None]):
         self.key_hint = self._key_hints.get(name)
         self.key_problem = self._key_problems.get(name)
         self.identity = self._identities.get(name)
+        self._warn_of_shutdown()
         self.sidebar.set_active_profile(name, self.now)
         self.chat.set_context(name, self.now)
 
@@ -335,10 +340,19 @@ class MainScreen(Screen[None]):
     @guarded
     def _identity_learned(self, message: msg.IdentityLearned) -> None:
         self._identities[message.profile] = message.identity
+        if message.identity.model_shutdowns:  # only whoami's answer (/models) carries them
+            self._shutdowns[message.profile] = dict(message.identity.model_shutdowns)
         if message.profile == self.profile_name:
             self.identity = message.identity
+            self._warn_of_shutdown()
         if message.announce:
             self.notify(work.describe_identity(message.identity), title="Who am I", timeout=12)
+
+    def _warn_of_shutdown(self) -> None:
+        """The bar's few words when the active profile's model shuts down within 60 days."""
+        today = dt.date.fromtimestamp(self.now)
+        known = self._shutdowns.get(self.profile_name, {})
+        self.model_warning = short_warning(self.profile.model, known, today)
 
     @on(msg.Busy)
     @guarded

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core.models import DEFAULT_MODEL
 from tui.core.records import Dialect, Profile
 from tui.core.safe_text import printable, unsafe_in_value
 from tui.core.secrets import USERINFO_MASK, redact_url, token_problem
 
 DEFAULT_PROFILE_NAME = "default"
-DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_KEY_COMMAND_TIMEOUT = 10.0
 MAX_VALUE_LENGTH = 4096
 

@@ -6,11 +6,13 @@ tests instead of silently writing a new key into the user's record.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from tui.core.models import DEFAULT_MODEL
 from tui.core.secrets import redact_optional_url, scrub
 from tui.core.wording import plural
 
@@ -60,7 +62,7 @@ class Profile:
     project: str | None = None
     base_url: str | None = None
     api: Dialect = Dialect.CONVERSATIONS
-    model: str = "gpt-4.1-mini"
+    model: str = DEFAULT_MODEL
     owner: str | None = None
     no_key: bool = False
     """A keyless server (Ollama, llama.cpp): a harmless placeholder is sent (``keys``)."""
@@ -221,6 +223,9 @@ class Identity:
     rate_limit_remaining_tokens: int | None = None
     request_id: str | None = None
     models_listable: bool = True
+    # What ``GET /v1/models`` said of deprecated models: (model id, shutdown date), checked at
+    # the boundary; only ``whoami`` fills it (other answers say nothing about models).
+    model_shutdowns: tuple[tuple[str, dt.date], ...] = ()
 
     def __post_init__(self) -> None:
         # Shown in the bar and by `whoami`, and copied into thread records.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol
 
 import openai
@@ -22,6 +22,7 @@ from tui.core.api.answers import (
     Shape,
     is_event_stream,
     looks_sse,
+    model_shutdowns,
     parse_json,
     raise_error_body,
     read_json,
@@ -173,7 +174,12 @@ class SdkBackend:
             )
         except Exception as exc:
             raise self.error(exc) from None
-        return identity_from_headers(self.profile, self.key_hint, raw.headers)
+        identity = identity_from_headers(self.profile, self.key_hint, raw.headers)
+        try:
+            shutdowns = model_shutdowns(read_json(raw.http_response))
+        except AnswerProblem:  # the key works; a list that cannot be read warns of nothing
+            return identity
+        return replace(identity, model_shutdowns=tuple(sorted(shutdowns.items())))
 
     # ------------------------------------------------------------ errors
 
