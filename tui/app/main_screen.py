@@ -524,7 +524,9 @@ class MainScreen(Screen[None]):
             record, self.profile_name, owner,
             organization=outcome.organization or (owner.organization if owner else None),
             project=outcome.project or (owner.project if owner else None),
+            retired=outcome.verdict is Verdict.RETIRED,
         )
+        self.open_record = record  # its status changed: the composer says what it can take
         self.chat.show_prompt(prompt)  # inline: the composer keeps the keyboard
 
     @on(OwnerPrompt.Answered)
@@ -622,6 +624,9 @@ class MainScreen(Screen[None]):
         if self._stream is None or self._stream[0] != message.thread_id:
             return
         view = self._stream[1]
+        if message.refusal and not view.turn.refusal:
+            view.turn.refusal = True  # labelled as it streams, not only once it is stored
+            view.refresh_chrome()
         if view.is_attached:
             await view.write(message.text)
         else:
@@ -640,6 +645,7 @@ class MainScreen(Screen[None]):
         turn = view.turn
         turn.usage, turn.response_id, turn.item_id = reply.usage, reply.response_id, reply.item_id
         turn.interrupted, turn.error = reply.interrupted, reply.error
+        turn.refusal = reply.refusal or (turn.refusal and reply.interrupted)
         if message.hint and not isinstance(message.error, NotFound):
             view.hint = message.hint
         final = reply.text if reply.text or not reply.interrupted else None

@@ -155,8 +155,11 @@ class ReplyStarted(Message):
 
 @dataclass
 class ReplyDelta(Message):
+    """New text of the reply; ``refusal``: the model declines, and this is its refusal."""
+
     thread_id: str
     text: str
+    refusal: bool = False
 
 
 @dataclass

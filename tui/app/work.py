@@ -49,7 +49,7 @@ from tui.core.api.base import ApiError, AuthFailed, Backend, Completed, Failed, 
 from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
 from tui.core.config import Config
 from tui.core.keys import KeyResolutionError
-from tui.core.ownership import Ownership, resolve_not_found
+from tui.core.ownership import Ownership, is_retired, resolve_not_found
 from tui.core.record_access import Records
 from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import one_line
@@ -236,8 +236,17 @@ async def open_thread(
     await report_problems(services, post)  # a transcript moved aside just now is named at once
     post(ThreadShown(record, turns, focus_composer))
     _offer_retry(post, record, turns, retry_key)
-    if record.status is not ThreadStatus.GONE:
+    if _retired(services, profile, record):
+        # A legacy thread on OpenAI's API: every request answers 404 since the shutdown, so
+        # none is made, and it is said to be retired (read-only) each time it is opened.
+        await not_found(services, post, profile, record)
+    elif record.status is not ThreadStatus.GONE:
         await refresh(services, post, profile, record, retry_key)
+
+
+def _retired(services: Services, profile: str, record: ThreadRecord) -> bool:
+    current = services.config.profiles.get(profile)
+    return is_retired(record, current.base_url if current else None)
 
 
 def _offer_retry(post: Post, record: ThreadRecord, turns: list[Turn], retry_key: str) -> None:
@@ -280,7 +289,8 @@ async def refresh(
 
 async def not_found(services: Services, post: Post, profile: str, record: ThreadRecord) -> None:
     """Ask the core 404 policy who owns the thread and hand the answer to the screen."""
-    post(Busy("404: asking the other profiles…"))
+    if not _retired(services, profile, record):  # a retired thread: nobody is asked
+        post(Busy("404: asking the other profiles…"))
     try:
         outcome: Ownership = await resolve_not_found(
             services.records, record, services.config.profiles, services.pool.keyring,
@@ -330,11 +340,11 @@ async def send(
             async for event in events:
                 if isinstance(event, TextDelta):
                     received.append(event.text)
-                    post(ReplyDelta(record.id, event.text))
+                    post(ReplyDelta(record.id, event.text, event.refusal))
                 elif isinstance(event, Completed):
                     reply = Turn(
                         role=Role.ASSISTANT, text=event.text, response_id=event.response_id,
-                        item_id=event.item_id, usage=event.usage,
+                        item_id=event.item_id, usage=event.usage, refusal=event.refusal,
                     )
                 elif isinstance(event, Failed):
                     failure = event.error

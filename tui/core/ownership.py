@@ -308,9 +308,13 @@ async def resolve_not_found(
     )
 
 
+ASSISTANTS_SHUTDOWN = "2026-08-26"
+"""The day OpenAI shut the Assistants API down (API-NOTES)."""
+
 RETIRED_MESSAGE = (
-    "{id} is a legacy Assistants thread: api.openai.com shut that API down on 2026-08-26 and"
-    " answers 404 for every thread since; the local transcript is kept"
+    "{id} is a legacy Assistants thread: api.openai.com shut that API down on "
+    + ASSISTANTS_SHUTDOWN + " and answers 404 for every thread since; the local transcript is"
+    " kept"
 )
 
 
