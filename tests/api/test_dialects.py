@@ -343,7 +343,10 @@ async def test_a_thread_is_probed_on_the_host_it_was_made_on(
     global_host = regional.replace("127.0.0.1", "localhost")
     moved = {name: Profile(name=p.name, api_key_env=p.api_key_env, base_url=global_host,
                            organization=p.organization) for name, p in profiles.items()}
+    from tui.core.api import servers
+
     monkeypatch.setattr(ownership, "is_openai", lambda url: True)
+    monkeypatch.setattr(servers, "is_openai", lambda url: True)
     outcome = await resolve_not_found(records, record, moved, keyring, current_profile="acme")
     assert outcome.verdict is Verdict.OWNER and outcome.owner == "acme"
     assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
@@ -373,3 +376,16 @@ async def test_a_keyless_chat_profile_works_end_to_end(
         assert NO_KEY_PLACEHOLDER not in str(store.get(record.id))
     finally:
         await backend.aclose()
+
+
+def test_a_thread_is_reached_on_the_openai_host_it_was_made_on_and_nowhere_else() -> None:
+    from tui.core.api.servers import thread_host
+
+    eu, world = "https://eu.api.openai.com/v1", "https://api.openai.com/v1"
+    assert thread_host(world, eu) == eu
+    assert thread_host(None, eu) == eu  # no base_url: api.openai.com
+    assert thread_host(eu, None) is None  # a record that names no host: the profile's
+    assert thread_host(eu, eu + "/") is None  # the same host
+    # Not OpenAI's: a local server's old port says nothing about where the thread is now.
+    assert thread_host("http://127.0.0.1:11434/v1", "http://127.0.0.1:8080/v1") is None
+    assert thread_host(world, "http://127.0.0.1:8080/v1") is None

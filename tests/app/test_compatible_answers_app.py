@@ -143,3 +143,51 @@ async def test_a_legacy_thread_on_openai_shows_as_retired_and_nobody_is_probed(
         await idle(pilot, app)
         assert app.main.composer.text == "hello?"
         assert len(app.main.chat.messages) == 2
+
+
+# ---------------------------------------------------------------- 12. data residency
+
+
+@pytest.fixture
+def two_hosts(sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Two of OpenAI's hosts for one account: ``sandbox`` is the regional one (where the
+    thread was made), a second sandbox the global one the profiles now point at. Each holds
+    only its own data, as the real hosts do."""
+    from app_harness import make_app_env
+
+    from tui.core.api import servers
+    from tui.sandbox import ModelSettings, Sandbox, default_tenancy
+
+    monkeypatch.setattr(servers, "is_openai", lambda url: True)
+    monkeypatch.setattr(ownership, "is_openai", lambda url: True)
+    global_host = Sandbox(default_tenancy(), ModelSettings()).start()
+    env = make_app_env(tmp_path, global_host.base_url, sandbox)  # records: made on sandbox
+    try:
+        yield env, global_host
+    finally:
+        env.store.close()
+        global_host.stop()
+
+
+async def test_a_thread_made_on_a_regional_host_is_opened_and_continued_there(
+    two_hosts, openai_client,  # type: ignore[no-untyped-def]
+) -> None:
+    env, global_host = two_hosts
+    record = env.seeded("EU thread", [("user", "hello eu"), ("assistant", "hi from eu")])
+    env.store.replace_transcript(record.id, env.store.transcript(record.id)[:1])
+    app = env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await open_first(pilot, app)
+        await wait_until(pilot, lambda: len(app.main.chat.messages) == 2, timeout=10)
+        await idle(pilot, app)
+        assert owner_prompt(app) is None  # found where it was made: no 404, no prompt
+        assert [v.turn.text for v in app.main.chat.messages] == ["hello eu", "hi from eu"]
+        await send(pilot, "still there?")
+        await idle(pilot, app, timeout=10)
+        assert reply_view(app).turn.text == reply_text("still there?")
+        assert env.store.get(record.id).status is ThreadStatus.OK
+    items = openai_client("acme").conversations.items.list(record.id, order="asc").data
+    assert [item.role for item in items] == ["user", "assistant", "user", "assistant"]
+    with global_host.store.lock:
+        assert record.id not in global_host.store.conversations

@@ -14,7 +14,6 @@ import contextlib
 from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from textual.message import Message
@@ -46,12 +45,13 @@ from tui.app.messages import (
 from tui.app.shutdown import StopNote, restate_stop
 from tui.core import session
 from tui.core.api.base import ApiError, AuthFailed, Backend, Completed, Failed, NotFound, TextDelta
+from tui.core.api.servers import thread_host
 from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
 from tui.core.config import Config
 from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, is_retired, resolve_not_found
 from tui.core.record_access import Records
-from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.records import Dialect, Identity, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import one_line
 from tui.core.store import Store, StoreError
 from tui.core.wording import plural
@@ -261,7 +261,7 @@ async def refresh(
 ) -> None:
     records = services.records
     try:
-        backend = await services.pool.get(profile, record.api)
+        backend = await services.pool.for_thread(profile, record)
     except KeyResolutionError as exc:
         post(Notice(f"Showing the local copy: {exc}", severity="warning"))
         return
@@ -404,7 +404,8 @@ async def _connect_for(
     recorded; (None, None) after saying why not, with the question back in the composer."""
     post(Busy("connecting…"))
     try:
-        backend = await services.pool.get(profile, record.api if record else None)
+        backend = await (services.pool.for_thread(profile, record) if record
+                         else services.pool.get(profile))
     except KeyResolutionError as exc:
         post(Notice(str(exc), "No key", "error", 15))
         post(PromptReturned(text))
@@ -449,7 +450,7 @@ async def delete(services: Services, post: Post, active: str, record: ThreadReco
         return
     profile = deleting_profile(services.config, active, record)
     try:
-        backend = await services.pool.get(profile, record.api)
+        backend = await services.pool.for_thread(profile, record)
         report = await session.delete_thread(services.records, backend, record)
     except KeyResolutionError as exc:
         post(Notice(str(exc), "No key", "error", 15))
@@ -468,9 +469,14 @@ async def rename(
     services: Services, post: Post, profile: str, record: ThreadRecord, title: str
 ) -> None:
     """Rename locally at once (the list is ours), then on the server where that applies."""
+    pool = services.pool
+
+    async def backend_for(dialect: Dialect) -> Backend:  # on the host the thread was made on
+        where = thread_host(services.config.profile(profile).base_url, record.base_url)
+        return await pool.get(profile, dialect, where)
+
     outcome = await session.rename_thread(
-        services.records, record, title, current_profile=profile,
-        backend_for=partial(services.pool.get, profile),
+        services.records, record, title, current_profile=profile, backend_for=backend_for,
     )
     post(RecordChanged(outcome.record))
     if outcome.server is session.ServerTitle.FAILED:

@@ -13,11 +13,12 @@ import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
 from tui.core.api.base import ApiError
-from tui.core.api.servers import server_url
+from tui.core.api.servers import server_url, thread_host
 from tui.core.config import ConfigError
 from tui.core.keys import KeyResolutionError
 from tui.core.models import Shutdowns, shutdown_warning, shutdown_within
@@ -209,6 +210,13 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def on_thread_host(profile: Profile, record: ThreadRecord) -> Profile:
+    """``profile`` pointed at the host ``record`` was made on when that is another of
+    OpenAI's hosts (data residency: ``servers.thread_host``); else ``profile`` itself."""
+    host = thread_host(profile.base_url, record.base_url)
+    return profile if host is None else replace(profile, base_url=host)
+
+
 def _models_of(threads: Iterable[ThreadRecord]) -> dict[tuple[str, str], list[str]]:
     """Thread ids by (profile, model) for the threads that name their model."""
     grouped: dict[tuple[str, str], list[str]] = {}
@@ -281,7 +289,8 @@ async def _delete(
     from tui.core.api.factory import make_backend
     from tui.core.session import delete_thread
 
-    backend = make_backend(profile, ctx.keyring, records, dialect=record.api)
+    backend = make_backend(on_thread_host(profile, record), ctx.keyring, records,
+                           dialect=record.api)
     try:
         report = await delete_thread(records, backend, record)
     except ApiError as exc:
@@ -377,7 +386,8 @@ async def _fill_transcript(
 
     # No store for the backend: fetching a transcript reads none (a chat thread has no owner
     # to ask, and the record is written below, through ``records``).
-    backend = make_backend(ctx.config.profiles[owner], ctx.keyring, None, dialect=record.api)
+    backend = make_backend(on_thread_host(ctx.config.profiles[owner], record), ctx.keyring,
+                           None, dialect=record.api)
     try:
         facts = await _server_facts(backend, record)
         server = await backend.fetch_transcript(record)
