@@ -191,3 +191,30 @@ async def test_a_thread_made_on_a_regional_host_is_opened_and_continued_there(
     assert [item.role for item in items] == ["user", "assistant", "user", "assistant"]
     with global_host.store.lock:
         assert record.id not in global_host.store.conversations
+
+
+# ---------------------------------------------------------------- 6. incomplete replies
+
+
+@pytest.mark.parametrize("reason", ["max_output_tokens", "content_filter"])
+async def test_an_incomplete_reply_says_why_and_ctrl_r_does_not_repeat_it(
+    app_env: AppEnv, reason: str,
+) -> None:
+    assert app_env.sandbox is not None
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        app_env.sandbox.faults.next(Fault.incomplete(after=3, reason=reason),
+                                    path=r"/responses$")
+        await send(pilot, "a very long essay")
+        await idle(pilot, app, timeout=10)
+        view = reply_view(app)
+        footer = str(view.query_one(".message-footer").render())
+        assert reason in footer or "content filter" in footer
+        assert "would stop the same way" in footer
+        assert "ctrl+r" not in footer
+        assert app.main.check_action("retry", ()) is False
+        sent_before = len(app_env.store.transcript(app.main.chat.record.id))
+        await pilot.press("ctrl+r")
+        await idle(pilot, app)
+        assert len(app_env.store.transcript(app.main.chat.record.id)) == sent_before

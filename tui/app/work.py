@@ -44,7 +44,16 @@ from tui.app.messages import (
 )
 from tui.app.shutdown import StopNote, restate_stop
 from tui.core import session
-from tui.core.api.base import ApiError, AuthFailed, Backend, Completed, Failed, NotFound, TextDelta
+from tui.core.api.base import (
+    ApiError,
+    AuthFailed,
+    Backend,
+    Completed,
+    Failed,
+    Incomplete,
+    NotFound,
+    TextDelta,
+)
 from tui.core.api.servers import thread_host
 from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
 from tui.core.config import Config
@@ -108,6 +117,8 @@ def describe_identity(identity: Identity) -> str:
 
 
 def retry_hint(error: ApiError, retry_key: str) -> str:
+    if isinstance(error, Incomplete):
+        return "the same question would stop the same way: ask for less, or differently"
     if error.retryable:
         return f"{retry_key} retries"
     return f"{retry_key} asks again once that is fixed"
@@ -374,7 +385,10 @@ async def send(
         # Offered even when retrying at once will not help (quota, a rejected key): once the
         # user has fixed that outside the app, the question is one key away, not retyped.
         hint = retry_hint(failure, retry_key)
-        post(ReplyEnded(record.id, reply, failure, text, hint))
+        # An incomplete reply (the output limit, the content filter) is not offered as the
+        # same request again: it would stop the same way (issue 16.6).
+        retry_prompt = None if isinstance(failure, Incomplete) else text
+        post(ReplyEnded(record.id, reply, failure, retry_prompt, hint))
         post(Notice(f"{failure} · {hint}", "Reply failed", "error", 10))
     await _post_fresh(services, post, record.id)
     if isinstance(failure, NotFound):
