@@ -218,3 +218,35 @@ async def test_an_incomplete_reply_says_why_and_ctrl_r_does_not_repeat_it(
         await pilot.press("ctrl+r")
         await idle(pilot, app)
         assert len(app_env.store.transcript(app.main.chat.record.id)) == sent_before
+
+
+# ---------------------------------------------------------------- 2. no /v1/conversations
+
+
+@pytest.mark.parametrize("style", ["invalid_url", "detail", "405"])
+async def test_a_new_chat_on_a_server_without_conversations_names_the_fix(
+    app_env: AppEnv, style: str,
+) -> None:
+    """A local model server under the default dialect: the new chat is refused with the
+    profile's fix (api = "chat"), never as a missing thread; the question is back in the
+    composer and the opened threads are left as they were."""
+    from app_harness import notification_text
+
+    assert app_env.sandbox is not None
+    app_env.record("conv_kept", "Kept", turns=[("user", "q"), ("assistant", "a")])
+    app_env.sandbox.features.conversations = False
+    app_env.sandbox.features.missing_route = style
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await send(pilot, "hello local model")
+        await idle(pilot, app, timeout=10)
+        said = notification_text(app)
+        assert 'use api = "chat" for profile work' in said
+        assert "another organization" not in said and "not found" not in said
+        assert app.main.composer.text.strip() == "hello local model"
+        await open_first(pilot, app)
+        await idle(pilot, app, timeout=10)
+        assert owner_prompt(app) is None
+        assert app_env.store.get("conv_kept").status is ThreadStatus.OK
+        assert 'use api = "chat"' in notification_text(app)
