@@ -182,7 +182,7 @@ async def poll(services: Services, post: Post) -> None:
     if lost:
         post(LostRepliesFound(lost))
     with contextlib.suppress(StoreError):
-        if await records.call(Store.changed_on_disk) and await records.call(Store.reload):
+        if await records.call(Store.reload):
             post(RowsLoaded(await records.call(Store.list_threads), replace=True))
 
 
