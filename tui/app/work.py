@@ -51,7 +51,7 @@ from tui.core.config import Config
 from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, resolve_not_found
 from tui.core.record_access import Records
-from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.records import Dialect, Identity, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import one_line
 from tui.core.store import Store, StoreError
 from tui.core.wording import plural
@@ -236,7 +236,9 @@ async def open_thread(
     await report_problems(services, post)  # a transcript moved aside just now is named at once
     post(ThreadShown(record, turns, focus_composer))
     _offer_retry(post, record, turns, retry_key)
-    if record.status is not ThreadStatus.GONE:
+    # A chat-dialect thread (a local model's, an imported ChatGPT or llm conversation) lives
+    # only in the record: there is nothing to refresh, and no key to ask for.
+    if record.status is not ThreadStatus.GONE and record.api is not Dialect.CHAT:
         await refresh(services, post, profile, record, retry_key)
 
 

@@ -105,6 +105,11 @@ class Turn:
 
     ``item_id`` is the server's id for the message (conversation item or thread message), so a
     transcript refreshed from the server can be merged with the local one without duplicates.
+
+    ``alternatives`` are the other ways the thread went on from this point (a regenerated
+    reply, an edited question and what followed it, a ChatGPT branch): each is a list of turns
+    that stands in place of this turn and every turn after it. They are kept, never shown as
+    part of the thread's line, so nothing a user once saw is thrown away.
     """
 
     role: Role
@@ -116,6 +121,7 @@ class Turn:
     interrupted: bool = False
     error: str | None = None
     refusal: bool = False  # the model declined: the text is its refusal
+    alternatives: list[list[Turn]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +136,11 @@ class Turn:
             # Only when set: transcripts written before refusals were told apart stay as
             # they were.
             **({"refusal": True} if self.refusal else {}),
+            **(
+                {"alternatives": [[turn.to_dict() for turn in alt] for alt in self.alternatives]}
+                if self.alternatives
+                else {}
+            ),
         }
 
     @classmethod
@@ -144,6 +155,9 @@ class Turn:
             interrupted=bool(data.get("interrupted", False)),
             error=data.get("error"),
             refusal=bool(data.get("refusal", False)),
+            alternatives=[
+                [Turn.from_dict(turn) for turn in alt] for alt in data.get("alternatives") or []
+            ],
         )
 
 
