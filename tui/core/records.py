@@ -81,12 +81,19 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Token counts of one reply. ``cached_input_tokens`` is the part of ``input_tokens`` the
+    server served from its prompt cache (billed at the cached-input price)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    cached_input_tokens: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.cached_input_tokens:  # records written before it was kept stay the same
+            del data["cached_input_tokens"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Usage | None:
@@ -96,6 +103,7 @@ class Usage:
             input_tokens=int(data.get("input_tokens", 0) or 0),
             output_tokens=int(data.get("output_tokens", 0) or 0),
             total_tokens=int(data.get("total_tokens", 0) or 0),
+            cached_input_tokens=int(data.get("cached_input_tokens", 0) or 0),
         )
 
 
