@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "tui.commands.api_cmd",
     "tui.commands.trash_cmd",
     "tui.commands.usage_cmd",
+    "tui.commands.continue_cmd",
 )
 
 
