@@ -216,3 +216,33 @@ base_url = "{sandbox.base_url}"
     assert "is not in the record" in capsys.readouterr().err
     with Store.open(tmp_path / "data") as store:
         assert len(store) == 2 and "thread_old1" in store
+
+
+@pytest.mark.parametrize("dialect", [Dialect.CONVERSATIONS, Dialect.CHAT])
+async def test_fork_from_message_3_of_6_with_the_question_edited(
+    dialect: Dialect, backend_for: BackendFactory, store: Store, records: Records
+) -> None:
+    from tui.core.continuation import FORKED_FROM, FORKS, NotAQuestion, fork_thread
+    from tui.core.session import send_message
+    from tui.sandbox import reply_text
+
+    backend = backend_for("acme", dialect)
+    turns = transcript(6)
+    original = recorded(store, "conv_six" if dialect is Dialect.CONVERSATIONS else "chat_six",
+                        turns, profile="acme", api=dialect)
+    with pytest.raises(NotAQuestion):
+        await fork_thread(records, backend, original, 4)  # a reply, not a question
+    fork = await fork_thread(records, backend, original, 3)
+    async for _ in send_message(records, backend, fork, "message 3, edited"):
+        pass
+    wanted = [*lines(turns[:2]), (Role.USER, "message 3, edited"),
+              (Role.ASSISTANT, reply_text("message 3, edited"))]
+    assert lines(store.transcript(fork.id)) == wanted
+    if dialect is Dialect.CONVERSATIONS:
+        assert lines(await backend.fetch_transcript(fork)) == wanted
+    assert lines(store.transcript(original.id)) == lines(turns)  # untouched
+    stored_fork, stored_original = store.get(fork.id), store.get(original.id)
+    assert stored_fork is not None and stored_original is not None
+    assert stored_fork.server_meta[FORKED_FROM]["id"] == original.id
+    assert stored_fork.server_meta[FORKED_FROM]["message"] == 3
+    assert [(f["id"], f["message"]) for f in stored_original.server_meta[FORKS]] == [(fork.id, 3)]

@@ -33,6 +33,13 @@ CONTINUED_AS = "continued_as"
 """``server_meta`` of an original: a list of {"id", "profile", "at"}, one per continuation."""
 
 
+FORKED_FROM = "forked_from"
+"""``server_meta`` of a fork: {"id", "profile", "at", "message"}: the thread it was forked from
+and the position (1-based) of the message that was edited."""
+FORKS = "forks"
+"""``server_meta`` of a thread forked from: a list of {"id", "profile", "at", "message"}."""
+
+
 class NothingToContinue(ValueError):
     """The record holds no message of the thread to carry over."""
 
@@ -95,18 +102,7 @@ async def continue_thread(
     now = time.time()
     new.server_meta[CONTINUED_FROM] = link(now, record)
     new.last_active = max(now, new.last_active)
-    try:
-        result = await records.call(Store.import_threads, [ThreadImport(new, turns)])
-        if result.rejected:
-            raise StoreError(result.rejected[0][1])
-    except StoreError as exc:
-        gone = False
-        with contextlib.suppress(ApiError):
-            gone = (await target.delete(new)).thread_deleted
-        fate = "it was deleted again" if gone else f"{new.id} is still on the server: delete it"
-        raise ContinuationNotRecorded(
-            f"the new thread could not be recorded ({exc}); {fate}"
-        ) from exc
+    await _record_or_discard(records, target, new, turns, "the new thread")
     with contextlib.suppress(StoreError):  # the link back is a nicety; the copy is recorded
         links = [*record.server_meta.get(CONTINUED_AS, []), link(now, new)]
         meta = {**record.server_meta, CONTINUED_AS: links}
@@ -116,6 +112,23 @@ async def continue_thread(
     if move_with is not None:
         await _move(records, move_with, continuation)
     return continuation
+
+
+async def _record_or_discard(
+    records: Records, backend: Backend, new: ThreadRecord, turns: list[Turn], what: str
+) -> None:
+    """Record a thread just made on the server, or delete it there: an id that is not in the
+    record is lost, so a copy the record refuses must not stay behind unsaid."""
+    try:
+        result = await records.call(Store.import_threads, [ThreadImport(new, turns)])
+        if result.rejected:
+            raise StoreError(result.rejected[0][1])
+    except StoreError as exc:
+        gone = False
+        with contextlib.suppress(ApiError):
+            gone = (await backend.delete(new)).thread_deleted
+        fate = "it was deleted again" if gone else f"{new.id} is still on the server: delete it"
+        raise ContinuationNotRecorded(f"{what} could not be recorded ({exc}); {fate}") from exc
 
 
 async def _move(records: Records, source: Backend, continuation: Continuation) -> None:
@@ -131,3 +144,43 @@ async def _move(records: Records, source: Backend, continuation: Continuation) -
     if report.not_found:
         await records.call(Store.delete, original.id, reason=TrashReason.FORGOTTEN)
         continuation.original_forgotten = True
+
+
+class NotAQuestion(ValueError):
+    """A fork starts from one of the user's own messages; the position named another."""
+
+
+async def fork_thread(
+    records: Records,
+    backend: Backend,
+    record: ThreadRecord,
+    message: int,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ThreadRecord:
+    """A new thread holding the messages before the user's message number ``message``
+    (1-based, as the user counts them on screen), recorded and linked both ways. The caller
+    then sends the edited message in it (``session.send_message``); the original stays as
+    it was.
+    """
+    turns = await records.call(Store.transcript, record.id)
+    if not 1 <= message <= len(turns) or turns[message - 1].role is not Role.USER:
+        raise NotAQuestion(
+            f"message {message} of {record.id} is not one of your messages: a fork starts "
+            "from a question you asked"
+        )
+    history = carried_turns(turns[: message - 1])
+    title = f"{record.title or record.display_title} (edited)"
+    if history:
+        new = await backend.create_with_history(title, history, progress=progress)
+    else:
+        new = await backend.create_thread(title)
+    now = time.time()
+    new.server_meta[FORKED_FROM] = {**link(now, record), "message": message}
+    new.last_active = max(now, new.last_active)
+    await _record_or_discard(records, backend, new, history, "the fork")
+    with contextlib.suppress(StoreError):
+        forks = [*record.server_meta.get(FORKS, []), {**link(now, new), "message": message}]
+        await records.call(Store.update_thread, record.id,
+                           server_meta={**record.server_meta, FORKS: forks})
+    return new
