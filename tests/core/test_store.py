@@ -430,9 +430,47 @@ def test_another_store_sees_changes_after_reload(store: Store, data_dir: Path) -
         store.upsert(thread("conv_b"))
         assert other.changed_on_disk() is True
         assert "conv_b" not in other  # a snapshot until reload: the sidebar does not jump
-        assert other.reload() is True
+        changes = other.reload()
+        assert changes.changed == {"conv_b"} and not changes.removed and not changes.everything
         assert "conv_b" in other and other.changed_on_disk() is False
-        assert other.reload() is False
+        assert not other.reload()
+
+
+def test_a_reload_names_only_the_rows_another_store_changed(
+    store: Store, data_dir: Path
+) -> None:
+    for name in ("conv_a", "conv_b", "conv_c"):
+        store.upsert(thread(name))
+    with Store.open(data_dir) as other:
+        store.update_thread("conv_a", title="renamed elsewhere")
+        store.delete("conv_b")
+        store.upsert(thread("conv_d"))
+        store.set_meta("draft", "unsent words")
+        changes = other.reload()
+        assert changes.changed == {"conv_a", "conv_d"}
+        assert changes.removed == {"conv_b"}
+        assert changes.meta and not changes.everything
+        assert other.get("conv_a").title == "renamed elsewhere"  # type: ignore[union-attr]
+
+
+def test_changes_taken_in_by_our_own_write_are_reported_at_the_next_reload(
+    store: Store, data_dir: Path
+) -> None:
+    store.upsert(thread("conv_a"))
+    with Store.open(data_dir) as other:
+        store.upsert(thread("conv_elsewhere"))
+        other.upsert(thread("conv_mine"))  # re-reads under the lock and takes conv_elsewhere in
+        changes = other.reload()
+        assert changes.changed == {"conv_elsewhere"}  # our own row is not news
+
+
+def test_a_rebuilt_index_is_reported_as_everything(store: Store, data_dir: Path) -> None:
+    store.upsert(thread("conv_a"))
+    store.append_turn("conv_a", turn("hello"))
+    with Store.open(data_dir) as other:
+        (data_dir / "index.json").write_text("")  # emptied: rebuilt from the transcripts
+        assert other.reload().everything
+        assert "conv_a" in other
 
 
 def test_a_transcript_only_change_is_noticed(store: Store, data_dir: Path) -> None:
@@ -440,7 +478,7 @@ def test_a_transcript_only_change_is_noticed(store: Store, data_dir: Path) -> No
     with Store.open(data_dir) as other:
         store.replace_transcript("conv_a", [turn("from elsewhere", at=1.0)])
         assert other.changed_on_disk() is True
-        assert other.reload() is True
+        assert other.reload().transcripts
         assert [t.text for t in other.transcript("conv_a")] == ["from elsewhere"]
 
 

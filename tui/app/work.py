@@ -193,7 +193,7 @@ async def poll(services: Services, post: Post) -> None:
     if lost:
         post(LostRepliesFound(lost))
     with contextlib.suppress(StoreError):
-        if await records.call(Store.changed_on_disk) and await records.call(Store.reload):
+        if await records.call(Store.reload):
             post(RowsLoaded(await records.call(Store.list_threads), replace=True))
 
 
@@ -251,7 +251,9 @@ async def open_thread(
         # A legacy thread on OpenAI's API: every request answers 404 since the shutdown, so
         # none is made, and it is said to be retired (read-only) each time it is opened.
         await not_found(services, post, profile, record)
-    elif record.status is not ThreadStatus.GONE:
+    # A chat-dialect thread (a local model's, an imported ChatGPT or llm conversation) lives
+    # only in the record: there is nothing to refresh, and no key to ask for.
+    elif record.status is not ThreadStatus.GONE and record.api is not Dialect.CHAT:
         await refresh(services, post, profile, record, retry_key)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.models import DEFAULT_MODEL
+from tui.core.pricing import PRICE_KEYS, Price, price_problem
 from tui.core.records import Dialect, Profile
 from tui.core.safe_text import printable, unsafe_in_value
 from tui.core.secrets import USERINFO_MASK, redact_url, token_problem
@@ -27,7 +28,9 @@ DEFAULT_PROFILE_NAME = "default"
 DEFAULT_KEY_COMMAND_TIMEOUT = 10.0
 MAX_VALUE_LENGTH = 4096
 
-TOP_LEVEL_KEYS = {"default_profile", "theme", "key_command_timeout", "profiles", "keymap"}
+TOP_LEVEL_KEYS = {
+    "default_profile", "theme", "key_command_timeout", "profiles", "keymap", "prices"
+}
 PROFILE_KEYS = {
     "api_key_env",
     "api_key_cmd",
@@ -82,6 +85,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     key_command_timeout: float = DEFAULT_KEY_COMMAND_TIMEOUT
     warnings: list[str] = field(default_factory=list)
+    prices: dict[str, Price] = field(default_factory=dict)  # [prices."MODEL"] overrides
 
     def profile(self, name: str | None = None) -> Profile:
         """The named profile (default when None); an unknown name is a user error, not a crash."""
@@ -297,6 +301,7 @@ def _validate(
 
     theme = check.string(data, "theme", ())
     keymap = _keymap(check, data.get("keymap", {}))
+    prices = _prices(check, data.get("prices", {}))
     timeout = data.get("key_command_timeout", DEFAULT_KEY_COMMAND_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
         check.problem(
@@ -318,6 +323,7 @@ def _validate(
         keymap=keymap,
         key_command_timeout=float(timeout),
         warnings=warnings,
+        prices=prices,
     )
 
 
@@ -411,6 +417,44 @@ def _keymap(check: _Validator, raw: Any) -> dict[str, str]:
             else:
                 keymap[binding_id] = keys
     return keymap
+
+
+def _prices(check: _Validator, raw: Any) -> dict[str, Price]:
+    """``[prices."MODEL"]`` tables: input, output and optional cached_input, in dollars per
+    million tokens; each mistake named with its line, the rest still read."""
+    if not isinstance(raw, dict):
+        check.problem(f"must be a table, not {_type_name(raw)}", (), "prices")
+        return {}
+    prices: dict[str, Price] = {}
+    for model, body in raw.items():
+        table = ("prices", model)
+        if unsafe_in_value(model) or not model.strip() or len(model) > MAX_PROFILE_NAME * 2:
+            check.problem("a model name must be plain text (no control characters)",
+                          ("prices",), model[:MAX_PROFILE_NAME])
+            continue
+        if not isinstance(body, dict):
+            check.problem(f"must be a table, not {_type_name(body)}", ("prices",), model)
+            continue
+        check.unknown_keys(body, set(PRICE_KEYS), table)
+        values: dict[str, float] = {}
+        for key in PRICE_KEYS:
+            if key not in body:
+                if key != "cached_input":
+                    check.problem(f"is missing (dollars per million {key} tokens)", table, key)
+                continue
+            problem = price_problem(body[key])
+            if problem:
+                check.problem(problem, table, key)
+            else:
+                values[key] = float(body[key])
+        if "input" in values and "output" in values:
+            prices[model] = Price(
+                input=values["input"],
+                output=values["output"],
+                cached_input=values.get("cached_input"),
+                source="config",
+            )
+    return prices
 
 
 def _type_name(value: Any) -> str:

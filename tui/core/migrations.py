@@ -158,7 +158,7 @@ def thread_doc_problem(key: str, doc: Any) -> str | None:
     return None
 
 
-def turn_problem(turn: Any) -> str | None:
+def turn_problem(turn: Any, depth: int = 0) -> str | None:
     """Why a transcript entry cannot be a ``Turn`` (None when it can)."""
     if not isinstance(turn, dict):
         return "not an object"
@@ -178,6 +178,24 @@ def turn_problem(turn: Any) -> str | None:
         return "usage is not a set of counts"
     if not isinstance(turn.get("interrupted", False), bool):
         return "interrupted is not true/false"
+    return _alternatives_problem(turn.get("alternatives", []), depth)
+
+
+MAX_ALTERNATIVE_DEPTH = 32
+"""Branches of branches: deep enough for any real history, shallow enough that a hostile
+file cannot make the reader recurse until it fails."""
+
+
+def _alternatives_problem(alternatives: Any, depth: int) -> str | None:
+    if not isinstance(alternatives, list) or not all(isinstance(a, list) for a in alternatives):
+        return "alternatives is not a list of turn lists"
+    if alternatives and depth >= MAX_ALTERNATIVE_DEPTH:
+        return f"alternatives are nested more than {MAX_ALTERNATIVE_DEPTH} deep"
+    for alternative in alternatives:
+        for turn in alternative:
+            problem = turn_problem(turn, depth + 1)
+            if problem:
+                return f"an alternative's {problem}"
     return None
 
 

@@ -36,8 +36,9 @@ from tui.core.migrations import (
     schema_version,
     split_valid_threads,
 )
+from tui.core.record_changes import NOTHING, RecordChanges
 from tui.core.safe_text import printable
-from tui.core.storage import AtomicJSONStorage
+from tui.core.storage import AtomicJSONStorage, TableChanges
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.wording import agree, plural
 
@@ -113,6 +114,8 @@ class RecordIndex:
         self.storage = AtomicJSONStorage(self.path, self.lock, tmp_dir)
         self._db = _RecordDB(storage=lambda: self.storage)
         self.seen_commits = 0
+        self._changes = NOTHING  # others' changes taken in since ``take_changes`` last ran
+        self._ever_loaded = False
 
     def close(self) -> None:
         self.lock.close()
@@ -151,6 +154,24 @@ class RecordIndex:
         """Take in every commit so far (under the lock, re-reading the index if it changed)."""
         with self.transaction():
             self.seen_commits = self.lock.counters()[0]
+
+    def take_changes(self) -> RecordChanges:
+        """What other processes changed, as taken in by every read since the last call."""
+        changes, self._changes = self._changes, NOTHING
+        return changes
+
+    def _note(self, table_changes: TableChanges | None, *, rebuilt: bool = False) -> None:
+        if table_changes is None or rebuilt:
+            # Nothing to compare with: the first load is no change; a reload after a discarded
+            # snapshot or a rebuilt index cannot be told row by row.
+            if self._ever_loaded:
+                self._changes |= RecordChanges(everything=True)
+        else:
+            changed, removed = table_changes.get(THREADS, (set(), set()))
+            self._changes |= RecordChanges(
+                changed=frozenset(changed), removed=frozenset(removed), meta=META in table_changes
+            )
+        self._ever_loaded = True
 
     # -- transactions ----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -213,7 +234,7 @@ class RecordIndex:
                 aside,
             )
             return
-        self.storage.adopt(data, file_sig)
+        self._note(self.storage.adopt(data, file_sig))
         if changed:
             self.storage.write(data)
 
@@ -227,7 +248,7 @@ class RecordIndex:
         if kept:
             data[THREADS].update(kept.get(THREADS, {}))
             data[META].update(kept.get(META, {}))
-        self.storage.adopt(data, file_sig)
+        self._note(self.storage.adopt(data, file_sig), rebuilt=True)
         self.storage.write(data)
         if missing and data[THREADS]:
             self._damage.report(

@@ -83,12 +83,19 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Token counts of one reply. ``cached_input_tokens`` is the part of ``input_tokens`` the
+    server served from its prompt cache (billed at the cached-input price)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    cached_input_tokens: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.cached_input_tokens:  # records written before it was kept stay the same
+            del data["cached_input_tokens"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Usage | None:
@@ -98,6 +105,7 @@ class Usage:
             input_tokens=int(data.get("input_tokens", 0) or 0),
             output_tokens=int(data.get("output_tokens", 0) or 0),
             total_tokens=int(data.get("total_tokens", 0) or 0),
+            cached_input_tokens=int(data.get("cached_input_tokens", 0) or 0),
         )
 
 
@@ -107,6 +115,11 @@ class Turn:
 
     ``item_id`` is the server's id for the message (conversation item or thread message), so a
     transcript refreshed from the server can be merged with the local one without duplicates.
+
+    ``alternatives`` are the other ways the thread went on from this point (a regenerated
+    reply, an edited question and what followed it, a ChatGPT branch): each is a list of turns
+    that stands in place of this turn and every turn after it. They are kept, never shown as
+    part of the thread's line, so nothing a user once saw is thrown away.
     """
 
     role: Role
@@ -118,6 +131,7 @@ class Turn:
     interrupted: bool = False
     error: str | None = None
     refusal: bool = False  # the model declined: the text is its refusal
+    alternatives: list[list[Turn]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +146,11 @@ class Turn:
             # Only when set: transcripts written before refusals were told apart stay as
             # they were.
             **({"refusal": True} if self.refusal else {}),
+            **(
+                {"alternatives": [[turn.to_dict() for turn in alt] for alt in self.alternatives]}
+                if self.alternatives
+                else {}
+            ),
         }
 
     @classmethod
@@ -146,6 +165,9 @@ class Turn:
             interrupted=bool(data.get("interrupted", False)),
             error=data.get("error"),
             refusal=bool(data.get("refusal", False)),
+            alternatives=[
+                [Turn.from_dict(turn) for turn in alt] for alt in data.get("alternatives") or []
+            ],
         )
 
 

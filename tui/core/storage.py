@@ -50,6 +50,7 @@ __all__ = [
     "FileSignature",
     "InterProcessLock",
     "ReplyMarks",
+    "TableChanges",
     "Tables",
     "atomic_write",
     "dumps",
@@ -62,6 +63,8 @@ __all__ = [
 ]
 
 Tables = dict[str, dict[str, Any]]
+# table name -> (keys added or changed, keys removed)
+TableChanges = dict[str, tuple[set[str], set[str]]]
 _MISS = (None, b"")
 
 
@@ -120,19 +123,20 @@ class AtomicJSONStorage(Storage):
     def load(self) -> tuple[bytes, FileSignature] | None:
         return read_file(self.path)
 
-    def adopt(self, data: Tables, file_sig: FileSignature | None) -> None:
-        """Take ``data`` (just read from ``file_sig``) as the snapshot.
+    def adopt(self, data: Tables, file_sig: FileSignature | None) -> TableChanges | None:
+        """Take ``data`` (just read from ``file_sig``) as the snapshot; return what differs
+        from the snapshot it replaces, table by table (None: there was none to compare with).
 
         Documents equal to ones we already had keep the old dict objects, so their cached JSON
         survives another process's write and our next write stays cheap.
         """
-        if self._data is not None:
-            _reuse_equal_documents(self._data, data)
+        changes = None if self._data is None else _reuse_equal_documents(self._data, data)
         self._data = data
         self._signature = file_sig
         self._index_writes = self._lock.counters()[1]
         self._dirty = False
         self.version += 1
+        return changes
 
     def flush(self) -> None:
         if self._data is None or not self._dirty:
@@ -183,12 +187,24 @@ class AtomicJSONStorage(Storage):
         return dumps(name) + b":{" + b",".join(map(itemgetter(1), entries)) + b"}"
 
 
-def _reuse_equal_documents(old: Tables, new: Tables) -> None:
-    for name, documents in new.items():
-        previous = old.get(name)
-        if not previous:
-            continue
+def _reuse_equal_documents(old: Tables, new: Tables) -> TableChanges:
+    """Keep ``old``'s dict for every document of ``new`` equal to it; return, per table, the
+    keys whose documents differ or are new, and the keys that are gone."""
+    changes: TableChanges = {}
+    for name in old.keys() | new.keys():
+        previous = old.get(name, {})
+        documents = new.get(name, {})
+        changed: set[str] = set()
         for key, doc in documents.items():
             before = previous.get(key)
-            if before is not None and before is not doc and before == doc:
-                documents[key] = before
+            if before is None:
+                changed.add(key)
+            elif before is not doc:
+                if before == doc:
+                    documents[key] = before
+                else:
+                    changed.add(key)
+        removed = previous.keys() - documents.keys()
+        if changed or removed:
+            changes[name] = (changed, set(removed))
+    return changes

@@ -60,6 +60,7 @@ from tui.core.damage import (
 )
 from tui.core.files import dumps, ensure_private_dir
 from tui.core.locks import ReplyMarks
+from tui.core.record_changes import RecordChanges
 from tui.core.record_index import RecordIndex
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import printable
@@ -614,12 +615,18 @@ class Store:
         """Whether another process wrote since we last loaded: cheap enough to poll."""
         return self._index.changed_on_disk()
 
-    def reload(self) -> bool:
-        """Take in other processes' writes; True when there were any (re-read transcripts too)."""
-        if not self.changed_on_disk():
-            return False
-        self._index.catch_up()
-        return True
+    def reload(self) -> RecordChanges:
+        """Take in other processes' writes and say which threads they changed.
+
+        Also reports what an earlier write of ours took in while re-reading under the lock
+        (those rows changed on disk as much as any), so a caller that redraws only the rows
+        named never misses one. Falsy when nothing changed.
+        """
+        changes = self._index.take_changes()
+        if self.changed_on_disk():
+            self._index.catch_up()
+            changes |= self._index.take_changes() | RecordChanges(transcripts=True)
+        return changes
 
     # -- transcript files ------------------------------------------------------------------
     def transcript_path(self, thread_id: str) -> Path:

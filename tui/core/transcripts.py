@@ -127,6 +127,7 @@ def _combine(mine: Turn, theirs: Turn) -> Turn:
         response_id=theirs.response_id or mine.response_id,
         usage=theirs.usage or mine.usage,
         error=theirs.error or mine.error,
+        alternatives=theirs.alternatives or mine.alternatives,
     )
 
 

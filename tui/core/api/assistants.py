@@ -173,6 +173,22 @@ class AssistantsBackend(SdkBackend):
 
     # ------------------------------------------------------------ the protocol
 
+    async def create_with_history(
+        self,
+        title: str,
+        turns: list[Turn],
+        owner: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ThreadRecord:
+        """Not into a legacy thread: the Assistants API was shut down on OpenAI's own servers,
+        and a copy made there would be retired too. Continue under a profile that speaks
+        conversations (or chat)."""
+        raise Unsupported(
+            "a thread can be continued into conversations or a chat profile, not into a new"
+            " Assistants thread (that API was shut down on 2026-08-26): pick another profile",
+            profile=self.profile.name,
+        )
+
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         owner = owner if owner is not None else self.profile.owner
         try:

@@ -8,7 +8,7 @@ rename, check or delete, so those calls only report.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 import openai
@@ -106,6 +106,19 @@ class ChatBackend(SdkBackend):
         return list(await self.store.transcript(record.id))
 
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
+        return self.new_record(new_thread_id(), title, owner)
+
+    async def create_with_history(
+        self,
+        title: str,
+        turns: list[Turn],
+        owner: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ThreadRecord:
+        """Chat Completions keeps no thread: the history is the record's transcript, which the
+        caller writes, and is sent whole with every turn."""
+        if progress:
+            progress(len(turns), len(turns))
         return self.new_record(new_thread_id(), title, owner)
 
     def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:

@@ -9,7 +9,9 @@ even an interrupted reply can be deleted later.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from tui.core.api.answers import AnswerProblem, Pager, Shape, created, deleted, page
@@ -17,6 +19,7 @@ from tui.core.api.base import (
     PART_SEPARATOR,
     ApiError,
     BadRequest,
+    HistoryNotCarried,
     Incomplete,
     NoConversations,
     NotFound,
@@ -30,6 +33,17 @@ from tui.core.records import RESPONSE_IDS, DeleteReport, Dialect, Role, ThreadRe
 
 PAGE_LIMIT = 100
 RECENT_ITEMS = 20  # enough to see past a failed reply's leftovers to its question
+ITEMS_PER_CALL = 20  # the API takes at most 20 items per create call
+
+
+def history_item(turn: Turn) -> dict[str, Any]:
+    """A conversation item carrying one turn of a transcript, as the API takes it."""
+    kind = "output_text" if turn.role is Role.ASSISTANT else "input_text"
+    return {
+        "type": "message",
+        "role": str(turn.role),
+        "content": [{"type": kind, "text": turn.text}],
+    }
 
 
 def _role(value: str | None) -> Role | None:
@@ -195,6 +209,73 @@ class ConversationsBackend(SdkBackend):
         record = self.new_record(conversation.id, title, owner, conversation.created_at)
         record.server_meta[RESPONSE_IDS] = []
         return record
+
+    async def create_with_history(
+        self,
+        title: str,
+        turns: list[Turn],
+        owner: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ThreadRecord:
+        """A conversation made with its first 20 items, then 20 more per call; a failure
+        after it exists deletes it (``HistoryNotCarried`` says whether that worked)."""
+        owner = owner if owner is not None else self.profile.owner
+        # Plain dicts in the API's documented shape; the SDK's TypedDict union adds nothing.
+        items: list[Any] = [history_item(turn) for turn in turns]
+        data = await self.answer(
+            self.client.conversations.with_raw_response.create(
+                metadata=thread_metadata(title, owner), items=items[:ITEMS_PER_CALL]
+            ),
+            "the new conversation",
+        )
+        with self.translate():
+            conversation = created(data, "the new conversation")
+        record = self.new_record(conversation.id, title, owner, conversation.created_at)
+        record.server_meta[RESPONSE_IDS] = []
+        done = min(len(items), ITEMS_PER_CALL)
+        if progress:
+            progress(done, len(items))
+        try:
+            while done < len(items):
+                chunk = items[done : done + ITEMS_PER_CALL]
+                data = await self.answer(
+                    self.client.conversations.items.with_raw_response.create(
+                        conversation.id, items=chunk
+                    ),
+                    "the added messages",
+                )
+                with self.translate():
+                    page(data, "the added messages")
+                done += len(chunk)
+                if progress:
+                    progress(done, len(items))
+        except asyncio.CancelledError:
+            await asyncio.shield(self._discard(conversation.id))
+            raise
+        except ApiError as exc:
+            cleaned = await asyncio.shield(self._discard(conversation.id))
+            fate = (
+                f"the half-built conversation {conversation.id} was deleted"
+                if cleaned
+                else f"the half-built conversation {conversation.id} could not be deleted:"
+                " delete it with `threadtui delete` (it is not in the record)"
+            )
+            raise HistoryNotCarried(
+                f"copying message {done + 1} of {len(items)} failed ({exc.detail}); {fate}",
+                profile=self.profile.name,
+                request_id=exc.request_id,
+            ) from exc
+        return record
+
+    async def _discard(self, conversation_id: str) -> bool:
+        """Delete a conversation this backend just made (True when it is gone)."""
+        with contextlib.suppress(ApiError):
+            await self._delete(
+                self.client.conversations.with_raw_response.delete(conversation_id),
+                "the half-built conversation",
+            )
+            return True
+        return False
 
     async def question_pending(self, record: ThreadRecord, text: str) -> bool:
         """Whether the conversation already holds ``text`` as its latest question, with no

@@ -109,10 +109,13 @@ def usage_from(raw: Any, *, prompt: str, completion: str) -> Usage | None:
     if raw is None:
         return None
     shape = Shape(raw, "a usage report")
+    # Responses: input_tokens_details; Chat Completions: prompt_tokens_details.
+    details = shape.part("input_tokens_details") or shape.part("prompt_tokens_details")
     return Usage(
         input_tokens=shape.count(prompt),
         output_tokens=shape.count(completion),
         total_tokens=shape.count("total_tokens"),
+        cached_input_tokens=details.count("cached_tokens") if details else 0,
     )
 
 
