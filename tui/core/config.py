@@ -21,7 +21,7 @@ from typing import Any
 from tui.core.models import DEFAULT_MODEL
 from tui.core.pricing import PRICE_KEYS, Price, price_problem
 from tui.core.records import Dialect, Profile
-from tui.core.safe_text import printable, unsafe_in_value
+from tui.core.safe_text import UNSAFE_IN_BLOCK, printable, unsafe_in_value
 from tui.core.secrets import USERINFO_MASK, redact_url, token_problem
 
 DEFAULT_PROFILE_NAME = "default"
@@ -42,7 +42,9 @@ PROFILE_KEYS = {
     "model",
     "owner",
     "no_key",
+    "instructions",
 }
+MAX_INSTRUCTIONS_LENGTH = 32_768
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_PROFILE_NAME = 64
 
@@ -239,6 +241,22 @@ class _Validator:
                 known = ", ".join(sorted(allowed))
                 self.problem(f"unknown key{hint}; known keys: {known}", table, key)
 
+    def block(
+        self, data: Mapping[str, Any], key: str, table: tuple[str, ...], limit: int
+    ) -> str | None:
+        """Several lines of text (instructions): newlines and tabs allowed, nothing else unsafe."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(f"must be a string, not {_type_name(value)}", table, key)
+            return None
+        problem = _block_problem(value, limit)
+        if problem:
+            self.problem(problem, table, key)
+            return None
+        return value
+
     def string(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> str | None:
         value = data.get(key)
         if value is None:
@@ -255,6 +273,14 @@ class _Validator:
             self.problem("contains control characters", table, key)
             return None
         return value
+
+
+def _block_problem(value: str, limit: int) -> str | None:
+    if len(value) > limit:
+        return f"is {len(value)} characters long (at most {limit})"
+    if UNSAFE_IN_BLOCK.search(value):
+        return "contains control characters (newlines and tabs are fine)"
+    return None
 
 
 def _validate(
@@ -336,7 +362,10 @@ def _profile(
 ) -> Profile | None:
     before = len(check.problems)
     check.unknown_keys(body, PROFILE_KEYS, table)
-    values = {key: check.string(body, key, table) for key in PROFILE_KEYS - {"no_key"}}
+    values = {
+        key: check.string(body, key, table) for key in PROFILE_KEYS - {"no_key", "instructions"}
+    }
+    instructions = check.block(body, "instructions", table, MAX_INSTRUCTIONS_LENGTH)
     no_key = body.get("no_key", False)
     if not isinstance(no_key, bool):
         check.problem(f"must be true or false, not {_type_name(no_key)}", table, "no_key")
@@ -401,6 +430,7 @@ def _profile(
         model=values["model"] or DEFAULT_MODEL,
         owner=values["owner"],
         no_key=no_key,
+        instructions=instructions or None,
     )
 
 

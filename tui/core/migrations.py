@@ -134,6 +134,7 @@ _THREAD_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "created_at": (_TIME, "a time"),
     "last_active": (_TIME, "a time"),
     "pinned": ((bool,), "true/false"),
+    "instructions": ((str, type(None)), "text"),
     "server_meta": ((dict,), "an object"),
 }
 

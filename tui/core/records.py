@@ -65,6 +65,8 @@ class Profile:
     model: str = DEFAULT_MODEL
     owner: str | None = None
     no_key: bool = False
+    instructions: str | None = None
+    """Default instructions (the system/developer message) of this profile's threads."""
     """A keyless server (Ollama, llama.cpp): a harmless placeholder is sent (``keys``)."""
 
     @property
@@ -193,6 +195,7 @@ class ThreadRecord:
     key_hint: str | None = None
     base_url: str | None = None
     model: str | None = None
+    instructions: str | None = None  # this thread's own; None: the profile's default
     title: str = ""
     owner: str | None = None
     created_at: float = field(default_factory=time.time)

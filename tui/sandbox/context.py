@@ -48,6 +48,26 @@ class Features:
     failed_turns: str = "nothing"
 
 
+class RequestJournal:
+    """The latest API requests (method, path, parsed body), oldest first: what tests read to
+    see what a client really sent (a system message, instructions, a model)."""
+
+    LIMIT = 500
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[tuple[str, str, dict[str, Any]]] = []
+
+    def add(self, method: str, path: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append((method, path, body))
+            del self._entries[: -self.LIMIT]
+
+    def entries(self) -> list[tuple[str, str, dict[str, Any]]]:
+        with self._lock:
+            return list(self._entries)
+
+
 @dataclass
 class Services:
     """Everything the handlers share; one per sandbox."""
@@ -61,6 +81,7 @@ class Services:
     limiter: RateLimiter
     features: Features
     stopping: threading.Event
+    journal: RequestJournal = field(default_factory=RequestJournal)
 
 
 @dataclass

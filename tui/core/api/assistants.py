@@ -16,6 +16,8 @@ import warnings
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, ParamSpec, TypeVar
 
+import openai
+
 from tui.core.api.answers import RAW_ANSWER, AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
     ApiError,
@@ -207,6 +209,7 @@ class AssistantsBackend(SdkBackend):
     def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
         """Add the user's message, then stream a run; text arrives in thread.message.delta."""
         model = self.model_for(record)
+        instructions = self.instructions_for(record)  # overrides the assistant's for this run
 
         async def start_run(assistant: str) -> Any:
             with self.translate():
@@ -215,6 +218,7 @@ class AssistantsBackend(SdkBackend):
                     record.id,
                     assistant_id=assistant,
                     stream=True,
+                    instructions=instructions or openai.omit,  # none: the assistant's own
                 )
 
         async def open_stream() -> Any:

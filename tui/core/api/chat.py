@@ -135,6 +135,9 @@ class ChatBackend(SdkBackend):
             )
 
         async def open_stream() -> Any:
+            instructions = self.instructions_for(record)
+            if instructions:  # Chat Completions' instructions: a system message first
+                messages.append({"role": "system", "content": instructions})
             messages.extend(history_messages(await self.transcript(record), text))
             if not self.include_usage:
                 return await create(False)

@@ -14,6 +14,8 @@ import contextlib
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
+import openai
+
 from tui.core.api.answers import AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
     PART_SEPARATOR,
@@ -311,9 +313,11 @@ class ConversationsBackend(SdkBackend):
         response_ids: list[str] = record.server_meta.setdefault(RESPONSE_IDS, [])
 
         async def open_stream() -> Any:
+            instructions = self.instructions_for(record)
             return await self.client.responses.create(
                 model=self.model_for(record), input=text if resend else [],
                 conversation=record.id, stream=True,
+                instructions=instructions or openai.omit,  # none: leave the field out
             )
 
         def handle(raw: Any, state: ReplyState) -> str | None:

@@ -244,6 +244,10 @@ class SdkBackend:
     def model_for(self, record: ThreadRecord) -> str:
         return record.model or self.profile.model
 
+    def instructions_for(self, record: ThreadRecord) -> str | None:
+        """The thread's own instructions, else its profile's default (None: none at all)."""
+        return record.instructions or self.profile.instructions or None
+
     # ------------------------------------------------------------ streaming
 
     async def run_stream(
