@@ -105,8 +105,12 @@ async def send_message(
     *,
     checkpoints: Checkpoints | None = None,
     again: bool = False,
+    redo: bool = False,
 ) -> AsyncGenerator[StreamEvent, None]:
     """Send ``text`` and relay the reply's events, recording everything on the way.
+
+    ``redo``: ``text`` is the thread's latest question, already recorded (and on the server,
+    whose old reply ``regenerate`` removed); a new reply is asked for, nothing is added.
 
     ``again``: ``text`` is asked again after its reply failed, was stopped or cut off
     (ctrl+r). On a server that keeps the thread (``keeps_thread_on_server``) the question is
@@ -143,8 +147,8 @@ async def send_message(
     """
     policy = checkpoints or Checkpoints.from_env()
     await records.call(_ensure_recorded, record)
-    record_question, resend = True, True
-    if again and keeps_thread_on_server(backend):
+    record_question, resend = not redo, not redo
+    if again and not redo and keeps_thread_on_server(backend):
         # Issue 16.9: the server's thread may already hold the question (a failed or cut-off
         # response can leave it there): read its items again rather than guess, and ask it
         # once. The record holds it once too.
@@ -388,6 +392,72 @@ def unanswered_prompt(turns: list[Turn]) -> str | None:
     if index >= 0 and index < len(turns) - 1 and turns[index].role is Role.USER:
         return turns[index].text
     return None
+
+
+class NothingToRegenerate(ValueError):
+    """There is no answered question at the end of the thread, or its server cannot
+    answer one anew (a legacy Assistants thread)."""
+
+
+async def regenerate(
+    records: Records,
+    backend: Backend,
+    record: ThreadRecord,
+    *,
+    checkpoints: Checkpoints | None = None,
+) -> AsyncGenerator[StreamEvent, None]:
+    """Answer the thread's latest question anew; the replaced reply stays in the record as
+    the new reply's first ``alternatives`` entry (the user can page back to it).
+
+    On a server that keeps the thread the old reply's items are deleted there first, so the
+    new reply answers the same items the old one did. Until the new reply is complete the old
+    one stays where it was in the record (a kill loses neither); a new reply that fails is
+    kept after it, as any failed reply is, and nothing is folded.
+    """
+    local = await records.call(Store.transcript, record.id)
+    asked = max((i for i, t in enumerate(local) if t.role is Role.USER), default=None)
+    replies = local[asked + 1 :] if asked is not None else []
+    if asked is None or not any(t.role is Role.ASSISTANT and t.text for t in replies):
+        raise NothingToRegenerate("there is no answered question at the end of this thread")
+    if record.api is Dialect.ASSISTANTS:
+        raise NothingToRegenerate(
+            "a legacy Assistants thread cannot be answered anew; continue it as a"
+            " conversation first"
+        )
+    question = local[asked].text
+    if keeps_thread_on_server(backend):
+        dropper = getattr(backend, "drop_last_reply", None)
+        try:
+            if callable(dropper):
+                await dropper(record)
+        except ApiError as exc:
+            yield Failed(exc, "")  # nothing deleted locally, nothing sent
+            return
+    completed = False
+    async for event in send_message(records, backend, record, question,
+                                    checkpoints=checkpoints, redo=True):
+        completed = completed or isinstance(event, Completed)
+        yield event
+    if completed:
+        await records.call(_fold_replaced_reply, record.id, asked, len(replies))
+
+
+def _fold_replaced_reply(store: Store, thread_id: str, asked: int, replaced: int) -> None:
+    """[…, question, old reply…, new reply] becomes […, question, new reply] with the old
+    turns as the new reply's first alternative; anything else (another session wrote in
+    between) is left as it is, which loses nothing."""
+    turns = store.transcript(thread_id)
+    if len(turns) != asked + replaced + 2 or turns[asked].role is not Role.USER:
+        return
+    new = turns[-1]
+    if new.role is not Role.ASSISTANT or new.interrupted:
+        return
+    old = turns[asked + 1 : asked + 1 + replaced]
+    earlier: list[list[Turn]] = []
+    if len(old) == 1:  # a reply regenerated before: its alternatives become siblings
+        earlier, old[0].alternatives = old[0].alternatives, []
+    new.alternatives = [old, *earlier, *new.alternatives]
+    store.replace_transcript(thread_id, [*turns[: asked + 1], new])
 
 
 def keeps_thread_on_server(backend: Backend) -> bool:

@@ -25,6 +25,14 @@ def new_thread_id() -> str:
     return f"{THREAD_PREFIX}{uuid.uuid4().hex}"
 
 
+def before_last_question(turns: Sequence[Turn], text: str) -> list[Turn]:
+    """The transcript before its latest user turn asking ``text`` (all of it if none)."""
+    for index in range(len(turns) - 1, -1, -1):
+        if turns[index].role is Role.USER and turns[index].text == text:
+            return list(turns[:index])
+    return list(turns)
+
+
 def history_messages(turns: Sequence[Turn], text: str) -> list[dict[str, str]]:
     """The messages to send: the answered exchanges of the transcript, then ``text``.
 
@@ -121,8 +129,13 @@ class ChatBackend(SdkBackend):
             progress(len(turns), len(turns))
         return self.new_record(new_thread_id(), title, owner)
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
-        """Send the whole history; ask for usage unless the server has refused that once."""
+    def stream_reply(
+        self, record: ThreadRecord, text: str, *, resend: bool = True
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Send the whole history; ask for usage unless the server has refused that once.
+
+        ``resend=False``: ``text`` is the recorded latest question, to be answered anew
+        (regenerate): the history sent stops before it, whatever replies followed it."""
         model = self.model_for(record)
         messages: list[dict[str, str]] = []
 
@@ -138,7 +151,10 @@ class ChatBackend(SdkBackend):
             instructions = self.instructions_for(record)
             if instructions:  # Chat Completions' instructions: a system message first
                 messages.append({"role": "system", "content": instructions})
-            messages.extend(history_messages(await self.transcript(record), text))
+            turns = await self.transcript(record)
+            if not resend:
+                turns = before_last_question(turns, text)
+            messages.extend(history_messages(turns, text))
             if not self.include_usage:
                 return await create(False)
             try:

@@ -302,6 +302,33 @@ class ConversationsBackend(SdkBackend):
                     return False  # answered: the question is not waiting there
         return False
 
+    async def drop_last_reply(self, record: ThreadRecord) -> int:
+        """Delete the assistant items after the conversation's latest question (to answer it
+        anew: regenerate). Returns how many were deleted; the record keeps them."""
+        data = await self.answer(
+            self.client.conversations.items.with_raw_response.list(
+                record.id, limit=RECENT_ITEMS, order="desc"
+            ),
+            "the conversation's items",
+        )
+        doomed: list[str] = []
+        with self.translate():
+            for item in page(data, "conversation items").items:
+                shape = item if isinstance(item, Shape) else Shape(item, "a conversation item")
+                if shape.opt_text("type") == "message" and shape.opt_text("role") == "user":
+                    break
+                doomed.append(shape.id("id"))
+        for item_id in doomed:
+            data = await self.answer(
+                self.client.conversations.items.with_raw_response.delete(
+                    item_id, conversation_id=record.id
+                ),
+                "the conversation after the deleted reply",
+            )
+            with self.translate():
+                created(data, "the conversation after the deleted reply")
+        return len(doomed)
+
     def stream_reply(
         self, record: ThreadRecord, text: str, *, resend: bool = True
     ) -> AsyncGenerator[StreamEvent, None]:
