@@ -20,8 +20,10 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.store import Store
@@ -143,6 +145,33 @@ def trash_kill_loop(
                 if found != trash_texts(thread_id):
                     report.lost.append(f"{thread_id} after kill {round_number}: {found}")
     return report
+
+
+# -- reading the files without the store ------------------------------------------------------
+
+
+def index_on_disk(data_dir: Path) -> dict[str, Any]:
+    """The index as the files say, replayed here without the store's code: the snapshot,
+    then every intact line of a journal of the snapshot's generation (a torn last line, with
+    no newline or a wrong checksum, was never acknowledged)."""
+    data = json.loads((data_dir / "index.json").read_bytes())
+    generation = data["_store"]["1"].get("generation", 0)
+    journal = data_dir / "index.journal"
+    raw = journal.read_bytes() if journal.exists() else b""
+    lines = []
+    for line in raw.split(b"\n")[:-1]:
+        crc, _, body = line.partition(b" ")
+        if int(crc, 16) == zlib.crc32(body):
+            lines.append(json.loads(body))
+    if not lines or lines[0].get("generation") != generation:
+        return data
+    for line in lines[1:]:
+        for table, key, doc in line["c"]:
+            if doc is None:
+                data.setdefault(table, {}).pop(key, None)
+            else:
+                data.setdefault(table, {})[key] = doc
+    return data
 
 
 # -- drivers ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_harness import index_on_disk
 
 from tui.core.migrations import CURRENT_VERSION, MIGRATIONS, migrate
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
@@ -44,19 +45,24 @@ CORRUPT_INDEXES = {
 
 
 @pytest.mark.parametrize("content", CORRUPT_INDEXES.values(), ids=CORRUPT_INDEXES.keys())
+@pytest.mark.parametrize("journal", ["kept", "lost"])
 def test_an_unreadable_index_is_moved_aside_and_rebuilt_from_transcripts(
-    data_dir: Path, content: bytes
+    data_dir: Path, content: bytes, journal: str
 ) -> None:
+    """Rebuilt from the transcripts, and from the journal's changes when it survived (the
+    thread that never spoke is only there)."""
     seed(data_dir)
     (data_dir / "index.json").write_bytes(content)
+    if journal == "lost":
+        (data_dir / "index.journal").unlink()
+    recovered = ["conv_talk"] if journal == "lost" else ["conv_talk", "conv_quiet"]
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.CORRUPT_INDEX)
         assert problem.path is not None and problem.path.read_bytes() == content
         assert problem.path.name.startswith("index.json.corrupt-")
-        assert (
-            str(problem.path) in problem.message and "1 thread was recovered" in problem.message
-        )
-        assert [r.id for r in store.list_threads()] == ["conv_talk"]
+        words = "1 thread was recovered" if journal == "lost" else "2 threads were recovered"
+        assert str(problem.path) in problem.message and words in problem.message
+        assert [r.id for r in store.list_threads()] == recovered
         rebuilt = store.get("conv_talk")
         assert rebuilt is not None and (rebuilt.title, rebuilt.profile) == ("Talked", "work")
         assert [t.text for t in store.transcript("conv_talk")] == ["hello"]
@@ -78,6 +84,7 @@ def test_an_index_damaged_while_open_keeps_what_the_session_had(data_dir: Path) 
 def test_a_missing_index_is_rebuilt_from_transcripts_and_said(data_dir: Path) -> None:
     seed(data_dir)
     (data_dir / "index.json").unlink()
+    (data_dir / "index.journal").unlink()
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.REBUILT_INDEX)
         assert "1 thread was rebuilt" in problem.message
@@ -107,7 +114,8 @@ def test_a_transcript_without_its_stored_row_gives_a_stub(data_dir: Path) -> Non
 def test_unusable_rows_are_left_out_and_the_original_kept(data_dir: Path) -> None:
     seed(data_dir)
     index = data_dir / "index.json"
-    data = json.loads(index.read_text())
+    data = index_on_disk(data_dir)  # the whole index, written back as one snapshot
+    (data_dir / "index.journal").unlink()
     data["threads"]["conv_quiet"]["status"] = "exploded"
     data["threads"]["conv_wrong_key"] = {"id": "conv_other"}
     data["meta"]["broken"] = "not an object"
@@ -193,7 +201,7 @@ def test_a_version_1_record_is_upgraded(data_dir: Path) -> None:
     original = (data_dir / "index.json").read_bytes()
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.UPGRADED)
-        assert "from schema v1 to v2" in problem.message
+        assert f"from schema v1 to v{CURRENT_VERSION}" in problem.message
         assert problem.path is not None and problem.path.read_bytes() == original
         assert [r.id for r in store.list_threads()] == [
             "conv_68a1f0c2d9e84b7f",
