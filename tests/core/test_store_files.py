@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from store_harness import index_on_disk
 
+from tui.core.journal import encode
 from tui.core.migrations import CURRENT_VERSION, MIGRATIONS, migrate
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.store import ProblemKind, Store, StoreProblem, StoreTooNew
@@ -169,17 +170,32 @@ def test_a_transcript_of_another_thread_is_not_shown(data_dir: Path) -> None:
         assert "another thread" in problem.message
 
 
-def test_unusable_messages_are_left_out_and_the_original_kept(data_dir: Path) -> None:
+ROBOT = {"role": "robot", "text": "?"}
+STILL_HERE = {"role": "user", "text": "still here", "at": 11.0}
+
+
+@pytest.mark.parametrize("form", ["lines", "old whole-JSON file", "damaged line"])
+def test_unusable_messages_are_left_out_and_the_original_kept(data_dir: Path, form: str) -> None:
     seed(data_dir)
     with Store.open(data_dir) as store:
         path = store.transcript_path("conv_talk")
-        document = json.loads(path.read_text())
-        document["turns"].append({"role": "robot", "text": "?"})
-        document["turns"].append({"role": "user", "text": "still here", "at": 11.0})
-        path.write_text(json.dumps(document))
+        store.transcript("conv_talk")  # held in memory: the change below must still be seen
+        if form == "old whole-JSON file":
+            document = {"format": "threadtui-transcript", "version": 1, "thread_id": "conv_talk",
+                        "record": None, "turns": [t.to_dict() for t in store.transcript(
+                            "conv_talk")] + [ROBOT, STILL_HERE]}
+            path.write_text(json.dumps(document))
+        elif form == "lines":
+            with open(path, "ab") as handle:
+                handle.write(encode({"turn": ROBOT}) + encode({"turn": STILL_HERE}))
+        else:
+            damaged = encode({"turn": {"role": "user", "text": "robot", "at": 1.0}})
+            with open(path, "ab") as handle:
+                handle.write(damaged.replace(b"robot", b"r0bot") + encode({"turn": STILL_HERE}))
         assert [t.text for t in store.transcript("conv_talk")] == ["hello", "still here"]
         problem = only_problem(store, ProblemKind.DAMAGED_TRANSCRIPT)
-        assert problem.path is not None and "robot" in problem.path.read_text()
+        assert problem.path is not None
+        assert ("r0bot" if form == "damaged line" else "robot") in problem.path.read_text()
         assert [t.text for t in store.transcript("conv_talk")] == ["hello", "still here"]
         assert len(store.problems) == 1  # repaired on disk: said once
 

@@ -68,7 +68,6 @@ from tui.core.store_queries import ThreadQueries
 from tui.core.thread_docs import (
     ImportResult,
     ThreadImport,
-    index_of_item,
     prepare_imports,
     to_doc,
     to_record,
@@ -412,13 +411,8 @@ class Store:
         (new,) = _checked([turn])
         with self._writing(_turn_words(turn)), self._index.transaction():
             doc = self._require_doc(thread_id)
-            turns = self._transcripts.load(thread_id)
-            position = index_of_item(turns, turn.item_id)
-            if position is None:
-                turns.append(new)
-            else:
-                turns[position] = new
-            self._save_turns(thread_id, doc, turns, bump_to=turn.at)
+            position = self._transcripts.position_of_item(thread_id, turn.item_id)
+            self._put_turn(thread_id, doc, new, position)
 
     def replace_transcript(self, thread_id: str, turns: Iterable[Turn]) -> None:
         docs = _checked(list(turns))
@@ -455,15 +449,11 @@ class Store:
         operation = "save the reply so far" if turn.error == CHECKPOINT else _turn_words(turn)
         with self._writing(operation), self._index.transaction():
             doc = self._require_doc(thread_id)
-            turns = self._transcripts.load(thread_id)
+            turns = self._transcripts.current(thread_id).turns
             position = _checkpoint_position(turns, checkpoint_at)
             if position is None:
-                position = index_of_item(turns, turn.item_id)
-            if position is None:
-                turns.append(new)
-            else:
-                turns[position] = new
-            self._save_turns(thread_id, doc, turns, bump_to=turn.at)
+                position = self._transcripts.position_of_item(thread_id, turn.item_id)
+            self._put_turn(thread_id, doc, new, position)
 
     # -- replies in flight -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -666,17 +656,28 @@ class Store:
     def _save_turns(
         self, thread_id: str, doc: dict[str, Any], turns: list[dict[str, Any]], bump_to: float
     ) -> None:
-        """Write a transcript, then move the row's ``last_active`` up if the turns are newer.
+        """Write a whole transcript, then move the row's ``last_active`` up if the turns are
+        newer (``_bumped``)."""
+        doc, bumped = _bumped(doc, bump_to)
+        self._transcripts.write(thread_id, turns, doc)
+        if bumped:
+            self._index.threads.put_many({thread_id: doc}, durable=False)
+
+    def _put_turn(
+        self, thread_id: str, doc: dict[str, Any], turn: dict[str, Any], position: int | None
+    ) -> None:
+        """One turn: appended to the transcript (or in place of turn ``position``) with one
+        fsync, then ``last_active`` moved up in the index.
 
         Transcript first: a kill between the two leaves the turn recorded and only the sort
-        order stale.
+        order stale. The index line has no fsync of its own: ``last_active`` is derived from
+        the transcript just fsync'd (a lost index is rebuilt from there), so a sent message
+        costs one fsync of its transcript and rides on the next fsync of the journal.
         """
-        if bump_to > doc.get("last_active", 0.0):
-            doc = {**doc, "last_active": bump_to}
-            self._transcripts.write(thread_id, turns, doc)
-            self._index.threads.put_many({thread_id: doc})
-        else:
-            self._transcripts.write(thread_id, turns, doc)
+        doc, bumped = _bumped(doc, turn.get("at", 0.0))
+        self._transcripts.put_turn(thread_id, turn, position, doc)
+        if bumped:
+            self._index.threads.put_many({thread_id: doc}, durable=False)
 
     def _matching_ids(
         self,
@@ -700,6 +701,13 @@ def _checked(turns: list[Turn]) -> list[dict[str, Any]]:
     docs = turn_docs(turns)
     assert docs is not None
     return docs
+
+
+def _bumped(doc: dict[str, Any], at: float) -> tuple[dict[str, Any], bool]:
+    """The row with ``last_active`` moved up to ``at`` (a new dict), and whether it moved."""
+    if at > doc.get("last_active", 0.0):
+        return {**doc, "last_active": at}, True
+    return doc, False
 
 
 def _is_checkpoint(turn: dict[str, Any]) -> bool:
