@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from store_harness import index_on_disk
 
-from tui.core.journal import encode
+from tui.core.journal import encode, looks_like_lines
 from tui.core.migrations import CURRENT_VERSION, MIGRATIONS, migrate
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.store import ProblemKind, Store, StoreProblem, StoreTooNew
@@ -266,3 +266,56 @@ def test_migrations_can_run_again_after_a_kill() -> None:
     second, _ = migrate(json.loads(json.dumps(raw)), second_io)
     assert version == 1 and first == second and first_io.written == second_io.written
     assert len(MIGRATIONS) == CURRENT_VERSION - 1
+
+
+V2_REPORT = "conv_68a1f0c2d9e84b7f"
+
+
+def test_a_version_2_record_is_upgraded_with_a_backup(data_dir: Path) -> None:
+    """Schema v2 (one whole index file, whole-JSON transcripts) becomes v3 (snapshot and
+    journal, line transcripts): the index at open, with a copy kept; each transcript at its
+    first write; the old transcripts read as they are meanwhile."""
+    shutil.copytree(FIXTURES / "store_v2", data_dir)
+    original = (data_dir / "index.json").read_bytes()
+    transcripts = data_dir / "transcripts"
+    local_before = (transcripts / "chat-local-1.json").read_bytes()
+    with Store.open(data_dir) as store:
+        problem = only_problem(store, ProblemKind.UPGRADED)
+        assert f"from schema v2 to v{CURRENT_VERSION}" in problem.message
+        assert problem.path is not None and problem.path.read_bytes() == original
+        assert problem.path.name.startswith("index.json.pre-v3-")
+        assert [r.id for r in store.list_threads()] == [
+            V2_REPORT, "chat-local-1", "thread_Ab12Cd34Ef56"
+        ]
+        report = store.get(V2_REPORT)
+        assert report is not None and (report.title, report.pinned, report.owner) == (
+            "Quarterly report — draft", True, "alice"
+        )
+        local = store.get("chat-local-1")
+        assert local is not None and local.status is ThreadStatus.INTERRUPTED
+        assert local.base_url == "http://127.0.0.1:11434/v1"
+        assert store.get_meta("theme") == "threadtui-dusk"
+        assert store.get_meta(f"draft:{V2_REPORT}") == "and the Q1 forecast?"
+        turns = store.transcript(V2_REPORT)
+        assert [t.item_id for t in turns] == ["msg_u1", "msg_a1"]
+        assert turns[1].usage is not None and turns[1].usage.total_tokens == 30
+        assert store.transcript("chat-local-1")[-1].interrupted
+        store.append_turn(V2_REPORT, Turn(role=Role.USER, text="And Q1?", at=1735689700.0))
+    assert looks_like_lines((transcripts / f"{V2_REPORT}.json").read_bytes())
+    assert (transcripts / "chat-local-1.json").read_bytes() == local_before  # not yet written
+    assert index_on_disk(data_dir)["_store"]["1"]["schema_version"] == CURRENT_VERSION
+    with Store.open(data_dir) as store:
+        assert store.problems == []
+        assert [t.text for t in store.transcript(V2_REPORT)][-1] == "And Q1?"
+        report = store.get(V2_REPORT)
+        assert report is not None and report.last_active == 1735689700.0
+        assert len(store) == 3
+
+
+def test_a_version_2_record_read_only_is_upgraded_in_memory_only(data_dir: Path) -> None:
+    shutil.copytree(FIXTURES / "store_v2", data_dir)
+    before = {p.name: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    with Store.open_read_only(data_dir) as store:
+        assert len(store) == 3 and len(store.transcript(V2_REPORT)) == 2
+    after = {p.name: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    assert after == before
