@@ -192,3 +192,33 @@ def test_a_sent_turn_costs_one_fsync_of_the_transcript_and_none_of_the_index(
 
 def _must_not_run() -> None:
     raise AssertionError("the snapshot was read again")
+
+
+def texts(store: Store, thread_id: str) -> list[str]:
+    return [t.text for t in store.transcript(thread_id)]
+
+
+def test_a_transcript_changed_by_another_process_is_seen(store: Store, data_dir: Path) -> None:
+    """The turns of a thread are held in memory; another process's append is read from the
+    tail, its whole rewrite (a new file) read whole."""
+    store.upsert(ThreadRecord(id="conv_a"))
+    store.append_turn("conv_a", Turn(role=Role.USER, text="one"))
+    assert texts(store, "conv_a") == ["one"]
+    with Store.open(data_dir) as other:
+        other.append_turn("conv_a", Turn(role=Role.ASSISTANT, text="two"))
+    assert texts(store, "conv_a") == ["one", "two"]
+    with Store.open(data_dir) as other:
+        other.replace_transcript("conv_a", [Turn(role=Role.USER, text="rewritten")])
+    assert texts(store, "conv_a") == ["rewritten"]
+    store.append_turn("conv_a", Turn(role=Role.USER, text="three"))
+    with Store.open(data_dir) as other:
+        assert texts(other, "conv_a") == ["rewritten", "three"]
+
+
+def test_a_torn_tail_is_not_news_to_a_poll(store: Store, data_dir: Path) -> None:
+    store.upsert(ThreadRecord(id="conv_a"))
+    with open(data_dir / "index.journal", "ab") as handle:
+        handle.write(b"0badc0de {\"c\":[[\"thr")  # a writer killed mid-append
+    assert store.changed_on_disk()
+    store.reload()
+    assert not store.changed_on_disk() and not store.reload()

@@ -55,6 +55,7 @@ def parse(raw: bytes, base: int = 0) -> Lines:
 
 
 _BAD = object()
+"""What ``decode`` returns for a line that is not intact (never equal to a parsed value)."""
 
 
 def decode(line: bytes) -> Any:

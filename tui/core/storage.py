@@ -115,6 +115,7 @@ class JournalStorage(Storage):
         self._fd = -1  # the journal we read and append to
         self._inode = -1
         self._end = 0  # just past its last intact line
+        self._seen = 0  # how much of it we read (a torn tail included): "nothing new" below
         self._stale = True  # the journal on disk is not this snapshot's: compact before appending
         self._pending: list[Change] = []
         self._undo: dict[tuple[str, str], Any] = {}
@@ -196,7 +197,7 @@ class JournalStorage(Storage):
             self.compact()
         else:
             line = encode({"c": self._pending})
-            self._end = append_durably(
+            self._end = self._seen = append_durably(
                 self._fd, line, self._end, sync=self._durable, name=self.path
             )
             self._forget_pending()
@@ -245,6 +246,7 @@ class JournalStorage(Storage):
         fd = open_appendable(self.journal_path)
         self.close()
         self._fd, self._inode, self._end = fd, os.fstat(fd).st_ino, len(header)
+        self._seen = self._end
         self._snapshot_sig, self._snapshot_size = snapshot_sig, len(payload)
         self._stale = False
         self._forget_pending()
@@ -258,7 +260,7 @@ class JournalStorage(Storage):
             journal = os.stat(self.journal_path)
         except FileNotFoundError:
             return self._fd >= 0
-        if journal.st_ino != self._inode or journal.st_size != self._end:
+        if journal.st_ino != self._inode or journal.st_size != self._seen:
             return True
         return file_signature(self.path) != self._snapshot_sig
 
@@ -281,10 +283,12 @@ class JournalStorage(Storage):
         self._snapshot_sig = file_sig
         self._snapshot_size = file_sig[2] if file_sig else 0
         self._stale = True
-        self._fd, self._inode, self._end = -1, -1, 0
+        self._fd, self._inode, self._end, self._seen = -1, -1, 0, 0
         fd = self._open_journal()
         if fd >= 0:
-            found = parse(read_from(fd, 0))
+            raw = read_from(fd, 0)
+            found = parse(raw)
+            self._seen = len(raw)
             header = found.values[0] if found.values else None
             generation = _journal_generation(header)
             self._fd, self._inode, self._end = fd, os.fstat(fd).st_ino, found.end
@@ -311,7 +315,7 @@ class JournalStorage(Storage):
         if journal.st_ino == self._inode:
             if file_signature(self.path) != self._snapshot_sig:
                 return None  # replaced, not compacted (or a compaction stopped halfway)
-            if journal.st_size == self._end:
+            if journal.st_size == self._seen:
                 return {}
             changes: TableChanges = {}
             self._read_tail(changes)
@@ -322,7 +326,8 @@ class JournalStorage(Storage):
         fd = self._open_journal()
         if fd < 0:
             return None
-        found = parse(read_from(fd, 0))
+        raw = read_from(fd, 0)
+        found = parse(raw)
         header = found.values[0] if found.values else None
         if _journal_generation(header) != self._generation + 1:
             os.close(fd)
@@ -331,6 +336,7 @@ class JournalStorage(Storage):
         self.damaged_lines += found.damaged
         self.close()
         self._fd, self._inode, self._end = fd, os.fstat(fd).st_ino, found.end
+        self._seen = len(raw)
         self._generation += 1
         self._snapshot_sig = file_signature(self.path)
         self._snapshot_size = self._snapshot_sig[2] if self._snapshot_sig else 0
@@ -342,7 +348,9 @@ class JournalStorage(Storage):
 
     def _read_tail(self, changes: TableChanges) -> None:
         assert self._data is not None
-        found: Lines = parse(read_from(self._fd, self._end), self._end)
+        raw = read_from(self._fd, self._end)
+        found: Lines = parse(raw, self._end)
+        self._seen = self._end + len(raw)
         if found.values or found.damaged:
             _apply_all(self._data, found.values, changes)
             self.damaged_lines += found.damaged

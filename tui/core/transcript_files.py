@@ -2,7 +2,9 @@
 
 A file is checksummed JSON lines (``tui.core.journal``)::
 
-    {"format": "threadtui-transcript", "version": 2, "thread_id": ID}   the header
+    {"format": "threadtui-transcript", "version": 2, "thread_id": ID, "file": RANDOM}
+                               the header (``file`` tells this version of the file from a
+                               later rewrite that happens to get the same inode)
     {"record": ROW}            a copy of the thread's index row (the last one counts)
     {"turn": TURN}             a turn, appended
     {"turn": TURN, "replaces": N}   a turn that takes the place of turn N (a checkpoint's
@@ -26,6 +28,7 @@ lines). Callers hold the store's lock for everything but ``contains``.
 from __future__ import annotations
 
 import os
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,7 +45,7 @@ from tui.core.files import (
     parse_json,
     read_file,
 )
-from tui.core.journal import encode, looks_like_lines, parse
+from tui.core.journal import decode, encode, looks_like_lines, parse
 from tui.core.migrations import thread_doc_problem, turn_problem
 from tui.core.safe_text import printable
 from tui.core.transcripts import (
@@ -67,6 +70,8 @@ class Transcript:
     record: dict[str, Any] | None = None
     lines: bool = True  # in the line format (False: an old whole-JSON file)
     inode: int = -1
+    mtime: int = -1  # st_mtime_ns when last read or written by us
+    header: bytes = b""  # the header line, which names this version of the file
     end: int = 0  # just past the last intact line
     turn_lines: int = 0  # turn lines in the file, superseded ones included
     damaged: int = 0  # lines (or turns) that could not be used
@@ -135,10 +140,11 @@ class TranscriptFiles:
         except FileNotFoundError:
             self._cache.pop(thread_id, None)
             return Transcript(thread_id)
-        if cached is not None and cached.lines and cached.inode == stat.st_ino:
-            if stat.st_size > cached.end:
-                self._read_tail(path, cached)
-            if stat.st_size >= cached.end and not cached.damaged:
+        if cached is not None and cached.inode == stat.st_ino:
+            if (stat.st_size, stat.st_mtime_ns) == (cached.end, cached.mtime):
+                self._cache.move_to_end(thread_id)
+                return cached
+            if stat.st_size >= cached.end and self._read_tail(path, cached):
                 self._cache.move_to_end(thread_id)
                 return cached
         found = self._read(path, thread_id)
@@ -167,26 +173,30 @@ class TranscriptFiles:
                 aside,
             )
             return Transcript(thread_id)
-        found.inode = sig[0]
+        found.inode, found.mtime = sig[0], sig[1]
         return found
 
-    def _read_tail(self, path: Path, cached: Transcript) -> None:
-        """Another process appended: take in its complete lines."""
+    def _read_tail(self, path: Path, cached: Transcript) -> bool:
+        """Take in the complete lines appended since we read (another process's turns).
+        False when the file is not the one we read (replaced: its header's random ``file``
+        differs) or the new lines do not fit: then it is read whole."""
         try:
             with open(path, "rb") as handle:
-                if os.fstat(handle.fileno()).st_ino != cached.inode:
-                    cached.damaged += 1  # replaced meanwhile: read it whole
-                    return
+                stat = os.fstat(handle.fileno())
+                if stat.st_ino != cached.inode or handle.read(len(cached.header)) != cached.header:
+                    return False
                 handle.seek(cached.end)
                 raw = handle.read()
         except FileNotFoundError:
-            cached.damaged += 1
-            return
+            return False
         found = parse(raw, cached.end)
+        damaged = cached.damaged
         for value in found.values:
             cached.apply(value)
-        cached.damaged += found.damaged
-        cached.end = found.end
+        if found.damaged or cached.damaged != damaged:
+            return False
+        cached.end, cached.mtime = found.end, stat.st_mtime_ns
+        return True
 
     def _repair(self, path: Path, found: Transcript) -> None:
         kept = self._damage.copy_aside(path, "corrupt")
@@ -241,6 +251,7 @@ class TranscriptFiles:
             if os.fstat(fd).st_ino != state.inode:
                 raise RuntimeError(f"{path} was replaced without the lock")
             state.end = append_durably(fd, payload, state.end, sync=True, name=path)
+            state.mtime = os.fstat(fd).st_mtime_ns
         finally:
             os.close(fd)
         if record is not None and not _same_row(record, state.record):
@@ -253,8 +264,11 @@ class TranscriptFiles:
         self, thread_id: str, turns: list[dict[str, Any]], record: dict[str, Any] | None
     ) -> None:
         """Replace the whole transcript (atomically), in the line format."""
-        header = {"format": TRANSCRIPT_FORMAT, "version": LINES_VERSION, "thread_id": thread_id}
-        lines = [encode(header)]
+        header = encode({
+            "format": TRANSCRIPT_FORMAT, "version": LINES_VERSION, "thread_id": thread_id,
+            "file": secrets.token_hex(8),
+        })
+        lines = [header]
         if record is not None:
             lines.append(encode({"record": record}))
         lines.extend(encode({"turn": turn}) for turn in turns)
@@ -263,7 +277,9 @@ class TranscriptFiles:
         self._cache.pop(thread_id, None)
         sig = atomic_write(path, payload, self._tmp_dir)
         self.written = True
-        state = Transcript(thread_id, record=record, inode=sig[0], end=len(payload))
+        state = Transcript(
+            thread_id, record=record, inode=sig[0], mtime=sig[1], header=header, end=len(payload)
+        )
         for turn in turns:
             state.turn_lines += 1
             state.put(turn, None)
@@ -298,16 +314,32 @@ class TranscriptFiles:
 
     def contains(self, thread_id: str, needle: str) -> bool:
         """Whether a turn's text contains ``needle`` (casefolded). Lock-free and report-free:
-        a search must not stall writers or move files."""
+        a search must not stall writers or move files; it reads each line's text and nothing
+        else (no checks of the other fields: a search only looks)."""
         path = self.path(thread_id)
         loaded = read_file(path)
         if loaded is None:
             return False
-        try:
-            found = _parse_file(path, thread_id, loaded[0])
-        except CorruptFile:
-            return False
-        return any(needle in turn["text"].casefold() for turn in found.turns)
+        raw = loaded[0]
+        if not looks_like_lines(raw):
+            try:
+                return any(needle in t["text"].casefold()
+                           for t in _parse_file(path, thread_id, raw).turns)
+            except CorruptFile:
+                return False
+        texts: list[str] = []
+        for line in raw.split(b"\n")[1:]:
+            value = decode(line)
+            turn = value.get("turn") if isinstance(value, dict) else None
+            text = turn.get("text") if isinstance(turn, dict) else None
+            if not isinstance(text, str):
+                continue
+            position = value.get("replaces")
+            if type(position) is int and 0 <= position < len(texts):
+                texts[position] = text
+            else:
+                texts.append(text)
+        return any(needle in text.casefold() for text in texts)
 
 
 def _parse_file(path: Path, thread_id: str, raw: bytes) -> Transcript:
@@ -330,6 +362,7 @@ def _parse_file(path: Path, thread_id: str, raw: bytes) -> Transcript:
     if header.get("thread_id") != thread_id:
         raise CorruptFile(path, f"it belongs to another thread ({header.get('thread_id')!r})")
     found = Transcript(thread_id, end=lines.end, damaged=lines.damaged)
+    found.header = raw[: raw.find(b"\n") + 1]
     for value in lines.values[1:]:
         found.apply(value)
     return found
