@@ -317,5 +317,12 @@ def test_a_version_2_record_read_only_is_upgraded_in_memory_only(data_dir: Path)
     before = {p.name: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
     with Store.open_read_only(data_dir) as store:
         assert len(store) == 3 and len(store.transcript(V2_REPORT)) == 2
+        store._index.storage.load = _must_not_run  # type: ignore[method-assign]
+        assert len(store.transcript("chat-local-1")) == 2  # without parsing the index again
+        assert not store.changed_on_disk() and not store.reload()
     after = {p.name: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
     assert after == before
+
+
+def _must_not_run() -> None:
+    raise AssertionError("the index was read again")

@@ -259,7 +259,7 @@ class JournalStorage(Storage):
         try:
             journal = os.stat(self.journal_path)
         except FileNotFoundError:
-            return self._fd >= 0
+            return self._fd >= 0 or file_signature(self.path) != self._snapshot_sig
         if journal.st_ino != self._inode or journal.st_size != self._seen:
             return True
         return file_signature(self.path) != self._snapshot_sig
@@ -306,11 +306,15 @@ class JournalStorage(Storage):
         """Apply what other processes appended since we last read; None when only reading
         the snapshot again can tell (it was replaced by other means than a compaction we
         followed, or several compactions ran since)."""
-        if self._data is None or self._fd < 0:
+        if self._data is None:
             return None
         try:
             journal = os.stat(self.journal_path)
         except FileNotFoundError:
+            # No journal yet (a v2 record read without upgrading it): the snapshot is all.
+            unchanged = self._fd < 0 and file_signature(self.path) == self._snapshot_sig
+            return {} if unchanged else None
+        if self._fd < 0:
             return None
         if journal.st_ino == self._inode:
             if file_signature(self.path) != self._snapshot_sig:
