@@ -147,6 +147,13 @@ class RecordIndex:
         assert data is not None
         return data
 
+    def row(self, thread_id: str) -> dict[str, Any] | None:
+        """One thread's row, through TinyDB's own table (a ``Document``: a copy)."""
+        self.data()
+        table = self.db.table(THREADS)
+        found = table.get(doc_id=thread_id)  # type: ignore[call-overload]
+        return found if isinstance(found, dict) else None
+
     def threads_data(self) -> dict[str, dict[str, Any]]:
         return self.data().get(THREADS, {})
 

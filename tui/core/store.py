@@ -271,7 +271,7 @@ class Store:
         return thread_id in self._index.threads_data()
 
     def get(self, thread_id: str) -> ThreadRecord | None:
-        doc = self._index.threads_data().get(thread_id)
+        doc = self._index.row(thread_id)
         return None if doc is None else to_record(doc)
 
     def list_threads(
