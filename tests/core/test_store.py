@@ -57,7 +57,8 @@ def test_a_new_record_is_private_to_the_user(store: Store, data_dir: Path) -> No
     store.append_turn("conv_a", turn("hello"))
     for directory in (data_dir, data_dir / "transcripts", data_dir / ".tmp"):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    for file in (data_dir / "index.json", data_dir / "index.lock", store.transcript_path("conv_a")):
+    for file in (data_dir / "index.json", data_dir / "index.journal", data_dir / "index.lock",
+                 store.transcript_path("conv_a")):
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
 
 
