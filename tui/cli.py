@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "tui.commands.import_cmd",
     "tui.commands.api_cmd",
     "tui.commands.trash_cmd",
+    "tui.commands.usage_cmd",
+    "tui.commands.continue_cmd",
 )
 
 

@@ -451,3 +451,67 @@ async def test_import_check_updates_recorded_ids_and_fills_title_and_date_from_t
     assert await _main_in_thread(["import", str(ids), "--check"]) == 0
     with Store.open(env.data) as store:
         assert store.get(theirs).title == "my own name"  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- issue 16.12 and 16.2
+
+
+async def test_import_check_and_delete_reach_a_thread_on_the_host_it_was_made_on(
+    env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    async_openai_client: Callable[..., openai.AsyncOpenAI],
+) -> None:
+    """Data residency: the thread was made on a regional host (``env.sandbox``); the profiles
+    now point at the global one (a second sandbox, with none of the regional data). Both are
+    taken as OpenAI's hosts. ``import --check`` and ``delete`` find it where it was made."""
+    from tui.core import ownership
+    from tui.core.api import servers
+    from tui.sandbox import ModelSettings, default_tenancy
+
+    thread_id = await env.thread("acme")  # recorded with the regional base_url
+    monkeypatch.setattr(servers, "is_openai", lambda url: True)
+    monkeypatch.setattr(ownership, "is_openai", lambda url: True)
+    global_host = Sandbox(default_tenancy(), ModelSettings()).start()
+    try:
+        env.config.write_text(config_text(global_host.base_url, with_nokey=False))
+        ids = env.config.parent / "ids.txt"
+        ids.write_text(f"{thread_id}\n")  # already recorded: checked where it was made
+        status = await _main_in_thread(["import", str(ids), "--check"])
+        out = capsys.readouterr().out
+        assert status == 0, out
+        assert f"{thread_id} belongs to profile `acme`" in out and "2 turn(s)" in out
+        assert await _main_in_thread(["delete", thread_id, "--yes"]) == 0
+        out = capsys.readouterr().out
+        assert f"{thread_id} deleted on the server" in out
+        with pytest.raises(openai.NotFoundError):
+            await async_openai_client("acme").conversations.retrieve(thread_id)
+        with Store.open(env.data) as store:
+            assert store.get(thread_id) is None
+    finally:
+        global_host.stop()
+
+
+@pytest.mark.parametrize("style", ["invalid_url", "detail", "405"])
+async def test_import_check_and_delete_never_mark_ids_gone_on_a_server_without_conversations(
+    env: Env, capsys: pytest.CaptureFixture[str], style: str,
+) -> None:
+    """Issue 16.2: a local model server under the default dialect answers 404/405 for
+    /v1/conversations itself: no id is marked gone, and the message names the fix."""
+    thread_id = await env.thread("acme")
+    env.sandbox.features.conversations = False
+    env.sandbox.features.missing_route = style
+    assert await _main_in_thread(["delete", thread_id, "--yes"]) == 1
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert 'use api = "chat" for profile acme' in said and "gone" not in said
+    ids = env.config.parent / "ids.txt"
+    ids.write_text(f"{thread_id}\nconv_typedin0000000000000000000000\n")
+    status = await _main_in_thread(["import", str(ids), "--check"])
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert status != 0 and "found under no profile" not in said
+    with Store.open(env.data) as store:
+        record = store.get(thread_id)
+        assert record is not None and record.status is ThreadStatus.OK
+        assert len(store.transcript(thread_id)) == 2
+        typed = store.get("conv_typedin0000000000000000000000")
+        assert typed is None or typed.status is not ThreadStatus.GONE

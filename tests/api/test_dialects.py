@@ -234,6 +234,67 @@ async def test_insufficient_quota_is_not_retried(
     assert [fault["times"] for fault in sandbox.faults.pending()] == [2]
 
 
+# ---------------------------------------------------------------- 9. what a failed reply leaves
+
+
+@pytest.mark.parametrize("leaves", ["nothing", "input", "partial"])
+@pytest.mark.parametrize("fault", [Fault.cut, Fault.fail, Fault.error_event],
+                         ids=["cut", "failed", "error-event"])
+async def test_a_retry_puts_the_question_in_the_conversation_once(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox,
+    leaves: str, fault: Any,
+) -> None:
+    """Whatever a failed or cut-off response left in the conversation (nothing, the question,
+    the question and a partial reply), ctrl+r's retry leaves the question there once, and the
+    record agrees with the server's items."""
+    sandbox.features.failed_turns = leaves
+    backend = backend_for("acme")
+    record = await session.create_and_record(records, backend, "Retry")
+    await ends(session.send_message(records, backend, record, "one"))
+    sandbox.faults.next(fault(after=2), path=r"/responses$")
+    failed = await ends(session.send_message(records, backend, record, "two"))
+    assert isinstance(failed[-1], Failed)
+    left = [(t.role, t.text) for t in await backend.fetch_transcript(record)]
+    assert left.count((Role.USER, "two")) == (0 if leaves == "nothing" else 1)
+
+    retry = session.unanswered_prompt(store.transcript(record.id))
+    assert retry == "two"
+    again = await ends(session.send_message(records, backend, record, retry, again=True))
+    assert isinstance(again[-1], Completed) and again[-1].text == reply_text("two")
+
+    server = await backend.fetch_transcript(record)
+    assert [t.text for t in server if t.role is Role.USER] == ["one", "two"]
+    assert server[-1].role is Role.ASSISTANT and server[-1].text == reply_text("two")
+    local = store.transcript(record.id)
+    assert [t.text for t in local if t.role is Role.USER] == ["one", "two"]
+    assert session.unanswered_prompt(local) is None
+    reopened = [turns async for turns in session.open_thread(records, backend, record)][-1]
+    assert [(t.role, t.text) for t in reopened if not t.interrupted] == [
+        (t.role, t.text) for t in server if not t.interrupted
+    ]
+    assert [t.text for t in reopened if t.role is Role.USER] == ["one", "two"]
+
+
+async def test_a_retry_that_cannot_read_the_items_sends_nothing(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox,
+) -> None:
+    """If the items cannot be read again, nothing is sent (it might be the second copy)
+    and nothing is written: the retry stays on offer."""
+    sandbox.features.failed_turns = "input"
+    backend = backend_for("acme", max_retries=0)
+    record = await session.create_and_record(records, backend, "Retry")
+    sandbox.faults.next(Fault.cut(after=1), path=r"/responses$")
+    await ends(session.send_message(records, backend, record, "two"))
+    before = store.transcript(record.id)
+    sandbox.faults.next(Fault.server_error(), path=r"/items$")
+    events = await ends(session.send_message(records, backend, record, "two", again=True))
+    assert [type(e) for e in events] == [Failed] and isinstance(events[0].error, ServerError)
+    assert store.transcript(record.id) == before
+    assert session.unanswered_prompt(before) == "two"
+    server = await backend.fetch_transcript(record)
+    assert [t.text for t in server if t.role is Role.USER] == ["two"]
+
+
 # ---------------------------------------------------------------- 10. retired threads
 
 
@@ -282,7 +343,10 @@ async def test_a_thread_is_probed_on_the_host_it_was_made_on(
     global_host = regional.replace("127.0.0.1", "localhost")
     moved = {name: Profile(name=p.name, api_key_env=p.api_key_env, base_url=global_host,
                            organization=p.organization) for name, p in profiles.items()}
+    from tui.core.api import servers
+
     monkeypatch.setattr(ownership, "is_openai", lambda url: True)
+    monkeypatch.setattr(servers, "is_openai", lambda url: True)
     outcome = await resolve_not_found(records, record, moved, keyring, current_profile="acme")
     assert outcome.verdict is Verdict.OWNER and outcome.owner == "acme"
     assert store.get(record.id).status is ThreadStatus.OK  # type: ignore[union-attr]
@@ -312,3 +376,16 @@ async def test_a_keyless_chat_profile_works_end_to_end(
         assert NO_KEY_PLACEHOLDER not in str(store.get(record.id))
     finally:
         await backend.aclose()
+
+
+def test_a_thread_is_reached_on_the_openai_host_it_was_made_on_and_nowhere_else() -> None:
+    from tui.core.api.servers import thread_host
+
+    eu, world = "https://eu.api.openai.com/v1", "https://api.openai.com/v1"
+    assert thread_host(world, eu) == eu
+    assert thread_host(None, eu) == eu  # no base_url: api.openai.com
+    assert thread_host(eu, None) is None  # a record that names no host: the profile's
+    assert thread_host(eu, eu + "/") is None  # the same host
+    # Not OpenAI's: a local server's old port says nothing about where the thread is now.
+    assert thread_host("http://127.0.0.1:11434/v1", "http://127.0.0.1:8080/v1") is None
+    assert thread_host(world, "http://127.0.0.1:8080/v1") is None

@@ -119,7 +119,7 @@ async def test_checkpoints_that_fail_mid_stream_do_not_stop_the_reply(
         if isinstance(event, TextDelta):
             deltas += 1
             if deltas == 10:
-                disk.fail(errno.EIO, "replace")
+                disk.fail(errno.EIO, "fsync")  # every durable write of the record fsyncs
             if deltas == 30:
                 disk.heal()
     turns = store.transcript(record.id)

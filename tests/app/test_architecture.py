@@ -105,22 +105,42 @@ async def _sleep(seconds: float) -> None:
 async def test_no_write_to_the_record_happens_on_the_event_loop(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every file the record replaces (index, transcripts) is replaced from the record's own
-    thread: send, reply, rename, pin and delete never make the screen wait on a disk."""
+    """Every file the record writes (index journal, transcripts: appended, fsynced, or
+    replaced) is written from the record's own thread: send, reply, rename, pin and delete
+    never make the screen wait on a disk."""
     data_dir = str(app_env.data_dir)
     writers: list[str] = []
-    real_replace = os.replace
+    real_replace, real_write, real_fsync = os.replace, os.write, os.fsync
+
+    def note(path: str) -> None:
+        if path.startswith(data_dir):
+            writers.append(threading.current_thread().name)
+
+    def of_fd(fd: int) -> str:
+        try:
+            return os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return ""
 
     def spying_replace(src: object, dst: object, *args: object, **kwargs: object) -> None:
-        if str(dst).startswith(data_dir):
-            writers.append(threading.current_thread().name)
+        note(str(dst))
         real_replace(src, dst, *args, **kwargs)  # type: ignore[arg-type]
+
+    def spying_write(fd: int, data: bytes) -> int:
+        note(of_fd(fd))
+        return real_write(fd, data)
+
+    def spying_fsync(fd: int) -> None:
+        note(of_fd(fd))
+        real_fsync(fd)
 
     app_env.seeded("Old", [("user", "hi"), ("assistant", "hello")])
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         monkeypatch.setattr(os, "replace", spying_replace)
+        monkeypatch.setattr(os, "write", spying_write)
+        monkeypatch.setattr(os, "fsync", spying_fsync)
         await pilot.press("ctrl+n")
         await pilot.press(*"what is two plus two", "enter")
         await wait_until(

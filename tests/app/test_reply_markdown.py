@@ -125,9 +125,15 @@ async def test_finished_segments_fold_while_streaming_and_come_back_when_seen(
             shots = []
             for scroll in (pane.scroll_end, pane.scroll_home):
                 scroll(animate=False)
-                for _ in range(4):  # a stand-in seen gives its place back on the next frame
+                # A stand-in seen gives its place back a frame or two later: wait for the
+                # screen to settle (the same twice in a row).
+                shot, previous = app.export_screenshot(), ""
+                for _ in range(60):
+                    if shot == previous:
+                        break
                     await pilot.pause(0.05)
-                shots.append(app.export_screenshot())
+                    previous, shot = shot, app.export_screenshot()
+                shots.append(shot)
             return shots
 
     whole = await screens(False)

@@ -179,3 +179,48 @@ async def test_the_last_profile_and_sidebar_width_are_kept_for_the_next_start(
     async with asked.run_test(size=(100, 24)) as pilot:
         await idle(pilot, asked)
         assert asked.main.profile_name == "work"
+
+
+async def test_bar_warns_when_the_active_profiles_model_shuts_down_within_60_days(
+    app_env: AppEnv,
+) -> None:
+    """Issue 16.11: the sandbox's /v1/models says gpt-4.1-mini shuts down on 2027-01-14; on
+    2026-11-27 that is 48 days away, so the bar says so next to the model. ``home`` is on the
+    same model; ``nokey`` (the default model, current) gets no warning."""
+    import datetime as dt
+
+    today = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC).timestamp()
+    app = app_env.make_app(clock=lambda: today)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await wait_until(pilot, lambda: "shuts down 2027-01-14" in bar_text(app))
+        text = bar_text(app)
+        # Within the 80 columns shown, however long the organization and project are.
+        assert "gpt-4.1-mini shuts down 2027-01-14" in text[:80]
+        app.main.activate_profile("nokey")
+        await idle(pilot, app)
+        assert "nokey" in bar_text(app) and "shuts down" not in bar_text(app)
+
+
+async def test_bar_has_no_warning_while_the_shutdown_is_far(app_env: AppEnv) -> None:
+    """On the harness's fixed day (2026-09-21) the same date is 115 days away: no warning."""
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        assert "gpt-4.1-mini" in bar_text(app) and "shuts down" not in bar_text(app)
+
+
+@pytest.mark.parametrize("served", ["soon", 20270114, "2027-13-01"])
+async def test_a_malformed_shutdown_date_leaves_the_bar_alone(
+    app_env: AppEnv, served: object
+) -> None:
+    import datetime as dt
+
+    assert app_env.sandbox is not None
+    app_env.sandbox.services.model.shutdowns = {"gpt-4.1-mini": served}
+    today = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC).timestamp()
+    app = app_env.make_app(clock=lambda: today)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        text = bar_text(app)
+        assert "acme-corp" in text and "shuts down" not in text

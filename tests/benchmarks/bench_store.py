@@ -1,7 +1,13 @@
-"""How the local record holds up at 10,000 threads and 200,000 turns, and under SIGKILL.
+"""How the local record holds up at 10,000 threads and 200,000 turns, at 100,000 threads, with
+a 100,000-turn thread, and under SIGKILL.
 
-    python tests/benchmarks/bench_store.py           # full: 10k threads, 200k turns, 200 kills
+    python tests/benchmarks/bench_store.py           # full: 10k/100k threads, 200 kills
     python tests/benchmarks/bench_store.py --quick   # small, for CI (also $THREADTUI_BENCH_QUICK)
+
+The scale section (issue 15) prints each write next to the floor of one fsync'd small-file
+write measured in the same run (targets: at most 2x, the first write after open included),
+an append to a long thread next to an append to a 10-turn one (at most 2x), and a reload
+after one change by another writer next to a reload that finds nothing.
 
 Prints each figure next to its target, and a baseline measured in the same run on the same
 file (plain ``json.load``; TinyDB's stock ``JSONStorage``) with the ratio, because shared
@@ -45,6 +51,7 @@ class Scale:
 
 FULL = Scale(threads=10_000, turns=200_000, kills=200, repeats=50, racers=300)
 QUICK = Scale(threads=300, turns=3_000, kills=5, repeats=5, racers=30)
+BIG_FULL, BIG_QUICK = 100_000, 2_000  # threads (and turns of the long thread) at scale
 WORDS = ["".join(random.Random(n).choices(string.ascii_lowercase, k=3 + n % 7)) for n in range(500)]
 
 
@@ -128,7 +135,7 @@ class Report:
 
     def ms(self, label: str, value: float, target: float | None = None, base: float = 0) -> None:
         extra = f"(x{value / base:.2f} of baseline)" if base else ""
-        goal = f"target <= {target:.0f} ms {extra}" if target else extra
+        goal = f"target <= {target:.2f} ms {extra}" if target else extra
         self.line(label, f"{value:9.2f} ms", goal, None if target is None else value <= target)
 
     def must(self, label: str, value: int, expected: int) -> None:
@@ -151,6 +158,7 @@ def bench_speed(root: Path, scale: Scale, report: Report) -> None:
     print(f"\n{scale.threads} threads, {scale.turns} turns")
     report.line("bulk import (one transaction)", f"{seconds:9.2f} s")
     report.line("index.json", f"{_size(index) / 1e6:9.2f} MB")
+    report.line("index.journal", f"{_size(data_dir / 'index.journal') / 1e6:9.2f} MB")
     report.line("transcripts/", f"{_size(data_dir / 'transcripts') / 1e6:9.2f} MB")
 
     base_load = timed(lambda: json.loads(index.read_bytes()), scale.repeats // 5 or 1)
@@ -209,7 +217,7 @@ def _stock_tinydb_upsert(
 ) -> float:
     """TinyDB's own storage on a copy of the same data (rows keyed by counter, found by id)."""
     copy = root / "stock.json"
-    data = json.loads(index.read_bytes())
+    data = store_harness.index_on_disk(index.parent)
     rows = {str(n): doc for n, doc in enumerate(data["threads"].values(), 1)}
     copy.write_text(json.dumps({"threads": rows}))
     db = TinyDB(copy)
@@ -236,6 +244,7 @@ def _append_without_transcripts(
     bare = root / "bare"
     bare.mkdir()
     shutil.copy(index, bare / "index.json")
+    shutil.copy(index.with_name("index.journal"), bare / "index.journal")
     with Store.open(bare) as store:
         store.list_threads(limit=1)
         return timed(
@@ -244,11 +253,95 @@ def _append_without_transcripts(
         )
 
 
+def _small_write(root: Path) -> Callable[[], object]:
+    """The floor: one fsync'd small-file write (write, fsync, rename, fsync of the directory)."""
+    from tui.core.files import atomic_write
+
+    target = root / "floor.json"
+    payload = json.dumps({"id": "conv_x", "title": "x" * 200}).encode()
+    return lambda: atomic_write(target, payload, root)
+
+
+def _interleaved(first: Callable[[], object], second: Callable[[], object], n: int) -> tuple[
+    float, float
+]:
+    """Medians of ``n`` samples of each, taken in turn, so the disk's moods hit both alike."""
+    a, b = [], []
+    for _ in range(n):
+        a.append(timed(first, 1))
+        b.append(timed(second, 1))
+    return statistics.median(a), statistics.median(b)
+
+
+def bench_scale(root: Path, big: int, repeats: int, report: Report) -> None:
+    """Writes, appends and reloads at ``big`` threads, each next to its floor."""
+    data_dir = root / "scale"
+    rng = random.Random(5)
+    now = time.time()
+    records = [_record(rng, n, now) for n in range(big)]
+    ids = [r.id for r in records]
+    started = time.perf_counter()
+    with Store.open(data_dir) as store:
+        store.import_threads(ThreadImport(r) for r in records)
+        long_id, short_id = ids[0], ids[1]
+        store.replace_transcript(long_id, _turns(rng, big, now - big))
+        store.replace_transcript(short_id, _turns(rng, 10, now - 10))
+    print(f"\n{big:,} threads (rows only), a {big:,}-turn thread")
+    report.line("built in", f"{time.perf_counter() - started:9.2f} s")
+    report.line("index.json", f"{_size(data_dir / 'index.json') / 1e6:9.2f} MB")
+    os.sync()  # the build's writeback would otherwise land in the first samples
+
+    small_write = _small_write(root)
+    floors, firsts = [], []
+    for _ in range(3):
+        with Store.open(data_dir) as fresh:
+            floors.append(timed(small_write, 1))
+            firsts.append(timed(lambda: fresh.mark_status(rng.choice(ids), ThreadStatus.OK), 1))
+    floor = statistics.median(floors)
+    report.ms("floor: one fsync'd small-file write", floor)
+    report.ms(f"first write after open at {big:,}", statistics.median(firsts), 2 * floor, floor)
+    with Store.open(data_dir) as store:
+
+        def write() -> None:
+            store.update_thread(rng.choice(ids), title=_title(rng))
+
+        floor, written = _interleaved(small_write, write, 2 * repeats)
+        report.ms("floor: one fsync'd small-file write", floor)
+        report.ms(f"a write (update_thread) at {big:,}", written, 2 * floor, floor)
+
+        def append_to(thread_id: str) -> Callable[[], None]:
+            return lambda: store.append_turn(thread_id, Turn(role=Role.USER, text=_title(rng)))
+
+        append_to(long_id)()  # reads the long thread once; each append after reads nothing
+        short, long = _interleaved(append_to(short_id), append_to(long_id), 2 * repeats)
+        report.ms("append a turn to a 10-turn thread", short)
+        report.ms(f"append a turn to a {big:,}-turn thread", long, 2 * short, short)
+
+        with Store.open(data_dir) as other:  # a second writer: its own lock handle and files
+            store.reload()
+            poll = timed(store.reload, repeats)
+            report.ms("floor: reload that finds nothing (poll)", poll)
+
+            def reload_one() -> None:
+                other.update_thread(rng.choice(ids), title=_title(rng))
+                started = time.perf_counter()
+                changes = store.reload()
+                samples.append((time.perf_counter() - started) * 1000)
+                assert len(changes.changed) == 1 and not changes.everything
+
+            samples: list[float] = []
+            for _ in range(repeats):
+                reload_one()
+            report.ms(f"reload after one change elsewhere at {big:,}",
+                      statistics.median(samples), None, poll)
+
+
 def bench_crash(root: Path, scale: Scale, report: Report) -> None:
     """Kill a writer of a full-size index, so that each write is long enough to be hit."""
     data_dir = root / "kill"
     data_dir.mkdir()
     shutil.copy(root / "big" / "index.json", data_dir / "index.json")
+    shutil.copy(root / "big" / "index.journal", data_dir / "index.journal")
     print(f"\nSIGKILL loop: {scale.kills} kills of a writer at random moments")
     result = store_harness.kill_loop(data_dir, scale.kills, seed=11)
     report.line("acknowledged writes", str(result.acknowledged))
@@ -281,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         root = Path(tmp)
         bench_speed(root, scale, report)
+        bench_scale(root, BIG_QUICK if quick else BIG_FULL, scale.repeats, report)
         bench_crash(root, scale, report)
         bench_race(root, scale, report)
     print("\nFAILED" if report.failed else "\nall correctness figures hold")

@@ -3,8 +3,11 @@
 Shared by the crash and concurrency tests (a few dozen kills) and by
 ``tests/benchmarks/bench_store.py`` (hundreds). Run as a script, it is the worker:
 
-    python store_harness.py writer DATA_DIR SEED      # writes until killed, acks on stdout
-    python store_harness.py adder DATA_DIR PREFIX N   # adds N threads once DATA_DIR/go exists
+    python store_harness.py writer DATA_DIR SEED [BOUND]     # writes until killed, acks
+    python store_harness.py adder DATA_DIR PREFIX N [BOUND]  # adds N threads once DATA_DIR/go
+
+``BOUND`` makes the index journal fold into a new snapshot once it passes that many bytes
+(``tui.core.storage.JOURNAL_MIN_BOUND``), so that kills and races hit compactions too.
     python store_harness.py trasher DATA_DIR SEED [N] # forgets and restores (N steps or forever)
 
 A writer prints an acknowledgement line only after the store call has returned, so every
@@ -20,11 +23,13 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tui.core.records import Role, ThreadRecord, Turn
-from tui.core.store import Store
+from tui.core.store import CHECKPOINT, Store
 
 HERE = Path(__file__).resolve()
 
@@ -47,6 +52,13 @@ def _ack(line: str) -> None:
     os.write(1, (line + "\n").encode())
 
 
+def _set_bound(bound: int | None) -> None:
+    if bound is not None:
+        from tui.core import storage
+
+        storage.JOURNAL_MIN_BOUND = bound
+
+
 def run_writer(data_dir: Path, seed: int) -> None:
     rng = random.Random(seed)
     store = Store.open(data_dir)
@@ -62,10 +74,20 @@ def run_writer(data_dir: Path, seed: int) -> None:
             store.upsert(ThreadRecord(id=thread_id, title=f"kill test {seed}/{step}", profile="p"))
             mine.append(thread_id)
             _ack(f"T {thread_id}")
-        elif choice < 0.85:
+        elif choice < 0.75:
             thread_id = rng.choice(mine)
             text = f"turn {seed}/{step}"
             store.append_turn(thread_id, Turn(role=Role.USER, text=text))
+            _ack(f"U {thread_id} {text}")
+        elif choice < 0.85:
+            # A reply streamed with checkpoints, then stored in place of the last one.
+            thread_id = rng.choice(mine)
+            text = f"reply {seed}/{step}"
+            at = time.time()
+            for part in range(3):
+                store.put_reply(thread_id, Turn(role=Role.ASSISTANT, text=text[: 3 + part],
+                                                at=at, interrupted=True, error=CHECKPOINT), at)
+            store.put_reply(thread_id, Turn(role=Role.ASSISTANT, text=text, at=at), at)
             _ack(f"U {thread_id} {text}")
         else:
             store.set_meta(f"counter{seed}", step)
@@ -145,6 +167,33 @@ def trash_kill_loop(
     return report
 
 
+# -- reading the files without the store ------------------------------------------------------
+
+
+def index_on_disk(data_dir: Path) -> dict[str, Any]:
+    """The index as the files say, replayed here without the store's code: the snapshot,
+    then every intact line of a journal of the snapshot's generation (a torn last line, with
+    no newline or a wrong checksum, was never acknowledged)."""
+    data = json.loads((data_dir / "index.json").read_bytes())
+    generation = data["_store"]["1"].get("generation", 0)
+    journal = data_dir / "index.journal"
+    raw = journal.read_bytes() if journal.exists() else b""
+    lines = []
+    for line in raw.split(b"\n")[:-1]:
+        crc, _, body = line.partition(b" ")
+        if int(crc, 16) == zlib.crc32(body):
+            lines.append(json.loads(body))
+    if not lines or lines[0].get("generation") != generation:
+        return data
+    for line in lines[1:]:
+        for table, key, doc in line["c"]:
+            if doc is None:
+                data.setdefault(table, {}).pop(key, None)
+            else:
+                data.setdefault(table, {})[key] = doc
+    return data
+
+
 # -- drivers ----------------------------------------------------------------------------------
 
 
@@ -154,14 +203,20 @@ def _spawn(*args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def kill_loop(data_dir: Path, kills: int, seed: int = 1, max_delay: float = 0.3) -> KillReport:
-    """SIGKILL a writer ``kills`` times at random moments; check the store after each kill."""
+def kill_loop(
+    data_dir: Path, kills: int, seed: int = 1, max_delay: float = 0.3, bound: int | None = None
+) -> KillReport:
+    """SIGKILL a writer ``kills`` times at random moments; check the store after each kill.
+    ``bound``: the writers' journal bound (small: compactions are hit too)."""
     rng = random.Random(seed)
     report = KillReport()
     started = time.perf_counter()
     pending: list[str] = []
     for round_number in range(kills):
-        worker = _spawn("writer", str(data_dir), str(seed * 100_000 + round_number))
+        worker = _spawn(
+            "writer", str(data_dir), str(seed * 100_000 + round_number),
+            *([] if bound is None else [str(bound)]),
+        )
         assert worker.stdout is not None
         if worker.stdout.readline().strip() != b"ready":
             raise RuntimeError("the writer did not start")
@@ -214,10 +269,11 @@ def _missing(store: Store, acks: list[str]) -> list[str]:
     return lost
 
 
-def race_adders(data_dir: Path, count: int = 300) -> int:
+def race_adders(data_dir: Path, count: int = 300, bound: int | None = None) -> int:
     """Two processes add ``count`` threads each at the same moment; returns the final count."""
     Store.open(data_dir).close()
-    workers = [_spawn("adder", str(data_dir), prefix, str(count)) for prefix in ("a", "b")]
+    extra = [] if bound is None else [str(bound)]
+    workers = [_spawn("adder", str(data_dir), prefix, str(count), *extra) for prefix in ("a", "b")]
     for worker in workers:
         assert worker.stdout is not None
         worker.stdout.readline()
@@ -231,8 +287,10 @@ def race_adders(data_dir: Path, count: int = 300) -> int:
 
 def main(argv: list[str]) -> None:
     if argv[0] == "writer":
+        _set_bound(int(argv[3]) if len(argv) > 3 else None)
         run_writer(Path(argv[1]), int(argv[2]))
     elif argv[0] == "adder":
+        _set_bound(int(argv[4]) if len(argv) > 4 else None)
         run_adder(Path(argv[1]), argv[2], int(argv[3]))
     elif argv[0] == "trasher":
         run_trasher(Path(argv[1]), int(argv[2]), int(argv[3]) if len(argv) > 3 else None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +19,9 @@ import pytest
 
 from tui.core import search_index
 from tui.core.damage import ProblemKind
-from tui.core.files import atomic_write, dumps
 from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.search_index import CHUNK_TURNS, INDEX_NAME, fts_query
 from tui.core.store import CHECKPOINT, Store
-from tui.core.transcripts import transcript_document
 
 
 @pytest.fixture
@@ -181,19 +181,26 @@ def test_another_store_on_the_same_record_sees_each_write(data_dir: Path) -> Non
         assert indexed(first, "written") != []
 
 
-def test_a_write_that_bypassed_the_index_is_caught_up(store: Store) -> None:
+def test_a_write_whose_process_died_before_the_index_update_is_caught_up(
+    store: Store, data_dir: Path
+) -> None:
     add(store, "conv_a", "old words")
     assert indexed(store, "old") == ["conv_a"]
-    # What a kill between the rename and the index update, or an older threadtui, leaves:
-    # a transcript the index has not seen.
-    record = store.get("conv_a")
-    assert record is not None
-    turns = [Turn(role=Role.USER, text="new words", at=1.0).to_dict()]
-    time.sleep(0.01)  # a clock tick, as between two writes
-    atomic_write(store.transcript_path("conv_a"),
-                 dumps(transcript_document("conv_a", turns, record.to_dict())))
+    # Another process appends a turn and is killed before it updates the index.
+    child = (
+        "import os, sys\n"
+        "from tui.core.records import Role, Turn\n"
+        "from tui.core.search_index import SearchIndex\n"
+        "from tui.core.store import Store\n"
+        "SearchIndex._note = lambda *args: os._exit(9)\n"
+        "store = Store.open(sys.argv[1])\n"
+        "store.append_turn('conv_a', Turn(role=Role.USER, text='new words', at=5.0))\n"
+    )
+    died = subprocess.run([sys.executable, "-c", child, str(data_dir)], timeout=60)
+    assert died.returncode == 9
+    store.reload()
     assert indexed(store, "new") == ["conv_a"]
-    assert indexed(store, "old") == []
+    assert indexed(store, "old") == ["conv_a"]
 
 
 # -- rebuilt --------------------------------------------------------------------------------

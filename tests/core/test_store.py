@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import stat
@@ -10,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from store_harness import index_on_disk
+from tinydb import TinyDB
 
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn, Usage
 from tui.core.store import (
@@ -56,7 +57,8 @@ def test_a_new_record_is_private_to_the_user(store: Store, data_dir: Path) -> No
     store.append_turn("conv_a", turn("hello"))
     for directory in (data_dir, data_dir / "transcripts", data_dir / ".tmp"):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    for file in (data_dir / "index.json", data_dir / "index.lock", store.transcript_path("conv_a")):
+    for file in (data_dir / "index.json", data_dir / "index.journal", data_dir / "index.lock",
+                 store.transcript_path("conv_a")):
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
 
 
@@ -77,9 +79,14 @@ def test_the_index_file_is_tinydb_json_with_the_thread_id_as_key(
     store: Store, data_dir: Path
 ) -> None:
     store.upsert(thread("conv_a"))
-    data = json.loads((data_dir / "index.json").read_text())
-    assert data["_store"] == {"1": {"schema_version": 2}}
-    assert data["threads"]["conv_a"]["title"] == "title of conv_a"
+    snapshot = (data_dir / "index.json").read_bytes()
+    store.upsert(thread("conv_b"))
+    # A write appends to the journal; the snapshot (a stock TinyDB file) is left as it was.
+    assert (data_dir / "index.json").read_bytes() == snapshot
+    assert {"_store", "threads", "meta"} <= TinyDB(data_dir / "index.json").tables()
+    data = index_on_disk(data_dir)
+    assert data["_store"]["1"]["schema_version"] == 3
+    assert data["threads"]["conv_b"]["title"] == "title of conv_b"
     assert "turns" not in data["threads"]["conv_a"]
 
 
@@ -96,7 +103,7 @@ def test_the_file_always_matches_what_the_store_holds(store: Store, data_dir: Pa
     with Store.open(data_dir) as other:
         other.upsert(thread("conv_9"))
     store.update_thread("conv_0", title="after the other process")
-    on_disk = json.loads((data_dir / "index.json").read_text())
+    on_disk = index_on_disk(data_dir)
     assert on_disk["threads"] == {r.id: r.to_dict() for r in store.list_threads()}
     assert set(on_disk["threads"]) == {"conv_0", "conv_1", "conv_2", "conv_3", "conv_9"}
     assert on_disk["threads"]["conv_1"]["last_active"] == 50.0
@@ -251,7 +258,7 @@ def test_rows_that_cannot_be_stored_are_refused_before_writing(
     store: Store, data_dir: Path
 ) -> None:
     store.upsert(thread("conv_ok"))
-    before = (data_dir / "index.json").read_bytes()
+    before = (data_dir / "index.json").read_bytes(), (data_dir / "index.journal").read_bytes()
     for bad in (
         thread("conv_nan", last_active=math.nan),
         thread("conv_\x1b[31m"),
@@ -260,7 +267,8 @@ def test_rows_that_cannot_be_stored_are_refused_before_writing(
     ):
         with pytest.raises((ValueError, TypeError)):
             store.upsert(bad)
-    assert (data_dir / "index.json").read_bytes() == before
+    after = (data_dir / "index.json").read_bytes(), (data_dir / "index.journal").read_bytes()
+    assert after == before
     assert ids(store.list_threads()) == ["conv_ok"]
 
 
@@ -430,9 +438,47 @@ def test_another_store_sees_changes_after_reload(store: Store, data_dir: Path) -
         store.upsert(thread("conv_b"))
         assert other.changed_on_disk() is True
         assert "conv_b" not in other  # a snapshot until reload: the sidebar does not jump
-        assert other.reload() is True
+        changes = other.reload()
+        assert changes.changed == {"conv_b"} and not changes.removed and not changes.everything
         assert "conv_b" in other and other.changed_on_disk() is False
-        assert other.reload() is False
+        assert not other.reload()
+
+
+def test_a_reload_names_only_the_rows_another_store_changed(
+    store: Store, data_dir: Path
+) -> None:
+    for name in ("conv_a", "conv_b", "conv_c"):
+        store.upsert(thread(name))
+    with Store.open(data_dir) as other:
+        store.update_thread("conv_a", title="renamed elsewhere")
+        store.delete("conv_b")
+        store.upsert(thread("conv_d"))
+        store.set_meta("draft", "unsent words")
+        changes = other.reload()
+        assert changes.changed == {"conv_a", "conv_d"}
+        assert changes.removed == {"conv_b"}
+        assert changes.meta and not changes.everything
+        assert other.get("conv_a").title == "renamed elsewhere"  # type: ignore[union-attr]
+
+
+def test_changes_taken_in_by_our_own_write_are_reported_at_the_next_reload(
+    store: Store, data_dir: Path
+) -> None:
+    store.upsert(thread("conv_a"))
+    with Store.open(data_dir) as other:
+        store.upsert(thread("conv_elsewhere"))
+        other.upsert(thread("conv_mine"))  # re-reads under the lock and takes conv_elsewhere in
+        changes = other.reload()
+        assert changes.changed == {"conv_elsewhere"}  # our own row is not news
+
+
+def test_a_rebuilt_index_is_reported_as_everything(store: Store, data_dir: Path) -> None:
+    store.upsert(thread("conv_a"))
+    store.append_turn("conv_a", turn("hello"))
+    with Store.open(data_dir) as other:
+        (data_dir / "index.json").write_text("")  # emptied: rebuilt from the transcripts
+        assert other.reload().everything
+        assert "conv_a" in other
 
 
 def test_a_transcript_only_change_is_noticed(store: Store, data_dir: Path) -> None:
@@ -440,7 +486,7 @@ def test_a_transcript_only_change_is_noticed(store: Store, data_dir: Path) -> No
     with Store.open(data_dir) as other:
         store.replace_transcript("conv_a", [turn("from elsewhere", at=1.0)])
         assert other.changed_on_disk() is True
-        assert other.reload() is True
+        assert other.reload().transcripts
         assert [t.text for t in other.transcript("conv_a")] == ["from elsewhere"]
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_harness import index_on_disk
 
+from tui.core.journal import encode, looks_like_lines
 from tui.core.migrations import CURRENT_VERSION, MIGRATIONS, migrate
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.store import ProblemKind, Store, StoreProblem, StoreTooNew
@@ -44,19 +46,24 @@ CORRUPT_INDEXES = {
 
 
 @pytest.mark.parametrize("content", CORRUPT_INDEXES.values(), ids=CORRUPT_INDEXES.keys())
+@pytest.mark.parametrize("journal", ["kept", "lost"])
 def test_an_unreadable_index_is_moved_aside_and_rebuilt_from_transcripts(
-    data_dir: Path, content: bytes
+    data_dir: Path, content: bytes, journal: str
 ) -> None:
+    """Rebuilt from the transcripts, and from the journal's changes when it survived (the
+    thread that never spoke is only there)."""
     seed(data_dir)
     (data_dir / "index.json").write_bytes(content)
+    if journal == "lost":
+        (data_dir / "index.journal").unlink()
+    recovered = ["conv_talk"] if journal == "lost" else ["conv_talk", "conv_quiet"]
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.CORRUPT_INDEX)
         assert problem.path is not None and problem.path.read_bytes() == content
         assert problem.path.name.startswith("index.json.corrupt-")
-        assert (
-            str(problem.path) in problem.message and "1 thread was recovered" in problem.message
-        )
-        assert [r.id for r in store.list_threads()] == ["conv_talk"]
+        words = "1 thread was recovered" if journal == "lost" else "2 threads were recovered"
+        assert str(problem.path) in problem.message and words in problem.message
+        assert [r.id for r in store.list_threads()] == recovered
         rebuilt = store.get("conv_talk")
         assert rebuilt is not None and (rebuilt.title, rebuilt.profile) == ("Talked", "work")
         assert [t.text for t in store.transcript("conv_talk")] == ["hello"]
@@ -78,6 +85,7 @@ def test_an_index_damaged_while_open_keeps_what_the_session_had(data_dir: Path) 
 def test_a_missing_index_is_rebuilt_from_transcripts_and_said(data_dir: Path) -> None:
     seed(data_dir)
     (data_dir / "index.json").unlink()
+    (data_dir / "index.journal").unlink()
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.REBUILT_INDEX)
         assert "1 thread was rebuilt" in problem.message
@@ -107,7 +115,8 @@ def test_a_transcript_without_its_stored_row_gives_a_stub(data_dir: Path) -> Non
 def test_unusable_rows_are_left_out_and_the_original_kept(data_dir: Path) -> None:
     seed(data_dir)
     index = data_dir / "index.json"
-    data = json.loads(index.read_text())
+    data = index_on_disk(data_dir)  # the whole index, written back as one snapshot
+    (data_dir / "index.journal").unlink()
     data["threads"]["conv_quiet"]["status"] = "exploded"
     data["threads"]["conv_wrong_key"] = {"id": "conv_other"}
     data["meta"]["broken"] = "not an object"
@@ -161,17 +170,32 @@ def test_a_transcript_of_another_thread_is_not_shown(data_dir: Path) -> None:
         assert "another thread" in problem.message
 
 
-def test_unusable_messages_are_left_out_and_the_original_kept(data_dir: Path) -> None:
+ROBOT = {"role": "robot", "text": "?"}
+STILL_HERE = {"role": "user", "text": "still here", "at": 11.0}
+
+
+@pytest.mark.parametrize("form", ["lines", "old whole-JSON file", "damaged line"])
+def test_unusable_messages_are_left_out_and_the_original_kept(data_dir: Path, form: str) -> None:
     seed(data_dir)
     with Store.open(data_dir) as store:
         path = store.transcript_path("conv_talk")
-        document = json.loads(path.read_text())
-        document["turns"].append({"role": "robot", "text": "?"})
-        document["turns"].append({"role": "user", "text": "still here", "at": 11.0})
-        path.write_text(json.dumps(document))
+        store.transcript("conv_talk")  # held in memory: the change below must still be seen
+        if form == "old whole-JSON file":
+            document = {"format": "threadtui-transcript", "version": 1, "thread_id": "conv_talk",
+                        "record": None, "turns": [t.to_dict() for t in store.transcript(
+                            "conv_talk")] + [ROBOT, STILL_HERE]}
+            path.write_text(json.dumps(document))
+        elif form == "lines":
+            with open(path, "ab") as handle:
+                handle.write(encode({"turn": ROBOT}) + encode({"turn": STILL_HERE}))
+        else:
+            damaged = encode({"turn": {"role": "user", "text": "robot", "at": 1.0}})
+            with open(path, "ab") as handle:
+                handle.write(damaged.replace(b"robot", b"r0bot") + encode({"turn": STILL_HERE}))
         assert [t.text for t in store.transcript("conv_talk")] == ["hello", "still here"]
         problem = only_problem(store, ProblemKind.DAMAGED_TRANSCRIPT)
-        assert problem.path is not None and "robot" in problem.path.read_text()
+        assert problem.path is not None
+        assert ("r0bot" if form == "damaged line" else "robot") in problem.path.read_text()
         assert [t.text for t in store.transcript("conv_talk")] == ["hello", "still here"]
         assert len(store.problems) == 1  # repaired on disk: said once
 
@@ -193,7 +217,7 @@ def test_a_version_1_record_is_upgraded(data_dir: Path) -> None:
     original = (data_dir / "index.json").read_bytes()
     with Store.open(data_dir) as store:
         problem = only_problem(store, ProblemKind.UPGRADED)
-        assert "from schema v1 to v2" in problem.message
+        assert f"from schema v1 to v{CURRENT_VERSION}" in problem.message
         assert problem.path is not None and problem.path.read_bytes() == original
         assert [r.id for r in store.list_threads()] == [
             "conv_68a1f0c2d9e84b7f",
@@ -242,3 +266,63 @@ def test_migrations_can_run_again_after_a_kill() -> None:
     second, _ = migrate(json.loads(json.dumps(raw)), second_io)
     assert version == 1 and first == second and first_io.written == second_io.written
     assert len(MIGRATIONS) == CURRENT_VERSION - 1
+
+
+V2_REPORT = "conv_68a1f0c2d9e84b7f"
+
+
+def test_a_version_2_record_is_upgraded_with_a_backup(data_dir: Path) -> None:
+    """Schema v2 (one whole index file, whole-JSON transcripts) becomes v3 (snapshot and
+    journal, line transcripts): the index at open, with a copy kept; each transcript at its
+    first write; the old transcripts read as they are meanwhile."""
+    shutil.copytree(FIXTURES / "store_v2", data_dir)
+    original = (data_dir / "index.json").read_bytes()
+    transcripts = data_dir / "transcripts"
+    local_before = (transcripts / "chat-local-1.json").read_bytes()
+    with Store.open(data_dir) as store:
+        problem = only_problem(store, ProblemKind.UPGRADED)
+        assert f"from schema v2 to v{CURRENT_VERSION}" in problem.message
+        assert problem.path is not None and problem.path.read_bytes() == original
+        assert problem.path.name.startswith("index.json.pre-v3-")
+        assert [r.id for r in store.list_threads()] == [
+            V2_REPORT, "chat-local-1", "thread_Ab12Cd34Ef56"
+        ]
+        report = store.get(V2_REPORT)
+        assert report is not None and (report.title, report.pinned, report.owner) == (
+            "Quarterly report — draft", True, "alice"
+        )
+        local = store.get("chat-local-1")
+        assert local is not None and local.status is ThreadStatus.INTERRUPTED
+        assert local.base_url == "http://127.0.0.1:11434/v1"
+        assert store.get_meta("theme") == "threadtui-dusk"
+        assert store.get_meta(f"draft:{V2_REPORT}") == "and the Q1 forecast?"
+        turns = store.transcript(V2_REPORT)
+        assert [t.item_id for t in turns] == ["msg_u1", "msg_a1"]
+        assert turns[1].usage is not None and turns[1].usage.total_tokens == 30
+        assert store.transcript("chat-local-1")[-1].interrupted
+        store.append_turn(V2_REPORT, Turn(role=Role.USER, text="And Q1?", at=1735689700.0))
+    assert looks_like_lines((transcripts / f"{V2_REPORT}.json").read_bytes())
+    assert (transcripts / "chat-local-1.json").read_bytes() == local_before  # not yet written
+    assert index_on_disk(data_dir)["_store"]["1"]["schema_version"] == CURRENT_VERSION
+    with Store.open(data_dir) as store:
+        assert store.problems == []
+        assert [t.text for t in store.transcript(V2_REPORT)][-1] == "And Q1?"
+        report = store.get(V2_REPORT)
+        assert report is not None and report.last_active == 1735689700.0
+        assert len(store) == 3
+
+
+def test_a_version_2_record_read_only_is_upgraded_in_memory_only(data_dir: Path) -> None:
+    shutil.copytree(FIXTURES / "store_v2", data_dir)
+    before = {p.name: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    with Store.open_read_only(data_dir) as store:
+        assert len(store) == 3 and len(store.transcript(V2_REPORT)) == 2
+        store._index.storage.load = _must_not_run  # type: ignore[method-assign]
+        assert len(store.transcript("chat-local-1")) == 2  # without parsing the index again
+        assert not store.changed_on_disk() and not store.reload()
+    after = {p.name: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def _must_not_run() -> None:
+    raise AssertionError("the index was read again")

@@ -8,6 +8,7 @@ while armed). Everything else is real: files in a temporary directory, a real St
 from __future__ import annotations
 
 import errno
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,19 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.mark.parametrize("name", list(ERRNOS))
-@pytest.mark.parametrize("call", ["write", "replace", "fsync"])
+@pytest.mark.parametrize("call", ["write", "open", "fsync", "replace"])
 def test_a_refused_message_write_is_a_record_write_failed_naming_what_and_where(
     store: Store, disk: DiskFault, name: str, call: str
 ) -> None:
+    """A turn is appended to its transcript (open, write, fsync); a transcript in the old
+    format is first rewritten whole (``replace``), which the disk may refuse too."""
     number, words = ERRNOS[name]
+    if call == "replace":
+        path = store.transcript_path("conv_1")
+        turns = [t.to_dict() for t in store.transcript("conv_1")]
+        old = {"format": "threadtui-transcript", "version": 1, "thread_id": "conv_1",
+               "record": None, "turns": turns}
+        path.write_text(json.dumps(old))
     disk.fail(number, call)
     with pytest.raises(RecordWriteFailed) as caught:
         store.append_turn("conv_1", Turn(role=Role.USER, text="typed on a full disk"))
@@ -82,7 +91,7 @@ def test_a_full_disk_does_not_stop_the_record_opening(tmp_path: Path, disk: Disk
     data = tmp_path / "data"
     with Store.open(data) as store:
         store.upsert(ThreadRecord(id="conv_1", title="first"))
-    disk.fail(errno.ENOSPC, "replace")
+    disk.fail(errno.ENOSPC, "write")
     with Store.open(data) as store:  # nothing to write at open: it opens, reads, lists
         assert [r.id for r in store.list_threads()] == ["conv_1"]
         with pytest.raises(RecordWriteFailed):

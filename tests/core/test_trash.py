@@ -17,7 +17,7 @@ import pytest
 import store_harness
 
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
-from tui.core.storage import AtomicJSONStorage
+from tui.core.storage import JournalStorage
 from tui.core.store import Store, StoreError, TrashReason, UnknownThread
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.trash import KEEP_SECONDS, TrashFiles
@@ -175,7 +175,7 @@ def test_killed_before_the_index_was_written_puts_the_transcript_back(
 ) -> None:
     seed(data_dir)
     with Store.open(data_dir) as store:
-        monkeypatch.setattr(AtomicJSONStorage, "flush", _die)
+        monkeypatch.setattr(JournalStorage, "flush", _die)
         with pytest.raises(Killed):
             store.delete("conv_a")
     monkeypatch.undo()

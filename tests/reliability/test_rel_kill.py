@@ -112,7 +112,9 @@ def test_kill_while_streaming_marks_the_lost_reply_and_ctrl_r_gets_it(
     for n in range(kills):
         expected += [(Role.USER, f"question {n}", None), (Role.ASSISTANT, "", NO_REPLY)]
     last = f"question {kills - 1}"
-    expected += [(Role.USER, last, None), (Role.ASSISTANT, reply_text(last), None)]
+    # ctrl+r asks the last question again without recording it a second time (issue 16.9):
+    # the reply follows the lost one, as the server's conversation holds the question once.
+    expected += [(Role.ASSISTANT, reply_text(last), None)]
     assert [(t.role, t.text, t.error) for t in turns] == expected
     assert all(t.interrupted for t in turns if t.error == NO_REPLY)
     assert record is not None and record.status is ThreadStatus.OK

@@ -38,7 +38,7 @@ def test_state_lists_every_object_by_owner(sandbox: Sandbox, openai_client: Clie
     assert {o["slug"] for o in state["tenancy"]} == {"acme-corp", "personal"}
     assert "sk-proj-sandbox" not in str(state["tenancy"])  # keys are masked
     assert state["model"] == {"tokens": None, "delay_s": 0.0, "models": list(
-        sandbox.model.models)}
+        sandbox.model.models), "shutdowns": {"gpt-4.1": "2027-01-14", "gpt-4.1-mini": "2027-01-14"}}
 
 
 def test_clock_endpoint_expires_threads(sandbox: Sandbox, openai_client: Client) -> None:

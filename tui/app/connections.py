@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from tui.core.api.base import Backend
+from tui.core.api.servers import thread_host
 from tui.core.config import Config
 from tui.core.keys import KeyRing
-from tui.core.records import Dialect, Profile
+from tui.core.records import Dialect, Profile, ThreadRecord
 from tui.core.secrets import mask_key
 
 
@@ -47,7 +49,7 @@ class BackendPool:
         self.store = store
         self._factory_loader = factory
         self._factory: BackendFactory | None = None
-        self._backends: dict[tuple[str, Dialect], Backend] = {}
+        self._backends: dict[tuple[str, Dialect, str | None], Backend] = {}
         self._lock = asyncio.Lock()
 
     def _build(self, profile: Profile, dialect: Dialect) -> Backend:
@@ -55,16 +57,27 @@ class BackendPool:
             self._factory = self._factory_loader()
         return self._factory(profile, self.keyring, self.store, dialect=dialect)
 
-    async def get(self, profile_name: str, dialect: Dialect | None = None) -> Backend:
+    async def get(
+        self, profile_name: str, dialect: Dialect | None = None, base_url: str | None = None
+    ) -> Backend:
+        """The profile's backend for ``dialect``; ``base_url``: on another host than the
+        profile's (a thread made on a regional host: ``servers.thread_host``)."""
         profile = self.config.profile(profile_name)
         wanted = dialect or profile.api
-        key = (profile.name, wanted)
+        key = (profile.name, wanted, base_url)
         async with self._lock:
             backend = self._backends.get(key)
             if backend is None:
-                backend = await asyncio.to_thread(self._build, profile, wanted)
+                built = profile if base_url is None else replace(profile, base_url=base_url)
+                backend = await asyncio.to_thread(self._build, built, wanted)
                 self._backends[key] = backend
         return backend
+
+    async def for_thread(self, profile_name: str, record: ThreadRecord) -> Backend:
+        """The backend that reaches ``record``: its dialect, on the host it was made on."""
+        profile = self.config.profile(profile_name)
+        return await self.get(profile_name, record.api,
+                              thread_host(profile.base_url, record.base_url))
 
     async def key_hint(self, profile_name: str) -> str:
         """The masked key (resolving it in a thread if needed); raises KeyResolutionError."""
@@ -84,7 +97,7 @@ class BackendPool:
                 await backend.aclose()
 
     def cached(self, profile_name: str) -> list[Backend]:
-        return [b for (name, _), b in self._backends.items() if name == profile_name]
+        return [b for (name, _, _), b in self._backends.items() if name == profile_name]
 
     async def aclose(self) -> None:
         self.keyring.stop()  # a key command still running must not hold up quitting

@@ -12,6 +12,7 @@ never awaited inside a worker: cancelling a worker can never leave a dialog that
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable, Coroutine
 from functools import partial
 from pathlib import Path
@@ -44,6 +45,7 @@ from tui.app.widgets.sidebar import Sidebar
 from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
 from tui.core.app_state import SIDEBAR_WIDTH, load_state
+from tui.core.models import Shutdowns, short_warning
 from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
@@ -101,6 +103,7 @@ class MainScreen(Screen[None]):
     key_problem: reactive[str | None] = reactive(None, init=False)
     identity: reactive[Identity | None] = reactive(None, init=False)
     busy: reactive[str | None] = reactive(None, init=False)
+    model_warning: reactive[str | None] = reactive(None, init=False)
     open_record: reactive[ThreadRecord | None] = reactive(None, init=False, always_update=True)
     replying: reactive[bool] = reactive(False, init=False, bindings=True)
     retry_target: reactive[tuple[str, str] | None] = reactive(None, init=False, bindings=True)
@@ -114,6 +117,7 @@ class MainScreen(Screen[None]):
         self._key_hints: dict[str, str] = {}
         self._key_problems: dict[str, str] = {}
         self._identities: dict[str, Identity] = {}
+        self._shutdowns: dict[str, Shutdowns] = {}  # what each profile's /models said
         self._sidebar_wanted: bool | None = None
         self._stream: tuple[str, MessageView] | None = None
         self.draft = ""
@@ -124,7 +128,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield SwitcherBar(id="switcher").data_bind(
             MainScreen.profile, MainScreen.key_hint, MainScreen.key_problem,
-            MainScreen.identity, MainScreen.busy,
+            MainScreen.identity, MainScreen.busy, MainScreen.model_warning,
         )
         with Body(id="body"):
             yield Sidebar(now=self.now, active_profile=self.profile.name, id="sidebar")
@@ -278,6 +282,7 @@ class MainScreen(Screen[None]):
         self.key_hint = self._key_hints.get(name)
         self.key_problem = self._key_problems.get(name)
         self.identity = self._identities.get(name)
+        self._warn_of_shutdown()
         self.sidebar.set_active_profile(name, self.now)
         self.chat.set_context(name, self.now)
 
@@ -335,10 +340,19 @@ class MainScreen(Screen[None]):
     @guarded
     def _identity_learned(self, message: msg.IdentityLearned) -> None:
         self._identities[message.profile] = message.identity
+        if message.identity.model_shutdowns:  # only whoami's answer (/models) carries them
+            self._shutdowns[message.profile] = dict(message.identity.model_shutdowns)
         if message.profile == self.profile_name:
             self.identity = message.identity
+            self._warn_of_shutdown()
         if message.announce:
             self.notify(work.describe_identity(message.identity), title="Who am I", timeout=12)
+
+    def _warn_of_shutdown(self) -> None:
+        """The bar's few words when the active profile's model shuts down within 60 days."""
+        today = dt.date.fromtimestamp(self.now)
+        known = self._shutdowns.get(self.profile_name, {})
+        self.model_warning = short_warning(self.profile.model, known, today)
 
     @on(msg.Busy)
     @guarded
@@ -510,7 +524,9 @@ class MainScreen(Screen[None]):
             record, self.profile_name, owner,
             organization=outcome.organization or (owner.organization if owner else None),
             project=outcome.project or (owner.project if owner else None),
+            retired=outcome.verdict is Verdict.RETIRED,
         )
+        self.open_record = record  # its status changed: the composer says what it can take
         self.chat.show_prompt(prompt)  # inline: the composer keeps the keyboard
 
     @on(OwnerPrompt.Answered)
@@ -558,12 +574,12 @@ class MainScreen(Screen[None]):
             return
         self._send(event.text)
 
-    def _send(self, text: str) -> None:
+    def _send(self, text: str, *, again: bool = False) -> None:
         self.replying = True
         self.retry_target = None
         self.run(
             work.send(self.services, self.post_message, self.profile_name, self.chat.record,
-                      text, self.retry_key),
+                      text, self.retry_key, again=again),
             group="reply", exclusive=True,
             on_error=lambda incident: self.post_message(msg.ReplyAborted(text, incident)),
         )
@@ -596,7 +612,8 @@ class MainScreen(Screen[None]):
         shown = self.chat.record
         if shown is None or shown.id != message.thread_id:
             return
-        await self.chat.add_turn(message.question)
+        if message.question is not None:
+            await self.chat.add_turn(message.question)
         view = await self.chat.add_turn(message.reply, streaming=True)
         view.start_stream()
         self._stream = (message.thread_id, view)
@@ -607,6 +624,9 @@ class MainScreen(Screen[None]):
         if self._stream is None or self._stream[0] != message.thread_id:
             return
         view = self._stream[1]
+        if message.refusal and not view.turn.refusal:
+            view.turn.refusal = True  # labelled as it streams, not only once it is stored
+            view.refresh_chrome()
         if view.is_attached:
             await view.write(message.text)
         else:
@@ -625,6 +645,7 @@ class MainScreen(Screen[None]):
         turn = view.turn
         turn.usage, turn.response_id, turn.item_id = reply.usage, reply.response_id, reply.item_id
         turn.interrupted, turn.error = reply.interrupted, reply.error
+        turn.refusal = reply.refusal or (turn.refusal and reply.interrupted)
         if message.hint and not isinstance(message.error, NotFound):
             view.hint = message.hint
         final = reply.text if reply.text or not reply.interrupted else None
@@ -681,7 +702,7 @@ class MainScreen(Screen[None]):
     def action_retry(self) -> None:
         text = self.retry_text()
         if text is not None:
-            self._send(text)
+            self._send(text, again=True)
 
     def retry_text(self) -> str | None:
         """The prompt to send again when the open thread's last reply failed or was stopped."""

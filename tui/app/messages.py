@@ -145,17 +145,21 @@ class ThreadCreated(Message):
 
 @dataclass
 class ReplyStarted(Message):
-    """The question is recorded and the request is under way."""
+    """The question is recorded and the request is under way; ``question`` is None when it
+    is asked again and already shown (a retry on a server that keeps the thread)."""
 
     thread_id: str
-    question: Turn
+    question: Turn | None
     reply: Turn
 
 
 @dataclass
 class ReplyDelta(Message):
+    """New text of the reply; ``refusal``: the model declines, and this is its refusal."""
+
     thread_id: str
     text: str
+    refusal: bool = False
 
 
 @dataclass

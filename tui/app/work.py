@@ -14,7 +14,6 @@ import contextlib
 from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from textual.message import Message
@@ -45,13 +44,23 @@ from tui.app.messages import (
 )
 from tui.app.shutdown import StopNote, restate_stop
 from tui.core import session
-from tui.core.api.base import ApiError, AuthFailed, Backend, Completed, Failed, NotFound, TextDelta
+from tui.core.api.base import (
+    ApiError,
+    AuthFailed,
+    Backend,
+    Completed,
+    Failed,
+    Incomplete,
+    NotFound,
+    TextDelta,
+)
+from tui.core.api.servers import thread_host
 from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
 from tui.core.config import Config
 from tui.core.keys import KeyResolutionError
-from tui.core.ownership import Ownership, resolve_not_found
+from tui.core.ownership import Ownership, is_retired, resolve_not_found
 from tui.core.record_access import Records
-from tui.core.records import Identity, Role, ThreadRecord, ThreadStatus, Turn
+from tui.core.records import Dialect, Identity, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import one_line
 from tui.core.store import Store, StoreError
 from tui.core.wording import plural
@@ -108,6 +117,8 @@ def describe_identity(identity: Identity) -> str:
 
 
 def retry_hint(error: ApiError, retry_key: str) -> str:
+    if isinstance(error, Incomplete):
+        return "the same question would stop the same way: ask for less, or differently"
     if error.retryable:
         return f"{retry_key} retries"
     return f"{retry_key} asks again once that is fixed"
@@ -182,7 +193,7 @@ async def poll(services: Services, post: Post) -> None:
     if lost:
         post(LostRepliesFound(lost))
     with contextlib.suppress(StoreError):
-        if await records.call(Store.changed_on_disk) and await records.call(Store.reload):
+        if await records.call(Store.reload):
             post(RowsLoaded(await records.call(Store.list_threads), replace=True))
 
 
@@ -253,8 +264,19 @@ async def open_thread(
     await report_problems(services, post)  # a transcript moved aside just now is named at once
     post(ThreadShown(record, turns, focus_composer))
     _offer_retry(post, record, turns, retry_key)
-    if record.status is not ThreadStatus.GONE:
+    if _retired(services, profile, record):
+        # A legacy thread on OpenAI's API: every request answers 404 since the shutdown, so
+        # none is made, and it is said to be retired (read-only) each time it is opened.
+        await not_found(services, post, profile, record)
+    # A chat-dialect thread (a local model's, an imported ChatGPT or llm conversation) lives
+    # only in the record: there is nothing to refresh, and no key to ask for.
+    elif record.status is not ThreadStatus.GONE and record.api is not Dialect.CHAT:
         await refresh(services, post, profile, record, retry_key)
+
+
+def _retired(services: Services, profile: str, record: ThreadRecord) -> bool:
+    current = services.config.profiles.get(profile)
+    return is_retired(record, current.base_url if current else None)
 
 
 def _offer_retry(post: Post, record: ThreadRecord, turns: list[Turn], retry_key: str) -> None:
@@ -269,7 +291,7 @@ async def refresh(
 ) -> None:
     records = services.records
     try:
-        backend = await services.pool.get(profile, record.api)
+        backend = await services.pool.for_thread(profile, record)
     except KeyResolutionError as exc:
         post(Notice(f"Showing the local copy: {exc}", severity="warning"))
         return
@@ -297,7 +319,8 @@ async def refresh(
 
 async def not_found(services: Services, post: Post, profile: str, record: ThreadRecord) -> None:
     """Ask the core 404 policy who owns the thread and hand the answer to the screen."""
-    post(Busy("404: asking the other profiles…"))
+    if not _retired(services, profile, record):  # a retired thread: nobody is asked
+        post(Busy("404: asking the other profiles…"))
     try:
         outcome: Ownership = await resolve_not_found(
             services.records, record, services.config.profiles, services.pool.keyring,
@@ -314,9 +337,13 @@ async def not_found(services: Services, post: Post, profile: str, record: Thread
 
 async def send(
     services: Services, post: Post, profile_name: str, record: ThreadRecord | None, text: str,
-    retry_key: str,
+    retry_key: str, *, again: bool = False,
 ) -> None:
-    """Create the thread if this is a new chat, then stream the reply, posting each step."""
+    """Create the thread if this is a new chat, then stream the reply, posting each step.
+
+    ``again``: ctrl+r asks ``text`` again after its reply failed; on a server that keeps the
+    thread the question is not shown, recorded or sent a second time (``session.send_message``).
+    """
     records = services.records
     profile = services.config.profile(profile_name)
     try:
@@ -331,21 +358,23 @@ async def send(
         raise
     if record is None or backend is None:
         return
-    question = Turn(role=Role.USER, text=text)
+    once = again and session.keeps_thread_on_server(backend)
+    question = None if once else Turn(role=Role.USER, text=text)
     reply = Turn(role=Role.ASSISTANT, text="")
     post(ReplyStarted(record.id, question, reply))
     failure: ApiError | None = None
     received: list[str] = []
     try:
-        async with aclosing(session.send_message(records, backend, record, text)) as events:
+        async with aclosing(session.send_message(records, backend, record, text,
+                                                 again=again)) as events:
             async for event in events:
                 if isinstance(event, TextDelta):
                     received.append(event.text)
-                    post(ReplyDelta(record.id, event.text))
+                    post(ReplyDelta(record.id, event.text, event.refusal))
                 elif isinstance(event, Completed):
                     reply = Turn(
                         role=Role.ASSISTANT, text=event.text, response_id=event.response_id,
-                        item_id=event.item_id, usage=event.usage,
+                        item_id=event.item_id, usage=event.usage, refusal=event.refusal,
                     )
                 elif isinstance(event, Failed):
                     failure = event.error
@@ -375,7 +404,10 @@ async def send(
         # Offered even when retrying at once will not help (quota, a rejected key): once the
         # user has fixed that outside the app, the question is one key away, not retyped.
         hint = retry_hint(failure, retry_key)
-        post(ReplyEnded(record.id, reply, failure, text, hint))
+        # An incomplete reply (the output limit, the content filter) is not offered as the
+        # same request again: it would stop the same way (issue 16.6).
+        retry_prompt = None if isinstance(failure, Incomplete) else text
+        post(ReplyEnded(record.id, reply, failure, retry_prompt, hint))
         post(Notice(f"{failure} · {hint}", "Reply failed", "error", 10))
     await _post_fresh(services, post, record.id)
     if isinstance(failure, NotFound):
@@ -405,7 +437,8 @@ async def _connect_for(
     recorded; (None, None) after saying why not, with the question back in the composer."""
     post(Busy("connecting…"))
     try:
-        backend = await services.pool.get(profile, record.api if record else None)
+        backend = await (services.pool.for_thread(profile, record) if record
+                         else services.pool.get(profile))
     except KeyResolutionError as exc:
         post(Notice(str(exc), "No key", "error", 15))
         post(PromptReturned(text))
@@ -450,7 +483,7 @@ async def delete(services: Services, post: Post, active: str, record: ThreadReco
         return
     profile = deleting_profile(services.config, active, record)
     try:
-        backend = await services.pool.get(profile, record.api)
+        backend = await services.pool.for_thread(profile, record)
         report = await session.delete_thread(services.records, backend, record)
     except KeyResolutionError as exc:
         post(Notice(str(exc), "No key", "error", 15))
@@ -469,9 +502,14 @@ async def rename(
     services: Services, post: Post, profile: str, record: ThreadRecord, title: str
 ) -> None:
     """Rename locally at once (the list is ours), then on the server where that applies."""
+    pool = services.pool
+
+    async def backend_for(dialect: Dialect) -> Backend:  # on the host the thread was made on
+        where = thread_host(services.config.profile(profile).base_url, record.base_url)
+        return await pool.get(profile, dialect, where)
+
     outcome = await session.rename_thread(
-        services.records, record, title, current_profile=profile,
-        backend_for=partial(services.pool.get, profile),
+        services.records, record, title, current_profile=profile, backend_for=backend_for,
     )
     post(RecordChanged(outcome.record))
     if outcome.server is session.ServerTitle.FAILED:

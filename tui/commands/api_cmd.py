@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
 from tui.core.api.base import ApiError
-from tui.core.api.servers import server_url
+from tui.core.api.servers import server_url, thread_host
 from tui.core.config import ConfigError
 from tui.core.keys import KeyResolutionError
+from tui.core.models import Shutdowns, shutdown_warning, shutdown_within
 from tui.core.records import Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.secrets import mask_key, scrub
+from tui.core.wording import plural
 
 if TYPE_CHECKING:
     from tui.core.ownership import Ownership
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 
 OK = "✓"
 BAD = "✗"
+WARN = "!"  # worth knowing, not a failure (a model shutting down soon)
 
 
 def register(subparsers: Any) -> None:
@@ -155,6 +160,22 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
         line(True, f"key for {profile.name}: {mask_key(key)} from {profile.key_source}")
         usable.append(profile)
 
+    today = dt.date.today()
+    shutdowns: dict[str, Shutdowns] = {}  # by profile: what its server's /models said
+
+    def model_line(model: str | None, where: str, profile: str) -> None:
+        """A warning for a model its server shuts down within WARN_DAYS; one already shut
+        down is a problem."""
+        known = shutdowns.get(profile, {})
+        warning = shutdown_warning(model, known, today)
+        if warning is None:
+            return
+        when = shutdown_within(model, known, today)
+        if when is not None and when < today:
+            line(False, f"{where}: {warning}")
+        else:
+            print(f"{WARN} {where}: {warning}", file=ctx.out)
+
     for profile, answer in zip(usable, asyncio.run(_whoami_many(usable, ctx)), strict=True):
         server = server_url(profile.base_url)
         if isinstance(answer, str):
@@ -162,6 +183,8 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
         else:
             who = " / ".join(p for p in (answer.organization, answer.project) if p)
             line(True, f"{profile.name} reachable at {server}" + (f": {who}" if who else ""))
+            shutdowns[profile.name] = dict(answer.model_shutdowns)
+            model_line(profile.model, f"model of profile {profile.name}", profile.name)
 
     try:
         from tui.core.store import Store
@@ -169,9 +192,14 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
         with Store.open(ctx.data_dir) as store:
             count = len(store)
             damage = store.take_problems()
+            threads = store.list_threads() if shutdowns else []
         line(True, f"store {ctx.data_dir}: readable, {count} thread(s)")
         for problem in damage:
             line(False, f"store: {problem}")
+        for (profile_name, model), ids in _models_of(threads).items():
+            if model != _profile_model(config.profiles.get(profile_name)):
+                model_line(model, f"{plural(len(ids), 'thread')} of profile {profile_name}",
+                           profile_name)
     except Exception as exc:  # any failure to read the record is the finding itself
         line(False, f"store {ctx.data_dir}: {type(exc).__name__}: {exc}")
 
@@ -180,6 +208,27 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
         return 1
     print("all checks passed", file=ctx.out)
     return 0
+
+
+def on_thread_host(profile: Profile, record: ThreadRecord) -> Profile:
+    """``profile`` pointed at the host ``record`` was made on when that is another of
+    OpenAI's hosts (data residency: ``servers.thread_host``); else ``profile`` itself."""
+    host = thread_host(profile.base_url, record.base_url)
+    return profile if host is None else replace(profile, base_url=host)
+
+
+def _models_of(threads: Iterable[ThreadRecord]) -> dict[tuple[str, str], list[str]]:
+    """Thread ids by (profile, model) for the threads that name their model."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for record in threads:
+        if record.model and record.profile:
+            grouped.setdefault((record.profile, record.model), []).append(record.id)
+    return grouped
+
+
+def _profile_model(profile: Profile | None) -> str | None:
+    """The profile's model (already reported on its own line), or None."""
+    return profile.model if profile is not None else None
 
 
 # ---------------------------------------------------------------- delete
@@ -240,7 +289,8 @@ async def _delete(
     from tui.core.api.factory import make_backend
     from tui.core.session import delete_thread
 
-    backend = make_backend(profile, ctx.keyring, records, dialect=record.api)
+    backend = make_backend(on_thread_host(profile, record), ctx.keyring, records,
+                           dialect=record.api)
     try:
         report = await delete_thread(records, backend, record)
     except ApiError as exc:
@@ -336,7 +386,8 @@ async def _fill_transcript(
 
     # No store for the backend: fetching a transcript reads none (a chat thread has no owner
     # to ask, and the record is written below, through ``records``).
-    backend = make_backend(ctx.config.profiles[owner], ctx.keyring, None, dialect=record.api)
+    backend = make_backend(on_thread_host(ctx.config.profiles[owner], record), ctx.keyring,
+                           None, dialect=record.api)
     try:
         facts = await _server_facts(backend, record)
         server = await backend.fetch_transcript(record)

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import tomli_w
 
+from tui.core.models import DEFAULT_MODEL
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.secrets import mask_key
 from tui.core.store import Store
 from tui.sandbox import ACME_KEY, PERSONAL_KEY, Sandbox
 from tui.sandbox.demo import DEMO_DELAY_S, Seeded, demo_server
 
-DEMO_MODEL = "gpt-4.1-mini"
+DEMO_MODEL = DEFAULT_MODEL
 DEMO_KEY_ENV = {
     "acme": ("THREADTUI_DEMO_ACME_KEY", ACME_KEY),
     "personal": ("THREADTUI_DEMO_PERSONAL_KEY", PERSONAL_KEY),

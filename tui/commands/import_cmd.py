@@ -15,6 +15,14 @@ from typing import Any
 
 from tui.commands.context import CliContext
 from tui.commands.local_record import error, open_record
+from tui.commands.progress_line import ProgressLine
+from tui.core.history_import import (
+    HistoryFormatError,
+    HistoryKind,
+    detect_history,
+    read_history,
+    record_history,
+)
 from tui.core.records import Profile, ThreadRecord
 from tui.core.safe_text import printable
 from tui.core.store import ImportResult, Store, ThreadImport
@@ -29,21 +37,30 @@ from tui.core.transfer import (
 )
 
 IMPORT_HELP = f"""\
-FILE is a JSON backup from `threadtui export`, or a text file of thread/conversation ids, one
+FILE is a JSON backup from `threadtui export`, a ChatGPT data export (its conversations.json
+or conversations-NNN.json files, the unpacked folder, or the zip as downloaded), simonw/llm's
+logs database (`llm logs path`), or a text file of thread/conversation ids, one
 per line: blank lines and lines starting with # are skipped, and text after the id becomes the
 title (`conv_abc  my note`). Ids are recorded under the current profile (--profile, else the
 default) with status "unknown" until the app checks them; thread_ ids are Assistants threads,
 conv_ ids are conversations. A backup keeps each thread's own profile. Lines that are not ids,
 hold control characters or are longer than {MAX_LINE_LENGTH} characters are reported with
 their line number and skipped (exit status 1). Nothing already recorded is overwritten unless
---replace is given (an id-list entry then replaces the row but keeps its transcript)."""
+--replace is given (an id-list entry then replaces the row but keeps its transcript).
+ChatGPT and llm conversations become threads that live only in the record; importing the
+same source again updates them (new messages, times) without a second copy, keeping a
+title you changed and your pins."""
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "import", help="record threads from a backup or a list of ids", description=IMPORT_HELP
     )
-    parser.add_argument("file", metavar="FILE", help="backup JSON or id list ('-': stdin)")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="backup JSON, ChatGPT export, llm logs database or id list ('-': stdin)",
+    )
     parser.add_argument("--replace", action="store_true", help="overwrite recorded threads")
     parser.add_argument(
         "--check",
@@ -56,12 +73,54 @@ def register(subparsers: Any) -> None:
 
 
 def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.file != "-":
+        kind = detect_history(Path(args.file))
+        if kind is not None:
+            return _import_history(args, ctx, Path(args.file), kind)
     raw = _read_input(ctx, args.file)
     if raw is None:
         return 1
     if looks_like_json(raw):
         return _import_backup(args, ctx, raw)
     return _import_id_list(args, ctx, raw)
+
+
+def _import_history(
+    args: argparse.Namespace, ctx: CliContext, path: Path, kind: HistoryKind
+) -> int:
+    """A ChatGPT export or llm's logs: threads that live only in the record."""
+    if args.check or args.replace:
+        flag = "--check" if args.check else "--replace"
+        error(ctx, f"{flag} does not apply to a {kind}: its conversations live only in the "
+                   "record, and importing again already updates them")
+        return 2
+    reading = ProgressLine(ctx.err, f"reading the {kind}")
+    try:
+        batch = read_history(kind, path, reading)
+    except HistoryFormatError as exc:
+        error(ctx, str(exc))
+        return 1
+    finally:
+        reading.close()
+    for problem in batch.problems:
+        error(ctx, f"{problem}: skipped")
+    with open_record(ctx) as store:
+        if store is None:
+            return 1
+        writing = ProgressLine(ctx.err, "recording")
+        try:
+            result = record_history(store, batch.items, writing)
+        finally:
+            writing.close()
+    for thread_id, why in result.rejected:
+        error(ctx, f"{printable(thread_id)}: {printable(why)}: skipped")
+    rejected = len(batch.problems) + len(result.rejected)
+    print(
+        f"import ({kind}): added {len(result.added)}, updated {len(result.updated)}, "
+        f"unchanged {len(result.unchanged)}, rejected {rejected}",
+        file=ctx.out,
+    )
+    return 1 if rejected else 0
 
 
 def _read_input(ctx: CliContext, name: str) -> bytes | None:

@@ -18,16 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core.models import DEFAULT_MODEL
+from tui.core.pricing import PRICE_KEYS, Price, price_problem
 from tui.core.records import Dialect, Profile
-from tui.core.safe_text import printable, unsafe_in_value
+from tui.core.safe_text import UNSAFE_IN_BLOCK, printable, unsafe_in_value
 from tui.core.secrets import USERINFO_MASK, redact_url, token_problem
 
 DEFAULT_PROFILE_NAME = "default"
-DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_KEY_COMMAND_TIMEOUT = 10.0
 MAX_VALUE_LENGTH = 4096
 
-TOP_LEVEL_KEYS = {"default_profile", "theme", "key_command_timeout", "profiles", "keymap"}
+TOP_LEVEL_KEYS = {
+    "default_profile", "theme", "key_command_timeout", "profiles", "keymap", "prices"
+}
 PROFILE_KEYS = {
     "api_key_env",
     "api_key_cmd",
@@ -39,7 +42,9 @@ PROFILE_KEYS = {
     "model",
     "owner",
     "no_key",
+    "instructions",
 }
+MAX_INSTRUCTIONS_LENGTH = 32_768
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_PROFILE_NAME = 64
 
@@ -82,6 +87,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     key_command_timeout: float = DEFAULT_KEY_COMMAND_TIMEOUT
     warnings: list[str] = field(default_factory=list)
+    prices: dict[str, Price] = field(default_factory=dict)  # [prices."MODEL"] overrides
 
     def profile(self, name: str | None = None) -> Profile:
         """The named profile (default when None); an unknown name is a user error, not a crash."""
@@ -235,6 +241,22 @@ class _Validator:
                 known = ", ".join(sorted(allowed))
                 self.problem(f"unknown key{hint}; known keys: {known}", table, key)
 
+    def block(
+        self, data: Mapping[str, Any], key: str, table: tuple[str, ...], limit: int
+    ) -> str | None:
+        """Several lines of text (instructions): newlines and tabs allowed, nothing else unsafe."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(f"must be a string, not {_type_name(value)}", table, key)
+            return None
+        problem = _block_problem(value, limit)
+        if problem:
+            self.problem(problem, table, key)
+            return None
+        return value
+
     def string(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> str | None:
         value = data.get(key)
         if value is None:
@@ -251,6 +273,14 @@ class _Validator:
             self.problem("contains control characters", table, key)
             return None
         return value
+
+
+def _block_problem(value: str, limit: int) -> str | None:
+    if len(value) > limit:
+        return f"is {len(value)} characters long (at most {limit})"
+    if UNSAFE_IN_BLOCK.search(value):
+        return "contains control characters (newlines and tabs are fine)"
+    return None
 
 
 def _validate(
@@ -297,6 +327,7 @@ def _validate(
 
     theme = check.string(data, "theme", ())
     keymap = _keymap(check, data.get("keymap", {}))
+    prices = _prices(check, data.get("prices", {}))
     timeout = data.get("key_command_timeout", DEFAULT_KEY_COMMAND_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
         check.problem(
@@ -318,6 +349,7 @@ def _validate(
         keymap=keymap,
         key_command_timeout=float(timeout),
         warnings=warnings,
+        prices=prices,
     )
 
 
@@ -330,7 +362,10 @@ def _profile(
 ) -> Profile | None:
     before = len(check.problems)
     check.unknown_keys(body, PROFILE_KEYS, table)
-    values = {key: check.string(body, key, table) for key in PROFILE_KEYS - {"no_key"}}
+    values = {
+        key: check.string(body, key, table) for key in PROFILE_KEYS - {"no_key", "instructions"}
+    }
+    instructions = check.block(body, "instructions", table, MAX_INSTRUCTIONS_LENGTH)
     no_key = body.get("no_key", False)
     if not isinstance(no_key, bool):
         check.problem(f"must be true or false, not {_type_name(no_key)}", table, "no_key")
@@ -395,6 +430,7 @@ def _profile(
         model=values["model"] or DEFAULT_MODEL,
         owner=values["owner"],
         no_key=no_key,
+        instructions=instructions or None,
     )
 
 
@@ -411,6 +447,44 @@ def _keymap(check: _Validator, raw: Any) -> dict[str, str]:
             else:
                 keymap[binding_id] = keys
     return keymap
+
+
+def _prices(check: _Validator, raw: Any) -> dict[str, Price]:
+    """``[prices."MODEL"]`` tables: input, output and optional cached_input, in dollars per
+    million tokens; each mistake named with its line, the rest still read."""
+    if not isinstance(raw, dict):
+        check.problem(f"must be a table, not {_type_name(raw)}", (), "prices")
+        return {}
+    prices: dict[str, Price] = {}
+    for model, body in raw.items():
+        table = ("prices", model)
+        if unsafe_in_value(model) or not model.strip() or len(model) > MAX_PROFILE_NAME * 2:
+            check.problem("a model name must be plain text (no control characters)",
+                          ("prices",), model[:MAX_PROFILE_NAME])
+            continue
+        if not isinstance(body, dict):
+            check.problem(f"must be a table, not {_type_name(body)}", ("prices",), model)
+            continue
+        check.unknown_keys(body, set(PRICE_KEYS), table)
+        values: dict[str, float] = {}
+        for key in PRICE_KEYS:
+            if key not in body:
+                if key != "cached_input":
+                    check.problem(f"is missing (dollars per million {key} tokens)", table, key)
+                continue
+            problem = price_problem(body[key])
+            if problem:
+                check.problem(problem, table, key)
+            else:
+                values[key] = float(body[key])
+        if "input" in values and "output" in values:
+            prices[model] = Price(
+                input=values["input"],
+                output=values["output"],
+                cached_input=values.get("cached_input"),
+                source="config",
+            )
+    return prices
 
 
 def _type_name(value: Any) -> str:

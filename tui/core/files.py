@@ -101,6 +101,53 @@ def atomic_write(target: Path, payload: bytes, tmp_dir: Path | None = None) -> F
     return new_signature
 
 
+def open_appendable(path: Path) -> int:
+    """A descriptor to append to ``path`` (created 0600 if missing)."""
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+    try:
+        return os.open(path, flags, PRIVATE_FILE_MODE)
+    except OSError as exc:
+        exc.filename, exc.filename2 = str(path), None
+        raise
+
+
+def append_durably(fd: int, payload: bytes, end: int, *, sync: bool, name: Path) -> int:
+    """Append ``payload`` at ``end`` (where the last good line stops) and fsync; the new end.
+
+    Whatever lies past ``end`` is a torn line of a killed writer, never acknowledged: it is cut
+    off first, so the new line starts clean. When the write or the fsync fails, the file is cut
+    back to ``end``, so a line the caller is told failed can never be read back as a change.
+    ``sync`` False leaves durability to the next fsync of the file (for data that can be
+    derived again, such as a thread's ``last_active``). ``name`` is the file an error names.
+    """
+    try:
+        if os.fstat(fd).st_size != end:
+            os.ftruncate(fd, end)
+        try:
+            _write_all(fd, payload)
+            if sync:
+                os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, end)
+            raise
+    except OSError as exc:
+        exc.filename, exc.filename2 = str(name), None
+        raise
+    return end + len(payload)
+
+
+def read_from(fd: int, offset: int) -> bytes:
+    """Everything in the open file from ``offset`` on."""
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
 def read_file(path: Path) -> tuple[bytes, FileSignature] | None:
     """The bytes and the signature of the very inode they came from (None: no file)."""
     try:

@@ -9,6 +9,13 @@ Version history (the number lives in table ``_store``, document ``"1"``, key ``s
 - **v2**: table ``threads`` keyed by the thread id, no transcripts in it; each transcript is its
   own file under ``transcripts/`` (see ``tui.core.store``); a ``meta`` table keyed by name for
   app state (``{"value": …}``).
+- **v3**: ``index.json`` is a snapshot and ``index.journal`` holds the changes made since, one
+  checksummed line each (``tui.core.storage``); ``_store`` also holds the snapshot's
+  ``generation``, which the journal's header names. Transcripts are checksummed JSON lines
+  that grow by appending (``tui.core.transcript_files``); a v2 transcript (one JSON document)
+  is still read, and rewritten as lines the first time it is written. The index file's data
+  is unchanged, so the step only stamps the version: a v2 threadtui, which would not read the
+  journal, refuses the record instead of silently missing the changes in it.
 
 ``MIGRATIONS[n - 1]`` takes version ``n`` to ``n + 1``. A migration gets the raw data and a
 ``MigrationIO`` for what lives outside the index file, must be safe to run twice (a kill in the
@@ -23,7 +30,7 @@ from typing import Any, Protocol
 
 from tui.core.records import Dialect, Role, ThreadStatus
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 STORE_TABLE = "_store"
 STORE_DOC = "1"
 THREADS = "threads"
@@ -104,7 +111,15 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-MIGRATIONS: list[Migration] = [_v1_to_v2]
+def _v2_to_v3(data: dict[str, Any], io: MigrationIO) -> dict[str, Any]:
+    """Stamp the version (generation 0: no journal yet); the first write starts the journal."""
+    new = dict(data)
+    new[STORE_TABLE] = {STORE_DOC: {"schema_version": 3, "generation": 0}}
+    new.setdefault(META, {})
+    return new
+
+
+MIGRATIONS: list[Migration] = [_v1_to_v2, _v2_to_v3]
 
 
 def migrate(data: dict[str, Any], io: MigrationIO) -> tuple[dict[str, Any], int]:
@@ -134,6 +149,7 @@ _THREAD_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "created_at": (_TIME, "a time"),
     "last_active": (_TIME, "a time"),
     "pinned": ((bool,), "true/false"),
+    "instructions": ((str, type(None)), "text"),
     "server_meta": ((dict,), "an object"),
 }
 
@@ -158,7 +174,7 @@ def thread_doc_problem(key: str, doc: Any) -> str | None:
     return None
 
 
-def turn_problem(turn: Any) -> str | None:
+def turn_problem(turn: Any, depth: int = 0) -> str | None:
     """Why a transcript entry cannot be a ``Turn`` (None when it can)."""
     if not isinstance(turn, dict):
         return "not an object"
@@ -178,6 +194,24 @@ def turn_problem(turn: Any) -> str | None:
         return "usage is not a set of counts"
     if not isinstance(turn.get("interrupted", False), bool):
         return "interrupted is not true/false"
+    return _alternatives_problem(turn.get("alternatives", []), depth)
+
+
+MAX_ALTERNATIVE_DEPTH = 32
+"""Branches of branches: deep enough for any real history, shallow enough that a hostile
+file cannot make the reader recurse until it fails."""
+
+
+def _alternatives_problem(alternatives: Any, depth: int) -> str | None:
+    if not isinstance(alternatives, list) or not all(isinstance(a, list) for a in alternatives):
+        return "alternatives is not a list of turn lists"
+    if alternatives and depth >= MAX_ALTERNATIVE_DEPTH:
+        return f"alternatives are nested more than {MAX_ALTERNATIVE_DEPTH} deep"
+    for alternative in alternatives:
+        for turn in alternative:
+            problem = turn_problem(turn, depth + 1)
+            if problem:
+                return f"an alternative's {problem}"
     return None
 
 

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from tui.core.api.base import ApiError
 from tui.core.api.factory import make_backend
-from tui.core.api.servers import is_openai, server_url
+from tui.core.api.servers import is_openai, server_url, thread_host
 from tui.core.keys import KeyResolutionError, KeyRing
 from tui.core.record_access import Records
 from tui.core.records import Dialect, Identity, Profile, ThreadRecord, ThreadStatus
@@ -97,10 +97,11 @@ async def find_owner(
         if profile.name in excluded:
             continue
         if not _same_server(profile, record):
-            if is_openai(profile.base_url) and is_openai(record.base_url):
+            host = thread_host(profile.base_url, record.base_url)
+            if host is not None:
                 # One account, several hosts (eu.api.openai.com …): data stays where it was
                 # made, so the key is asked there.
-                candidates.append(replace(profile, base_url=record.base_url))
+                candidates.append(replace(profile, base_url=host))
                 continue
             probe.skipped[profile.name] = f"on another server ({server_url(profile.base_url)})"
             continue
@@ -308,9 +309,13 @@ async def resolve_not_found(
     )
 
 
+ASSISTANTS_SHUTDOWN = "2026-08-26"
+"""The day OpenAI shut the Assistants API down (API-NOTES)."""
+
 RETIRED_MESSAGE = (
-    "{id} is a legacy Assistants thread: api.openai.com shut that API down on 2026-08-26 and"
-    " answers 404 for every thread since; the local transcript is kept"
+    "{id} is a legacy Assistants thread: api.openai.com shut that API down on "
+    + ASSISTANTS_SHUTDOWN + " and answers 404 for every thread since; the local transcript is"
+    " kept"
 )
 
 

@@ -6,11 +6,13 @@ tests instead of silently writing a new key into the user's record.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from tui.core.models import DEFAULT_MODEL
 from tui.core.secrets import redact_optional_url, scrub
 from tui.core.wording import plural
 
@@ -60,9 +62,11 @@ class Profile:
     project: str | None = None
     base_url: str | None = None
     api: Dialect = Dialect.CONVERSATIONS
-    model: str = "gpt-4.1-mini"
+    model: str = DEFAULT_MODEL
     owner: str | None = None
     no_key: bool = False
+    instructions: str | None = None
+    """Default instructions (the system/developer message) of this profile's threads."""
     """A keyless server (Ollama, llama.cpp): a harmless placeholder is sent (``keys``)."""
 
     @property
@@ -81,12 +85,19 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Token counts of one reply. ``cached_input_tokens`` is the part of ``input_tokens`` the
+    server served from its prompt cache (billed at the cached-input price)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    cached_input_tokens: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.cached_input_tokens:  # records written before it was kept stay the same
+            del data["cached_input_tokens"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Usage | None:
@@ -96,6 +107,7 @@ class Usage:
             input_tokens=int(data.get("input_tokens", 0) or 0),
             output_tokens=int(data.get("output_tokens", 0) or 0),
             total_tokens=int(data.get("total_tokens", 0) or 0),
+            cached_input_tokens=int(data.get("cached_input_tokens", 0) or 0),
         )
 
 
@@ -105,6 +117,11 @@ class Turn:
 
     ``item_id`` is the server's id for the message (conversation item or thread message), so a
     transcript refreshed from the server can be merged with the local one without duplicates.
+
+    ``alternatives`` are the other ways the thread went on from this point (a regenerated
+    reply, an edited question and what followed it, a ChatGPT branch): each is a list of turns
+    that stands in place of this turn and every turn after it. They are kept, never shown as
+    part of the thread's line, so nothing a user once saw is thrown away.
     """
 
     role: Role
@@ -116,6 +133,7 @@ class Turn:
     interrupted: bool = False
     error: str | None = None
     refusal: bool = False  # the model declined: the text is its refusal
+    alternatives: list[list[Turn]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +148,11 @@ class Turn:
             # Only when set: transcripts written before refusals were told apart stay as
             # they were.
             **({"refusal": True} if self.refusal else {}),
+            **(
+                {"alternatives": [[turn.to_dict() for turn in alt] for alt in self.alternatives]}
+                if self.alternatives
+                else {}
+            ),
         }
 
     @classmethod
@@ -144,6 +167,9 @@ class Turn:
             interrupted=bool(data.get("interrupted", False)),
             error=data.get("error"),
             refusal=bool(data.get("refusal", False)),
+            alternatives=[
+                [Turn.from_dict(turn) for turn in alt] for alt in data.get("alternatives") or []
+            ],
         )
 
 
@@ -169,6 +195,7 @@ class ThreadRecord:
     key_hint: str | None = None
     base_url: str | None = None
     model: str | None = None
+    instructions: str | None = None  # this thread's own; None: the profile's default
     title: str = ""
     owner: str | None = None
     created_at: float = field(default_factory=time.time)
@@ -221,6 +248,9 @@ class Identity:
     rate_limit_remaining_tokens: int | None = None
     request_id: str | None = None
     models_listable: bool = True
+    # What ``GET /v1/models`` said of deprecated models: (model id, shutdown date), checked at
+    # the boundary; only ``whoami`` fills it (other answers say nothing about models).
+    model_shutdowns: tuple[tuple[str, dt.date], ...] = ()
 
     def __post_init__(self) -> None:
         # Shown in the bar and by `whoami`, and copied into thread records.

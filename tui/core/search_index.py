@@ -6,14 +6,12 @@ milliseconds. It is never the only copy of anything: ``search.sqlite3`` in the d
 only means it is built again.
 
 **Kept current.** Every transcript write goes through ``TranscriptFiles``, which wraps it in
-``noting`` (under the record's lock, in whichever process writes): the thread's rows are
-brought up to date after the file is in place. What the index has seen is stamped twice:
-per thread, the transcript file's signature (inode, mtime, size); globally, the transcripts
-directory's (every write renames a file into it). A write that did not pass through here (a
-process killed between its rename and its index update, an older threadtui, a file copied in
-by hand) leaves the directory stamp behind, and the next search first catches up: it stats
-every transcript and re-reads those whose signature changed. A write only advances the global
-stamp when the index was current just before it, so it cannot hide someone else's write.
+``noting`` (under the record's lock, in whichever process writes): a pending mark is set before
+the write, and the thread's rows (only the runs from the first changed turn) are updated with
+the mark's removal in one commit after it. A process killed between the two leaves the mark;
+the next search then catches up: it stats every transcript and re-reads those whose signature
+(inode, mtime, size), as indexed per thread, changed. A file put in by hand is not noticed:
+delete ``search.sqlite3`` and it is built again.
 
 **Rebuilt** when missing (the first search, or ``start_building`` in the app's background),
 when of another schema, and when corrupt (moved aside as ``search.sqlite3.corrupt-…`` and
@@ -50,6 +48,7 @@ from typing import Any
 
 from tui.core.damage import Damage, ProblemKind
 from tui.core.files import CorruptFile, parse_json, read_file
+from tui.core.journal import decode, looks_like_lines
 from tui.core.safe_text import UNSAFE
 from tui.core.thread_query import normalise
 from tui.core.transcripts import transcript_file_name, transcript_turns
@@ -155,35 +154,53 @@ class SearchIndex:
 
     # -- the write path (under the record's lock) ------------------------------------------
     @contextlib.contextmanager
-    def noting(self, thread_id: str, turns: Sequence[dict[str, Any]] | None) -> Iterator[None]:
-        """Around a transcript's write (``turns``) or removal (None): index what was written.
+    def noting(
+        self,
+        thread_id: str,
+        turns: Callable[[], Sequence[dict[str, Any]]] | None,
+        first: int = 0,
+    ) -> Iterator[None]:
+        """Around a transcript's write or removal (``turns`` None), under the record's lock:
+        ``turns()`` gives the thread's turns once written, those before ``first`` unchanged
+        (an append names its position: only the last run is indexed again).
 
-        Never fails the write: the index is derived, and a failure here leaves it behind
-        (caught up at the next search) rather than losing the user's turn.
+        Before the write a mark says one is under way; after it, the rows and the mark's
+        removal are one commit. A process killed between leaves the mark, and the next search
+        catches up. Never fails the write: the index is derived, and a failure here leaves
+        the mark (caught up later) rather than losing the user's turn.
         """
-        current = self._current_before_write()
+        mark = self._mark_pending()
         yield
+        if mark is None:
+            return
         with contextlib.suppress(sqlite3.Error, OSError):
-            self._note(thread_id, turns, advance=current)
+            self._note(thread_id, None if turns is None else turns(), first, mark)
             return
         self._broken = True
 
-    def _current_before_write(self) -> bool:
+    def _mark_pending(self) -> str | None:
+        """Set a fresh pending mark (None: nothing to keep current here). A mark already
+        there (someone's write that never finished) stays: only a catch-up clears it."""
         if self.read_only or not self.path.exists():
-            return False
+            return None
         try:
             with self._lock:
                 db = self._open()
-                return db is not None and self._stored_dir_stamp(db) == self._dir_stamp()
+                if db is None:
+                    return None
+                with db:
+                    if _meta(db, "pending"):
+                        return ""  # behind already: keep the rows coming, leave the mark
+                    mark = f"{os.getpid()}-{time.time_ns()}"
+                    _set_meta(db, "pending", mark)
+                    return mark
         except (sqlite3.Error, OSError):
             self._broken = True
-            return False
+            return None
 
     def _note(
-        self, thread_id: str, turns: Sequence[dict[str, Any]] | None, *, advance: bool
+        self, thread_id: str, turns: Sequence[dict[str, Any]] | None, first: int, mark: str
     ) -> None:
-        if self.read_only or not self.path.exists():
-            return
         with self._lock:
             db = self._open()
             if db is None:
@@ -194,9 +211,9 @@ class SearchIndex:
                 else:
                     name = transcript_file_name(thread_id)
                     stamp = _file_stamp(self._transcripts_dir / name)
-                    self._put(db, thread_id, name, stamp, [_text(t) for t in turns])
-                if advance:
-                    _set_meta(db, "dir_stamp", self._dir_stamp())
+                    self._put(db, thread_id, name, stamp, turns, first)
+                if mark and _meta(db, "pending") == mark:
+                    _set_meta(db, "pending", "")
 
     # -- searching -------------------------------------------------------------------------
     def search(self, text: str, *, ranked: bool = True) -> list[str] | None:
@@ -236,7 +253,7 @@ class SearchIndex:
             db = self._open()
             if db is None or _meta(db, "built") != 1:
                 return None
-            return db if self._stored_dir_stamp(db) == self._dir_stamp() else None
+            return None if _meta(db, "pending") else db
         if self.building:
             return None
         db = self._open(create=True)
@@ -248,7 +265,7 @@ class SearchIndex:
                 return None
             self.build()
             db = self._open()
-        elif self._stored_dir_stamp(db) != self._dir_stamp():
+        elif _meta(db, "pending"):
             self.build()  # catching up: only the transcripts whose signature changed are read
             db = self._open()
         return db
@@ -306,8 +323,9 @@ class SearchIndex:
         was indexed is read again; rows of vanished ones go. From nothing, this is the build.
 
         Lock-free for the record (a search must not stall writers); each thread's rows are
-        taken only when its file did not change while it was read, and the directory stamp
-        is the one seen before the scan, so a write during the build is caught next time.
+        taken only when its file has not changed since it was read (a write meanwhile indexes
+        it itself), and the pending mark is cleared only if it is still the one seen before
+        the scan.
         """
         if self.read_only or not fts5_available():
             return
@@ -315,7 +333,7 @@ class SearchIndex:
             db = self._open(create=True)
             if db is None:
                 return
-            before = self._dir_stamp()
+            before = _meta(db, "pending")
             known = {name: (thread_id, stamp) for thread_id, name, stamp in db.execute(
                 "SELECT thread_id, file, stamp FROM threads")}
         files = _scan(self._transcripts_dir)
@@ -341,7 +359,10 @@ class SearchIndex:
                                 complete = False
                                 continue
                             thread_id, stamp, texts = found
-                            self._put(db, thread_id, name, stamp, texts)
+                            if _file_stamp(self._transcripts_dir / name) == stamp:
+                                self._put(db, thread_id, name, stamp, texts, 0)
+                            else:
+                                complete = False  # written meanwhile: the next catch-up
                 done += len(loaded)
                 self.progress = (done, total)
                 if progress is not None:
@@ -351,20 +372,26 @@ class SearchIndex:
                 if db is not None and complete:
                     with db:
                         _set_meta(db, "built", 1)
-                        _set_meta(db, "dir_stamp", before)
+                        if _meta(db, "pending") == before:
+                            _set_meta(db, "pending", "")
         finally:
             self.progress = None
 
     # -- rows ------------------------------------------------------------------------------
     def _put(
         self, db: sqlite3.Connection, thread_id: str, name: str, stamp: Stamp,
-        texts: list[str],
+        turns: Sequence[dict[str, Any] | str], changed: int,
     ) -> None:
-        """Index ``texts`` as the thread's turns: only the runs from the first changed turn."""
-        digests = b"".join(_digest(text) for text in texts)
+        """Index ``turns`` (turn documents or texts) as the thread's, those before
+        ``changed`` known unchanged: only the runs from the first changed turn again."""
+        texts = _Texts(turns)
         row = db.execute(
             "SELECT num, digests FROM threads WHERE thread_id = ?", (thread_id,)
         ).fetchone()
+        old = b"" if row is None else (row[1] or b"")
+        kept = min(changed, len(old) // _DIGEST, len(texts))
+        digests = old[: kept * _DIGEST] + b"".join(
+            _digest(texts[i]) for i in range(kept, len(texts)))
         if row is None:
             num = db.execute(
                 "INSERT INTO threads (thread_id, file, stamp, digests) VALUES (?, ?, ?, ?)",
@@ -373,8 +400,8 @@ class SearchIndex:
             assert num is not None
             first = 0
         else:
-            num, old = row
-            first = _first_change(old or b"", digests)
+            num = row[0]
+            first = _first_change(old, digests)
             db.execute(
                 "UPDATE threads SET file = ?, stamp = ?, digests = ? WHERE num = ?",
                 (name, stamp, digests, num),
@@ -388,7 +415,8 @@ class SearchIndex:
         db.executemany(
             "INSERT INTO chunks (rowid, body) VALUES (?, ?)",
             (
-                (base + run, "\n".join(map(index_text, texts[at:at + CHUNK_TURNS])))
+                (base + run, "\n".join(index_text(texts[i]) for i in
+                                       range(at, min(at + CHUNK_TURNS, len(texts)))))
                 for run, at in enumerate(range(0, len(texts), CHUNK_TURNS))
                 if run >= first_run
             ),
@@ -485,12 +513,6 @@ class SearchIndex:
                 "(slower with many threads).",
             )
 
-    def _dir_stamp(self) -> Stamp:
-        return _file_stamp(self._transcripts_dir)
-
-    @staticmethod
-    def _stored_dir_stamp(db: sqlite3.Connection) -> Any:
-        return _meta(db, "dir_stamp")
 
 
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
@@ -541,22 +563,53 @@ def _scan(directory: Path) -> dict[str, Stamp]:
 
 def _load(path: Path) -> tuple[str, Stamp, list[str]] | None:
     """(thread id, stamp, turn texts) of a transcript file, read without the record's lock;
-    None when it changed while read, vanished, or is not a transcript of the name's thread."""
+    None when it vanished or is not a transcript of the thread its name is for. Either
+    format: checksummed JSON lines (a turn line may replace an earlier turn), or the older
+    single JSON document."""
     loaded = read_file(path)
     if loaded is None:
         return None
     raw, (inode, mtime_ns, size) = loaded
-    try:
-        data = parse_json(path, raw)
-        thread_id = data.get("thread_id") if isinstance(data, dict) else None
-        if not isinstance(thread_id, str) or transcript_file_name(thread_id) != path.name:
+    stamp = f"{inode}:{mtime_ns}:{size}"
+    if looks_like_lines(raw):
+        lines = raw.split(b"\n")
+        header = decode(lines[0])
+        thread_id = header.get("thread_id") if isinstance(header, dict) else None
+        texts: list[str] = []
+        for line in lines[1:]:
+            value = decode(line)
+            turn = value.get("turn") if isinstance(value, dict) else None
+            if not isinstance(turn, dict):
+                continue
+            position = value.get("replaces")
+            if type(position) is int and 0 <= position < len(texts):
+                texts[position] = _text(turn)
+            else:
+                texts.append(_text(turn))
+    else:
+        try:
+            data = parse_json(path, raw)
+            thread_id = data.get("thread_id") if isinstance(data, dict) else None
+            texts = [_text(turn) for turn in transcript_turns(path, str(thread_id), data)]
+        except CorruptFile:
             return None
-        turns = transcript_turns(path, thread_id, data)
-    except CorruptFile:
+    if not isinstance(thread_id, str) or transcript_file_name(thread_id) != path.name:
         return None
-    if _file_stamp(path) != f"{inode}:{mtime_ns}:{size}":
-        return None  # replaced while read: the next catch-up reads the new one
-    return thread_id, f"{inode}:{mtime_ns}:{size}", [_text(turn) for turn in turns]
+    return thread_id, stamp, texts
+
+
+class _Texts:
+    """The texts of turns given as documents or as texts, read one by one when needed."""
+
+    def __init__(self, turns: Sequence[dict[str, Any] | str]) -> None:
+        self._turns = turns
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+    def __getitem__(self, position: int) -> str:
+        turn = self._turns[position]
+        return turn if isinstance(turn, str) else _text(turn)
 
 
 def _text(turn: Any) -> str:

@@ -104,8 +104,19 @@ async def send_message(
     text: str,
     *,
     checkpoints: Checkpoints | None = None,
+    again: bool = False,
+    redo: bool = False,
 ) -> AsyncGenerator[StreamEvent, None]:
     """Send ``text`` and relay the reply's events, recording everything on the way.
+
+    ``redo``: ``text`` is the thread's latest question, already recorded (and on the server,
+    whose old reply ``regenerate`` removed); a new reply is asked for, nothing is added.
+
+    ``again``: ``text`` is asked again after its reply failed, was stopped or cut off
+    (ctrl+r). On a server that keeps the thread (``keeps_thread_on_server``) the question is
+    then neither recorded nor sent a second time when it is already there: the server's items
+    are read again first (``question_pending``); if that read fails, its error is the
+    ``Failed`` event and nothing is written or sent.
 
     1. The user's turn is stored before the request (nothing typed is ever lost). If the
        record refuses it (``RecordWriteFailed``, ``RecordBusy``), that is raised and nothing
@@ -136,15 +147,30 @@ async def send_message(
     """
     policy = checkpoints or Checkpoints.from_env()
     await records.call(_ensure_recorded, record)
+    record_question, resend = not redo, not redo
+    if again and not redo and keeps_thread_on_server(backend):
+        # Issue 16.9: the server's thread may already hold the question (a failed or cut-off
+        # response can leave it there): read its items again rather than guess, and ask it
+        # once. The record holds it once too.
+        try:
+            resend = not await question_pending(backend, record, text)
+        except ApiError as exc:
+            yield Failed(exc, "")  # nothing sent, nothing written: ctrl+r can ask again
+            return
+        local = await records.call(Store.transcript, record.id)
+        record_question = unanswered_prompt(local) != text
     async with records.reply_in_flight(record.id) as flight:
-        user_turn = Turn(role=Role.USER, text=text)
-        await records.call(Store.append_turn, record.id, user_turn)
-        record.last_active = user_turn.at
+        if record_question:
+            user_turn = Turn(role=Role.USER, text=text)
+            await records.call(Store.append_turn, record.id, user_turn)
+            record.last_active = user_turn.at
         saver = _CheckpointSaver(records, record.id, policy)
         ended = False
         refused: ReplyNotStored | None = None
+        stream = (backend.stream_reply(record, text) if resend
+                  else backend.stream_reply(record, text, resend=False))  # type: ignore[call-arg]
         try:
-            async with aclosing(backend.stream_reply(record, text)) as events:
+            async with aclosing(stream) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         saver.add(event.text)
@@ -356,13 +382,95 @@ def _recovered_transcript(
 
 def unanswered_prompt(turns: list[Turn]) -> str | None:
     """The question to send again when the transcript ends in a failed, stopped or lost
-    reply (an ``interrupted`` assistant turn right after the user's turn); else None."""
-    if len(turns) < 2:
+    reply (``interrupted`` assistant turns right after the user's turn: a retry that failed
+    too adds one more); else None."""
+    index = len(turns) - 1
+    if index < 1 or turns[index].role is not Role.ASSISTANT:
         return None
-    question, reply = turns[-2], turns[-1]
-    if question.role is Role.USER and reply.role is Role.ASSISTANT and reply.interrupted:
-        return question.text
+    while index >= 0 and turns[index].role is Role.ASSISTANT and turns[index].interrupted:
+        index -= 1
+    if index >= 0 and index < len(turns) - 1 and turns[index].role is Role.USER:
+        return turns[index].text
     return None
+
+
+class NothingToRegenerate(ValueError):
+    """There is no answered question at the end of the thread, or its server cannot
+    answer one anew (a legacy Assistants thread)."""
+
+
+async def regenerate(
+    records: Records,
+    backend: Backend,
+    record: ThreadRecord,
+    *,
+    checkpoints: Checkpoints | None = None,
+) -> AsyncGenerator[StreamEvent, None]:
+    """Answer the thread's latest question anew; the replaced reply stays in the record as
+    the new reply's first ``alternatives`` entry (the user can page back to it).
+
+    On a server that keeps the thread the old reply's items are deleted there first, so the
+    new reply answers the same items the old one did. Until the new reply is complete the old
+    one stays where it was in the record (a kill loses neither); a new reply that fails is
+    kept after it, as any failed reply is, and nothing is folded.
+    """
+    local = await records.call(Store.transcript, record.id)
+    asked = max((i for i, t in enumerate(local) if t.role is Role.USER), default=None)
+    replies = local[asked + 1 :] if asked is not None else []
+    if asked is None or not any(t.role is Role.ASSISTANT and t.text for t in replies):
+        raise NothingToRegenerate("there is no answered question at the end of this thread")
+    if record.api is Dialect.ASSISTANTS:
+        raise NothingToRegenerate(
+            "a legacy Assistants thread cannot be answered anew; continue it as a"
+            " conversation first"
+        )
+    question = local[asked].text
+    if keeps_thread_on_server(backend):
+        dropper = getattr(backend, "drop_last_reply", None)
+        try:
+            if callable(dropper):
+                await dropper(record)
+        except ApiError as exc:
+            yield Failed(exc, "")  # nothing deleted locally, nothing sent
+            return
+    completed = False
+    async for event in send_message(records, backend, record, question,
+                                    checkpoints=checkpoints, redo=True):
+        completed = completed or isinstance(event, Completed)
+        yield event
+    if completed:
+        await records.call(_fold_replaced_reply, record.id, asked, len(replies))
+
+
+def _fold_replaced_reply(store: Store, thread_id: str, asked: int, replaced: int) -> None:
+    """[…, question, old reply…, new reply] becomes […, question, new reply] with the old
+    turns as the new reply's first alternative; anything else (another session wrote in
+    between) is left as it is, which loses nothing."""
+    turns = store.transcript(thread_id)
+    if len(turns) != asked + replaced + 2 or turns[asked].role is not Role.USER:
+        return
+    new = turns[-1]
+    if new.role is not Role.ASSISTANT or new.interrupted:
+        return
+    old = turns[asked + 1 : asked + 1 + replaced]
+    earlier: list[list[Turn]] = []
+    if len(old) == 1:  # a reply regenerated before: its alternatives become siblings
+        earlier, old[0].alternatives = old[0].alternatives, []
+    new.alternatives = [old, *earlier, *new.alternatives]
+    store.replace_transcript(thread_id, [*turns[: asked + 1], new])
+
+
+def keeps_thread_on_server(backend: Backend) -> bool:
+    """Whether the server holds the thread's items (conversations), so a retry must look at
+    them before it asks; a chat server keeps nothing and is sent the history each turn."""
+    return callable(getattr(backend, "question_pending", None))
+
+
+async def question_pending(backend: Backend, record: ThreadRecord, text: str) -> bool:
+    """Whether the server's thread already ends with ``text`` unanswered (see
+    ``ConversationsBackend.question_pending``); False for servers that keep nothing."""
+    check = getattr(backend, "question_pending", None)
+    return bool(await check(record, text)) if callable(check) else False
 
 
 class ServerTitle(StrEnum):

@@ -2,32 +2,61 @@
 
 The API cannot list threads, so this record is the only place a thread id survives. Hence:
 
-- nothing acknowledged is lost: a call returns only after its data is fsynced and renamed into
-  place (see ``tui.core.files``); a SIGKILL at any moment leaves the old state or the new;
+- nothing acknowledged is lost: a call returns only after its change is fsynced; a SIGKILL at
+  any moment leaves the change whole or absent, never half-made;
+- a change costs what it changes: one checksummed line appended to the index journal, one to
+  a transcript (``tui.core.journal``), not a rewrite of everything before it, so a write costs
+  the same at 100 threads or 100,000 and a turn the same in a new thread or a long one;
 - two processes (two SSH sessions) never lose each other's updates: every change is a
-  read-modify-write under one ``flock``, after re-reading what another process wrote
+  read-modify-write under one ``flock``, after taking in the lines another process appended
   (``tui.core.record_index``);
-- the sidebar stays fast at 10,000 threads: the index holds rows only; each transcript is its
-  own small file (``tui.core.transcript_files``), so listing never reads a transcript and
-  appending a turn costs the same whatever the other threads hold;
+- the sidebar stays fast: the index holds rows only; each transcript is its own file, so
+  listing never reads a transcript;
 - damage is reported, never silently dropped: an unreadable file is moved aside, a fresh one is
   started, and a ``StoreProblem`` names where the old one went (``tui.core.damage``).
 
-On disk, in the data directory (created 0700, files 0600)::
+On disk, in the data directory (created 0700, files 0600), schema v3::
 
-    index.json            TinyDB file: tables threads (keyed by thread id), meta, _store
+    index.json            the snapshot: a TinyDB JSON file (stock TinyDB reads it) with the
+                          tables threads (keyed by thread id), meta ({"value": ...} by name)
+                          and _store ({"schema_version": 3, "generation": G})
+    index.journal         the changes since the snapshot, one line each (below)
     index.lock            flock target and change counters; never replaced
-    transcripts/<id>.json one per thread: {"format", "version", "thread_id", "record", "turns"}
+    transcripts/<id>.json one per thread, checksummed JSON lines (below)
     replies/              one mark per reply being received (``tui.core.locks.ReplyMarks``)
     trash/<id>.json       deleted and forgotten threads, restorable for 30 days (``tui.core.trash``)
-    .tmp/                 temporary files of writes in progress (swept when opening)
+    .tmp/                 temporary files of atomic replacements in progress (swept when opening)
 
-Each transcript file also carries a copy of its index row as of its last write, so that when
-the index is lost the threads can be rebuilt from their transcripts.
+Every line of the journal and of a transcript is ``CRC32-HEX SPACE JSON NEWLINE``; a reader
+takes only complete lines whose checksum holds. A torn last line (a kill mid-append) was never
+acknowledged and is dropped; an append the disk refuses is cut back off before the error is
+raised, so it can never be read back as a change; a damaged line elsewhere is left out and
+reported, the file kept aside.
 
-Reads are served from a snapshot in memory; ``changed_on_disk()`` (one stat and one 64-byte
-read) tells an app that another process wrote, and ``reload()`` takes it in. Writes always see
-the latest data, because they re-read under the lock when the file changed.
+- ``index.journal``: a header ``{"format": "threadtui-journal", "version": 1,
+  "generation": G}``, then one line per committed change ``{"c": [[TABLE, KEY, DOC or
+  null], ...]}`` (null: removed). The index is the snapshot with every line of a journal of
+  the same generation applied in order. Past a bound (a quarter of the snapshot, at least
+  256 KB) the journal is folded: snapshot G+1 is renamed into place, then a fresh journal
+  with header G+1; a kill between leaves a journal of generation G, ignored (the snapshot
+  holds it all) and replaced at the next write. ``tui.core.storage`` has the details.
+- ``transcripts/<id>.json``: a header ``{"format": "threadtui-transcript", "version": 2,
+  "thread_id": ID, "file": RANDOM}``, then ``{"record": ROW}`` (a copy of the index row, the
+  last one counts, so a lost index can be rebuilt from the transcripts; ``last_active`` comes
+  from the newest turn), ``{"turn": TURN}`` appended, ``{"turn": TURN, "replaces": N}`` in
+  place of turn N (a
+  checkpoint's final text). Rewritten whole, atomically, when created, when replaced or merged
+  as a whole, and when superseded lines outnumber live ones. A v2 record's transcripts (one
+  JSON document ``{"format", "version": 1, "thread_id", "record", "turns"}``) are still read
+  and are rewritten as lines at their first write; the v2 index is upgraded at open, a copy
+  kept (``tui.core.migrations``).
+
+A sent message costs one fsync of its transcript; the row's ``last_active`` moves up in a
+journal line that is not fsynced on its own (it is derived from the transcript, and rides on
+the next fsync of the journal). Reads are served from memory; ``changed_on_disk()`` (one
+64-byte read and two ``stat`` calls) tells an app that another process wrote, and
+``reload()`` takes in the lines it appended and says which threads they changed. Writes
+always see the latest data, because they catch up under the lock first.
 
 This module is the public face (``Store`` and the names callers use with it); the listing
 rule and order are ``tui.core.thread_query``'s, checked documents come from
@@ -60,6 +89,7 @@ from tui.core.damage import (
 )
 from tui.core.files import dumps, ensure_private_dir
 from tui.core.locks import ReplyMarks
+from tui.core.record_changes import RecordChanges
 from tui.core.record_index import RecordIndex
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import printable
@@ -68,7 +98,6 @@ from tui.core.store_queries import ThreadQueries
 from tui.core.thread_docs import (
     ImportResult,
     ThreadImport,
-    index_of_item,
     prepare_imports,
     to_doc,
     to_record,
@@ -247,7 +276,7 @@ class Store:
         return thread_id in self._index.threads_data()
 
     def get(self, thread_id: str) -> ThreadRecord | None:
-        doc = self._index.threads_data().get(thread_id)
+        doc = self._index.row(thread_id)
         return None if doc is None else to_record(doc)
 
     def list_threads(
@@ -416,13 +445,8 @@ class Store:
         (new,) = _checked([turn])
         with self._writing(_turn_words(turn)), self._index.transaction():
             doc = self._require_doc(thread_id)
-            turns = self._transcripts.load(thread_id)
-            position = index_of_item(turns, turn.item_id)
-            if position is None:
-                turns.append(new)
-            else:
-                turns[position] = new
-            self._save_turns(thread_id, doc, turns, bump_to=turn.at)
+            position = self._transcripts.position_of_item(thread_id, turn.item_id)
+            self._put_turn(thread_id, doc, new, position)
 
     def replace_transcript(self, thread_id: str, turns: Iterable[Turn]) -> None:
         docs = _checked(list(turns))
@@ -459,15 +483,11 @@ class Store:
         operation = "save the reply so far" if turn.error == CHECKPOINT else _turn_words(turn)
         with self._writing(operation), self._index.transaction():
             doc = self._require_doc(thread_id)
-            turns = self._transcripts.load(thread_id)
+            turns = self._transcripts.current(thread_id).turns
             position = _checkpoint_position(turns, checkpoint_at)
             if position is None:
-                position = index_of_item(turns, turn.item_id)
-            if position is None:
-                turns.append(new)
-            else:
-                turns[position] = new
-            self._save_turns(thread_id, doc, turns, bump_to=turn.at)
+                position = self._transcripts.position_of_item(thread_id, turn.item_id)
+            self._put_turn(thread_id, doc, new, position)
 
     # -- replies in flight -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -619,12 +639,18 @@ class Store:
         """Whether another process wrote since we last loaded: cheap enough to poll."""
         return self._index.changed_on_disk()
 
-    def reload(self) -> bool:
-        """Take in other processes' writes; True when there were any (re-read transcripts too)."""
-        if not self.changed_on_disk():
-            return False
-        self._index.catch_up()
-        return True
+    def reload(self) -> RecordChanges:
+        """Take in other processes' writes and say which threads they changed.
+
+        Also reports what an earlier write of ours took in while re-reading under the lock
+        (those rows changed on disk as much as any), so a caller that redraws only the rows
+        named never misses one. Falsy when nothing changed.
+        """
+        changes = self._index.take_changes()
+        if self.changed_on_disk():
+            self._index.catch_up()
+            changes |= self._index.take_changes() | RecordChanges(transcripts=True)
+        return changes
 
     # -- transcript files ------------------------------------------------------------------
     def transcript_path(self, thread_id: str) -> Path:
@@ -664,17 +690,28 @@ class Store:
     def _save_turns(
         self, thread_id: str, doc: dict[str, Any], turns: list[dict[str, Any]], bump_to: float
     ) -> None:
-        """Write a transcript, then move the row's ``last_active`` up if the turns are newer.
+        """Write a whole transcript, then move the row's ``last_active`` up if the turns are
+        newer (``_bumped``)."""
+        doc, bumped = _bumped(doc, bump_to)
+        self._transcripts.write(thread_id, turns, doc)
+        if bumped:
+            self._index.threads.put_many({thread_id: doc}, durable=False)
+
+    def _put_turn(
+        self, thread_id: str, doc: dict[str, Any], turn: dict[str, Any], position: int | None
+    ) -> None:
+        """One turn: appended to the transcript (or in place of turn ``position``) with one
+        fsync, then ``last_active`` moved up in the index.
 
         Transcript first: a kill between the two leaves the turn recorded and only the sort
-        order stale.
+        order stale. The index line has no fsync of its own: ``last_active`` is derived from
+        the transcript just fsync'd (a lost index is rebuilt from there), so a sent message
+        costs one fsync of its transcript and rides on the next fsync of the journal.
         """
-        if bump_to > doc.get("last_active", 0.0):
-            doc = {**doc, "last_active": bump_to}
-            self._transcripts.write(thread_id, turns, doc)
-            self._index.threads.put_many({thread_id: doc})
-        else:
-            self._transcripts.write(thread_id, turns, doc)
+        doc, bumped = _bumped(doc, turn.get("at", 0.0))
+        self._transcripts.put_turn(thread_id, turn, position, doc)
+        if bumped:
+            self._index.threads.put_many({thread_id: doc}, durable=False)
 
     def _matching_ids(
         self,
@@ -698,6 +735,13 @@ def _checked(turns: list[Turn]) -> list[dict[str, Any]]:
     docs = turn_docs(turns)
     assert docs is not None
     return docs
+
+
+def _bumped(doc: dict[str, Any], at: float) -> tuple[dict[str, Any], bool]:
+    """The row with ``last_active`` moved up to ``at`` (a new dict), and whether it moved."""
+    if at > doc.get("last_active", 0.0):
+        return {**doc, "last_active": at}, True
+    return doc, False
 
 
 def _is_checkpoint(turn: dict[str, Any]) -> bool:

@@ -85,13 +85,3 @@ def id_problem(thread_id: str) -> str | None:
     if UNSAFE.search(thread_id) or thread_id != thread_id.strip():
         return "its id contains control characters or surrounding spaces"
     return None
-
-
-def index_of_item(turns: list[dict[str, Any]], item_id: str | None) -> int | None:
-    """Where the turn with ``item_id`` is in a transcript (None: no id, or not there)."""
-    if not item_id:
-        return None
-    for position, turn in enumerate(turns):
-        if turn.get("item_id") == item_id:
-            return position
-    return None

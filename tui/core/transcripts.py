@@ -1,10 +1,9 @@
 """Transcript files: one per thread, so that appending a turn costs the same however many
 other threads there are, and listing threads never reads a message.
 
-Each file is ``{"format", "version", "thread_id", "record", "turns"}``. ``thread_id`` lets a
-file be checked against the thread asking for it (and found again without the index);
-``record`` is a copy of the thread's index row as of the file's last write, so a lost index can
-be rebuilt from the transcripts. Also here: merging the server's view of a transcript with ours.
+The file format is ``tui.core.transcript_files``'s; here are the file names, the old
+whole-JSON format (``{"format", "version": 1, "thread_id", "record", "turns"}``, still read),
+rebuilding a row from a transcript, and merging the server's view of a transcript with ours.
 """
 
 from __future__ import annotations
@@ -16,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tui.core.files import CorruptFile, parse_json, read_file
-from tui.core.migrations import thread_doc_problem, turn_problem
+from tui.core.files import CorruptFile
+from tui.core.migrations import turn_problem
 from tui.core.records import Dialect, Role, ThreadRecord, ThreadStatus, Turn
 
 TRANSCRIPT_FORMAT = "threadtui-transcript"
@@ -49,20 +48,6 @@ def dialect_for_id(thread_id: str) -> Dialect:
     if thread_id.startswith("conv_"):
         return Dialect.CONVERSATIONS
     return Dialect.CHAT
-
-
-def transcript_document(
-    thread_id: str, turns: list[dict[str, Any]], record: dict[str, Any] | None
-) -> dict[str, Any]:
-    """What a transcript file holds; ``record`` is the index row as of this write, kept so
-    that a lost index can be rebuilt."""
-    return {
-        "format": TRANSCRIPT_FORMAT,
-        "version": TRANSCRIPT_VERSION,
-        "thread_id": thread_id,
-        "record": record,
-        "turns": turns,
-    }
 
 
 def transcript_turns(path: Path, thread_id: str, data: Any) -> list[Any]:
@@ -127,25 +112,22 @@ def _combine(mine: Turn, theirs: Turn) -> Turn:
         response_id=theirs.response_id or mine.response_id,
         usage=theirs.usage or mine.usage,
         error=theirs.error or mine.error,
+        alternatives=theirs.alternatives or mine.alternatives,
     )
 
 
-def row_from_transcript_file(path: Path) -> dict[str, Any] | None:
-    """An index row for a transcript found without one: its stored copy, else a stub."""
-    loaded = read_file(path)
-    try:
-        data = parse_json(path, loaded[0]) if loaded else None
-    except CorruptFile:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("thread_id"), str):
-        return None
-    thread_id = data["thread_id"]
-    if transcript_file_name(thread_id) != path.name:
-        return None
-    record = data.get("record")
-    if isinstance(record, dict) and thread_doc_problem(thread_id, record) is None:
-        return dict(record)
-    return _stub_row(thread_id, data.get("turns"))
+def row_from_transcript(
+    thread_id: str, record: dict[str, Any] | None, turns: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """An index row for a transcript found without one: its stored copy (dated up to its
+    newest turn, which may be newer than the copy), else a stub made from the turns."""
+    if record is None:
+        return _stub_row(thread_id, turns)
+    row = dict(record)
+    newest = max((float(t.get("at", 0.0)) for t in turns), default=0.0)
+    if newest > row.get("last_active", 0.0):
+        row["last_active"] = newest
+    return row
 
 
 def _stub_row(thread_id: str, turns: Any) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from .state import Store
 from .streaming import EventSink
 from .tenancy import Scope, Tenancy
 
+FAILED_TURNS = frozenset({"nothing", "input", "partial"})
+
 
 @dataclass
 class Features:
@@ -30,6 +32,11 @@ class Features:
     ``"invalid_url"`` (the API's own 404 ``Invalid URL (POST /v1/conversations)``),
     ``"detail"`` (a FastAPI server's ``{"detail": "Not Found"}``) or ``"405"`` (a server that
     routes the path for another method only).
+
+    ``failed_turns`` is what a response that failed, was cut off or ended incomplete leaves in
+    its conversation (undocumented for the real API, so each is playable): ``"nothing"``,
+    ``"input"`` (the user's items stay) or ``"partial"`` (those and the partial assistant
+    message, ``status: "incomplete"``).
     """
 
     assistants: bool = True
@@ -38,6 +45,27 @@ class Features:
     keyless: bool = False
     conversations: bool = True
     missing_route: str = "invalid_url"
+    failed_turns: str = "nothing"
+
+
+class RequestJournal:
+    """The latest API requests (method, path, parsed body), oldest first: what tests read to
+    see what a client really sent (a system message, instructions, a model)."""
+
+    LIMIT = 500
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[tuple[str, str, dict[str, Any]]] = []
+
+    def add(self, method: str, path: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append((method, path, body))
+            del self._entries[: -self.LIMIT]
+
+    def entries(self) -> list[tuple[str, str, dict[str, Any]]]:
+        with self._lock:
+            return list(self._entries)
 
 
 @dataclass
@@ -53,6 +81,7 @@ class Services:
     limiter: RateLimiter
     features: Features
     stopping: threading.Event
+    journal: RequestJournal = field(default_factory=RequestJournal)
 
 
 @dataclass

@@ -164,6 +164,7 @@ class Gateway:
                     _parse_body(request.method, request.body), request.headers)
         if route.family == "control":
             return route.handler(call)
+        services.journal.add(request.method, path, call.body)
         if route.family == "conversations" and not services.features.conversations:
             return _missing_route(services.features.missing_route, request.method, path)
         if route.family == "assistants":

@@ -26,6 +26,9 @@ DEFAULT_MODELS: tuple[str, ...] = (
     "o4-mini",
 )
 
+DEFAULT_SHUTDOWNS: dict[str, Any] = {"gpt-4.1": "2027-01-14", "gpt-4.1-mini": "2027-01-14"}
+"""``shutdown_date`` as ``/v1/models`` reports it for deprecated models (OpenAI's dates)."""
+
 _FILLER = (
     "The sandbox keeps writing so that long replies can be tested.",
     "Every sentence here is predictable, which keeps the tests exact.",
@@ -96,11 +99,14 @@ class ModelSettings:
     ``tokens``: length of every reply in stream pieces (``None``: natural length).
     ``delay_s``: pause before each streamed piece (0 for tests, ~0.02 for a realistic demo).
     ``models``: the ids ``/v1/models`` lists and requests may name.
+    ``shutdowns``: each deprecated model's ``shutdown_date`` as served, by id (any JSON value,
+    so a test can serve a malformed one).
     """
 
     tokens: int | None = None
     delay_s: float = 0.0
     models: tuple[str, ...] = DEFAULT_MODELS
+    shutdowns: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SHUTDOWNS))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def update(self, **changes: Any) -> None:
@@ -120,9 +126,14 @@ class ModelSettings:
                     if not models or not all(isinstance(m, str) and m for m in models):
                         raise ValueError("models must be a non-empty list of ids")
                     self.models = models
+                elif name == "shutdowns":
+                    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                        raise ValueError("shutdowns must be an object of model id -> date")
+                    self.shutdowns = dict(value)
                 else:
                     raise ValueError(f"unknown model setting {name!r}")
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as JSON, for ``/_sandbox/model`` and ``/_sandbox/state``."""
-        return {"tokens": self.tokens, "delay_s": self.delay_s, "models": list(self.models)}
+        return {"tokens": self.tokens, "delay_s": self.delay_s, "models": list(self.models),
+                "shutdowns": dict(self.shutdowns)}

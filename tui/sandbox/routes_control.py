@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import seeding
-from .context import Call, JsonReply, Services
+from .context import FAILED_TURNS, Call, JsonReply, Services
 from .errors import ApiError, bad_request
 from .faults import Fault
 from .router import Router
@@ -119,14 +119,18 @@ def features_route(call: Call) -> JsonReply:
             setattr(features, name, value)
         elif name == "missing_route" and value in {"invalid_url", "detail", "405"}:
             features.missing_route = value
+        elif name == "failed_turns" and value in FAILED_TURNS:
+            features.failed_turns = value
         else:
             raise _fail(ValueError(
                 "features: 'assistants', 'conversations', 'keyless' (booleans), 'missing_route'"
-                " ('invalid_url', 'detail' or '405')"
+                " ('invalid_url', 'detail' or '405'), 'failed_turns' ('nothing', 'input' or"
+                " 'partial')"
             ))
     return JsonReply({"assistants": features.assistants, "keyless": features.keyless,
                       "conversations": features.conversations,
-                      "missing_route": features.missing_route})
+                      "missing_route": features.missing_route,
+                      "failed_turns": features.failed_turns})
 
 
 def seed_route(call: Call) -> JsonReply:

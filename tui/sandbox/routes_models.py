@@ -11,9 +11,10 @@ from .router import Router
 MODEL_CREATED = 1_700_000_000
 
 
-def model_object(model_id: str) -> dict[str, Any]:
-    """The ``model`` object."""
-    return {"id": model_id, "object": "model", "created": MODEL_CREATED, "owned_by": "system"}
+def model_object(services: Services, model_id: str) -> dict[str, Any]:
+    """The ``model`` object; ``shutdown_date`` for a deprecated model, else null."""
+    return {"id": model_id, "object": "model", "created": MODEL_CREATED, "owned_by": "system",
+            "shutdown_date": services.model.shutdowns.get(model_id)}
 
 
 def model_not_found(model_id: str, param: str | None = "model") -> ApiError:
@@ -36,7 +37,8 @@ def check_model(services: Services, model_id: str) -> str:
 def list_models(call: Call) -> JsonReply:
     """``GET /v1/models``."""
     models = call.services.model.models
-    return JsonReply({"object": "list", "data": [model_object(m) for m in models]})
+    return JsonReply({"object": "list",
+                      "data": [model_object(call.services, m) for m in models]})
 
 
 def retrieve_model(call: Call) -> JsonReply:
@@ -44,7 +46,7 @@ def retrieve_model(call: Call) -> JsonReply:
     model_id = call.params["model"]
     if model_id not in call.services.model.models:
         raise model_not_found(model_id, param=None)
-    return JsonReply(model_object(model_id))
+    return JsonReply(model_object(call.services, model_id))
 
 
 def register(router: Router) -> None:

@@ -3,7 +3,8 @@
 A response in a conversation sees the conversation's items first; when it completes, its
 input items and its output message are appended to the conversation. A stream that fails
 or drops appends nothing (what the real API leaves behind then is undocumented; clients are
-told to re-read the items, and they will find them unchanged here). Stored responses stay
+told to re-read the items; the sandbox's ``features.failed_turns`` plays what it may leave:
+nothing, the user's input, or that and the partial reply). Stored responses stay
 retrievable by id until deleted, even after their conversation is deleted.
 """
 
@@ -225,13 +226,31 @@ class ResponseTurn:
             self._event("response.completed", response=copy.deepcopy(self.response)),
         ]
 
+    def _leave_behind(self) -> None:
+        """What a reply that did not complete leaves in its conversation, as the sandbox's
+        ``features.failed_turns`` says: nothing, the user's input items, or those and the
+        partial assistant message (``status: "incomplete"``)."""
+        leave = self.services.features.failed_turns
+        conv = self.conversation
+        if leave == "nothing" or conv is None:
+            return
+        with self.services.store.lock:
+            if conv.deleted:
+                return
+            left = copy.deepcopy(self.new_items)
+            if leave == "partial" and self.text:
+                left.append(self._item("incomplete", self.text))
+            routes_conversations.append(self.services, conv, left)
+
     def _fail(self, message: str) -> None:
         with self.services.store.lock:
             self.response.update(status="failed",
                                  error={"code": "server_error", "message": message})
+        self._leave_behind()
 
     def failed(self, message: str) -> list[SSE]:
-        """``response.failed``: the response is stored as failed; the conversation unchanged."""
+        """``response.failed``: the response is stored as failed; the conversation keeps what
+        ``features.failed_turns`` says."""
         self._fail(message)
         return [self._event("response.failed", response=copy.deepcopy(self.response))]
 
@@ -248,15 +267,18 @@ class ResponseTurn:
 
     def incomplete(self, reason: str) -> list[SSE]:
         """``response.incomplete``: stored as incomplete (with the partial output); the
-        conversation is left unchanged, as for a failure."""
+        conversation keeps what ``features.failed_turns`` says, as for a failure."""
         with self.services.store.lock:
             self.response.update(status="incomplete",
                                  incomplete_details={"reason": reason},
                                  output=[self._item("incomplete", self.text)])
+        self._leave_behind()
         return [self._event("response.incomplete", response=copy.deepcopy(self.response))]
 
     def abandoned(self) -> None:
-        """A dropped stream leaves the stored response ``in_progress`` and nothing appended."""
+        """A dropped stream leaves the stored response ``in_progress``; the conversation
+        keeps what ``features.failed_turns`` says."""
+        self._leave_behind()
 
 
 def _conversation_ref(call: Call) -> Conversation | None:

@@ -10,6 +10,7 @@ fault queue, the clock, the store, and seeding helpers that return the ids they 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from types import TracebackType
@@ -137,6 +138,11 @@ class Sandbox:
     def features(self) -> Features:
         """``sandbox.features.assistants = False`` retires the Assistants API (404)."""
         return self.services.features
+
+    def requests(self, path: str = "") -> list[dict[str, Any]]:
+        """Bodies of the latest API requests whose path matches the regex ``path``."""
+        return [body for _, where, body in self.services.journal.entries()
+                if re.search(path, where)]
 
     def reset(self) -> None:
         """Clear faults and refill rate limits; stored objects stay."""

@@ -111,10 +111,10 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         who = {Role.USER: "You", Role.ASSISTANT: "Assistant", Role.SYSTEM: "System"}[
             self.turn.role
         ]
-        parts: list[str | tuple[str, str]] = [
-            (who, "bold"),
-            ("  " + message_time(self.turn.at, self._now()), "$text-muted"),
-        ]
+        parts: list[str | tuple[str, str]] = [(who, "bold")]
+        if self.turn.refusal and self.turn.role is Role.ASSISTANT:
+            parts.append(("  refused", "$text-error bold"))  # the model declined to answer
+        parts.append(("  " + message_time(self.turn.at, self._now()), "$text-muted"))
         if self.streaming:
             parts.append(("  streaming… esc stops", "$text-warning"))
         return Content.assemble(*parts)

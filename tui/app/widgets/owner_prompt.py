@@ -5,7 +5,8 @@ project"; only our record (or asking the other profiles) tells them apart. The a
 arrives on its own, while the user may be typing, so it never takes the keyboard: it is a
 line at the bottom of the chat pane, the composer keeps the focus, and its keys act only
 when the prompt itself has the focus (shift+tab from the composer reaches it). A typed
-sentence can therefore neither switch profile nor forget a thread.
+sentence can therefore neither switch profile nor forget a thread. A legacy Assistants thread
+on OpenAI's API (``Verdict.RETIRED``) is said to be retired, never another profile's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tui.app.errors import guarded
+from tui.core.ownership import ASSISTANTS_SHUTDOWN
 from tui.core.records import Profile, ThreadRecord
 from tui.core.safe_text import one_line
 
@@ -52,6 +54,7 @@ class OwnerPrompt(Static, can_focus=True):
         *,
         organization: str | None = None,
         project: str | None = None,
+        retired: bool = False,
     ) -> None:
         super().__init__("", classes="owner-prompt", markup=False)
         self.record = record
@@ -59,6 +62,8 @@ class OwnerPrompt(Static, can_focus=True):
         self.owner = owner
         self.organization = organization
         self.project = project
+        self.retired = retired
+        """A legacy Assistants thread on OpenAI's API: nobody's fault and nobody else's."""
         self.update(self._text())
 
     def _text(self) -> Content:
@@ -74,6 +79,14 @@ class OwnerPrompt(Static, can_focus=True):
                 (who, "bold $accent"), ".\n", reach, " here, then ", ("y", "bold $accent"),
                 f" switches to {one_line(self.owner.name, 24)}, ", ("n", "bold $accent"),
                 " dismisses (ctrl+o picks any profile).",
+            )
+        if self.retired:
+            return Content.assemble(
+                ("Thread is retired. ", "bold"),
+                f"{thread} ({title}) is a legacy Assistants thread: OpenAI shut the Assistants"
+                f" API down on {ASSISTANTS_SHUTDOWN}. The local transcript is kept, read-only.\n",
+                reach, " here, then ", ("f", "bold $accent"),
+                " forgets it locally (asks first), ", ("n", "bold $accent"), " dismisses.",
             )
         return Content.assemble(
             ("Thread is gone. ", "bold"),

@@ -3,7 +3,8 @@
 The organization and project shown are what the server reported in its response headers once
 a request has answered (that is the truth about which account is billed); until then the
 configured values are shown, marked "(unconfirmed)", or "org: not yet known" when nothing is
-configured. Every value is shown as plain text.
+configured. Every value is shown as plain text. A model the server shuts down within 60 days
+(``tui.core.models``) is named with a short warning right after the profile.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class SwitcherBar(Static):
     key_problem: reactive[str | None] = reactive(None)
     identity: reactive[Identity | None] = reactive(None)
     busy: reactive[str | None] = reactive(None)
+    model_warning: reactive[str | None] = reactive(None)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
@@ -32,7 +34,8 @@ class SwitcherBar(Static):
         if self.profile is None:
             return Content("")
         return render_bar(
-            self.profile, self.key_hint, self.identity, self.key_problem, self.busy
+            self.profile, self.key_hint, self.identity, self.key_problem, self.busy,
+            self.model_warning,
         )
 
 
@@ -42,7 +45,10 @@ def render_bar(
     identity: Identity | None,
     key_problem: str | None,
     busy: str | None,
+    model_warning: str | None = None,
 ) -> Content:
+    """``model_warning``: a few words when the server shuts the model down soon
+    ("shuts down 2027-01-14"), shown with the model's name right after the profile's."""
     where: list[str | tuple[str, str]]
     if identity is not None and (identity.organization or identity.project):
         organization = identity.organization or profile.organization or "-"
@@ -74,6 +80,10 @@ def render_bar(
         sep,
         (one_line(profile.model, 32), ""),
     ]
+    if model_warning:
+        # First after the profile: the end of the bar is cut off on a narrow terminal.
+        warning = f"{one_line(profile.model, 32)} {one_line(model_warning, 30)}"
+        parts[2:2] = [(warning, "$text-warning bold"), sep]
     if busy:
         parts.extend([sep, (one_line(busy, 30), "$text-warning")])
     return Content.assemble(*parts)

@@ -25,6 +25,7 @@ excerpt with control characters spelt out; ``tui.core.api.errors`` turns it into
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -313,6 +314,28 @@ def page(data: Any, what: str) -> Page:
         raise AnswerProblem(f"sent a page of {what} without a list of them")
     items = shape.parts("data", f"one of the {what}")
     return Page(items, shape.flag("has_more"), shape.opt_id("last_id"))
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def model_shutdowns(data: Any) -> dict[str, dt.date]:
+    """``GET /v1/models``: each listed model's ``shutdown_date`` (``YYYY-MM-DD``), by id.
+
+    The list itself must be a page of objects (else ``AnswerProblem``); within it, a model
+    whose id is not an id or whose ``shutdown_date`` is not a real date is skipped: one odd
+    entry (a compatible server's own notion of a date) says nothing certain, and a warning on
+    a guess would be worse than none."""
+    shutdowns: dict[str, dt.date] = {}
+    for model in page(data, "models").items:
+        model_id, when = model.raw("id"), model.raw("shutdown_date")
+        if id_problem(model_id) or not isinstance(when, str) or not _DATE.fullmatch(when):
+            continue
+        try:
+            shutdowns[model_id] = dt.date.fromisoformat(when)
+        except ValueError:
+            continue  # 2027-02-30
+    return shutdowns
 
 
 class Pager:

@@ -16,6 +16,8 @@ import warnings
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, ParamSpec, TypeVar
 
+import openai
+
 from tui.core.api.answers import RAW_ANSWER, AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
     ApiError,
@@ -173,6 +175,22 @@ class AssistantsBackend(SdkBackend):
 
     # ------------------------------------------------------------ the protocol
 
+    async def create_with_history(
+        self,
+        title: str,
+        turns: list[Turn],
+        owner: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ThreadRecord:
+        """Not into a legacy thread: the Assistants API was shut down on OpenAI's own servers,
+        and a copy made there would be retired too. Continue under a profile that speaks
+        conversations (or chat)."""
+        raise Unsupported(
+            "a thread can be continued into conversations or a chat profile, not into a new"
+            " Assistants thread (that API was shut down on 2026-08-26): pick another profile",
+            profile=self.profile.name,
+        )
+
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         owner = owner if owner is not None else self.profile.owner
         try:
@@ -191,6 +209,7 @@ class AssistantsBackend(SdkBackend):
     def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
         """Add the user's message, then stream a run; text arrives in thread.message.delta."""
         model = self.model_for(record)
+        instructions = self.instructions_for(record)  # overrides the assistant's for this run
 
         async def start_run(assistant: str) -> Any:
             with self.translate():
@@ -199,6 +218,7 @@ class AssistantsBackend(SdkBackend):
                     record.id,
                     assistant_id=assistant,
                     stream=True,
+                    instructions=instructions or openai.omit,  # none: the assistant's own
                 )
 
         async def open_stream() -> Any:

@@ -7,7 +7,7 @@ messages a user can act on, so no SDK exception (and no key) ever reaches the sc
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -158,6 +158,13 @@ class Unsupported(ApiError):
     retryable = False
 
 
+class HistoryNotCarried(ApiError):
+    """Copying a transcript into a new thread failed partway (``create_with_history``); the
+    message says what failed and whether the half-built thread was deleted."""
+
+    retryable = True
+
+
 class NoConversations(Unsupported):
     """The server has no ``/v1/conversations`` (Ollama, vLLM, LM Studio, llama.cpp …): a
     profile problem (``api = "chat"``), never a verdict on a thread."""
@@ -199,6 +206,21 @@ class Backend(Protocol):
         ...
 
     async def fetch_transcript(self, record: ThreadRecord) -> list[Turn]: ...
+
+    async def create_with_history(
+        self,
+        title: str,
+        turns: list[Turn],
+        owner: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ThreadRecord:
+        """A new thread whose history is ``turns`` (in order), for continuing a thread here.
+
+        ``progress(done, total)`` follows the messages carried. A failure partway deletes
+        what was built and raises ``HistoryNotCarried`` saying whether that worked; nothing is
+        left half-made on the server without the user being told.
+        """
+        ...
 
     async def rename(self, record: ThreadRecord, title: str) -> None: ...
 

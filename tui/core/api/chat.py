@@ -8,7 +8,7 @@ rename, check or delete, so those calls only report.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 import openai
@@ -23,6 +23,14 @@ THREAD_PREFIX = "chat_"
 
 def new_thread_id() -> str:
     return f"{THREAD_PREFIX}{uuid.uuid4().hex}"
+
+
+def before_last_question(turns: Sequence[Turn], text: str) -> list[Turn]:
+    """The transcript before its latest user turn asking ``text`` (all of it if none)."""
+    for index in range(len(turns) - 1, -1, -1):
+        if turns[index].role is Role.USER and turns[index].text == text:
+            return list(turns[:index])
+    return list(turns)
 
 
 def history_messages(turns: Sequence[Turn], text: str) -> list[dict[str, str]]:
@@ -108,8 +116,26 @@ class ChatBackend(SdkBackend):
     async def create_thread(self, title: str, owner: str | None = None) -> ThreadRecord:
         return self.new_record(new_thread_id(), title, owner)
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
-        """Send the whole history; ask for usage unless the server has refused that once."""
+    async def create_with_history(
+        self,
+        title: str,
+        turns: list[Turn],
+        owner: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ThreadRecord:
+        """Chat Completions keeps no thread: the history is the record's transcript, which the
+        caller writes, and is sent whole with every turn."""
+        if progress:
+            progress(len(turns), len(turns))
+        return self.new_record(new_thread_id(), title, owner)
+
+    def stream_reply(
+        self, record: ThreadRecord, text: str, *, resend: bool = True
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Send the whole history; ask for usage unless the server has refused that once.
+
+        ``resend=False``: ``text`` is the recorded latest question, to be answered anew
+        (regenerate): the history sent stops before it, whatever replies followed it."""
         model = self.model_for(record)
         messages: list[dict[str, str]] = []
 
@@ -122,7 +148,13 @@ class ChatBackend(SdkBackend):
             )
 
         async def open_stream() -> Any:
-            messages.extend(history_messages(await self.transcript(record), text))
+            instructions = self.instructions_for(record)
+            if instructions:  # Chat Completions' instructions: a system message first
+                messages.append({"role": "system", "content": instructions})
+            turns = await self.transcript(record)
+            if not resend:
+                turns = before_last_question(turns, text)
+            messages.extend(history_messages(turns, text))
             if not self.include_usage:
                 return await create(False)
             try:

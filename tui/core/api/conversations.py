@@ -9,14 +9,19 @@ even an interrupted reply can be deleted later.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
+
+import openai
 
 from tui.core.api.answers import AnswerProblem, Pager, Shape, created, deleted, page
 from tui.core.api.base import (
     PART_SEPARATOR,
     ApiError,
     BadRequest,
+    HistoryNotCarried,
     Incomplete,
     NoConversations,
     NotFound,
@@ -29,6 +34,18 @@ from tui.core.api.sdk import ReplyState, SdkBackend, usage_from
 from tui.core.records import RESPONSE_IDS, DeleteReport, Dialect, Role, ThreadRecord, Turn, Usage
 
 PAGE_LIMIT = 100
+RECENT_ITEMS = 20  # enough to see past a failed reply's leftovers to its question
+ITEMS_PER_CALL = 20  # the API takes at most 20 items per create call
+
+
+def history_item(turn: Turn) -> dict[str, Any]:
+    """A conversation item carrying one turn of a transcript, as the API takes it."""
+    kind = "output_text" if turn.role is Role.ASSISTANT else "input_text"
+    return {
+        "type": "message",
+        "role": str(turn.role),
+        "content": [{"type": kind, "text": turn.text}],
+    }
 
 
 def _role(value: str | None) -> Role | None:
@@ -74,17 +91,23 @@ def turn_from_item(item: Any, at: float) -> Turn | None:
         return None
     # Every item the API lists has an id; merging with the local transcript relies on it.
     text, refused = _content(shape)
-    return Turn(role=role, text=text, at=at, item_id=shape.id("id"), refusal=refused)
+    # A reply cut off or failed may leave its partial message behind (``incomplete``): it
+    # is shown as the interrupted reply it was, never glued to the next reply.
+    cut = role is Role.ASSISTANT and shape.opt_text("status") == "incomplete"
+    return Turn(role=role, text=text, at=at, item_id=shape.id("id"), refusal=refused,
+                interrupted=cut)
 
 
 def join_replies(turns: list[Turn]) -> list[Turn]:
     """One turn per reply: the output messages of one response (a commentary message, then
     the answer) are consecutive assistant items, joined as they were shown live, in the
-    server's order, by ``PART_SEPARATOR``; the turn keeps the first message's item id."""
+    server's order, by ``PART_SEPARATOR``; the turn keeps the first message's item id. An
+    interrupted message (left by a reply that did not complete) is a reply of its own."""
     joined: list[Turn] = []
     for turn in turns:
         last = joined[-1] if joined else None
-        if last is not None and last.role is Role.ASSISTANT and turn.role is Role.ASSISTANT:
+        if (last is not None and last.role is Role.ASSISTANT and turn.role is Role.ASSISTANT
+                and not last.interrupted and not turn.interrupted):
             if turn.text:
                 last.text = f"{last.text}{PART_SEPARATOR}{turn.text}" if last.text else turn.text
             last.refusal = last.refusal and turn.refusal
@@ -189,13 +212,139 @@ class ConversationsBackend(SdkBackend):
         record.server_meta[RESPONSE_IDS] = []
         return record
 
-    def stream_reply(self, record: ThreadRecord, text: str) -> AsyncGenerator[StreamEvent, None]:
-        """Stream one turn; see ``SdkBackend.run_stream`` for how it ends and is cancelled."""
+    async def create_with_history(
+        self,
+        title: str,
+        turns: list[Turn],
+        owner: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ThreadRecord:
+        """A conversation made with its first 20 items, then 20 more per call; a failure
+        after it exists deletes it (``HistoryNotCarried`` says whether that worked)."""
+        owner = owner if owner is not None else self.profile.owner
+        # Plain dicts in the API's documented shape; the SDK's TypedDict union adds nothing.
+        items: list[Any] = [history_item(turn) for turn in turns]
+        data = await self.answer(
+            self.client.conversations.with_raw_response.create(
+                metadata=thread_metadata(title, owner), items=items[:ITEMS_PER_CALL]
+            ),
+            "the new conversation",
+        )
+        with self.translate():
+            conversation = created(data, "the new conversation")
+        record = self.new_record(conversation.id, title, owner, conversation.created_at)
+        record.server_meta[RESPONSE_IDS] = []
+        done = min(len(items), ITEMS_PER_CALL)
+        if progress:
+            progress(done, len(items))
+        try:
+            while done < len(items):
+                chunk = items[done : done + ITEMS_PER_CALL]
+                data = await self.answer(
+                    self.client.conversations.items.with_raw_response.create(
+                        conversation.id, items=chunk
+                    ),
+                    "the added messages",
+                )
+                with self.translate():
+                    page(data, "the added messages")
+                done += len(chunk)
+                if progress:
+                    progress(done, len(items))
+        except asyncio.CancelledError:
+            await asyncio.shield(self._discard(conversation.id))
+            raise
+        except ApiError as exc:
+            cleaned = await asyncio.shield(self._discard(conversation.id))
+            fate = (
+                f"the half-built conversation {conversation.id} was deleted"
+                if cleaned
+                else f"the half-built conversation {conversation.id} could not be deleted:"
+                " delete it with `threadtui delete` (it is not in the record)"
+            )
+            raise HistoryNotCarried(
+                f"copying message {done + 1} of {len(items)} failed ({exc.detail}); {fate}",
+                profile=self.profile.name,
+                request_id=exc.request_id,
+            ) from exc
+        return record
+
+    async def _discard(self, conversation_id: str) -> bool:
+        """Delete a conversation this backend just made (True when it is gone)."""
+        with contextlib.suppress(ApiError):
+            await self._delete(
+                self.client.conversations.with_raw_response.delete(conversation_id),
+                "the half-built conversation",
+            )
+            return True
+        return False
+
+    async def question_pending(self, record: ThreadRecord, text: str) -> bool:
+        """Whether the conversation already holds ``text`` as its latest question, with no
+        complete reply after it: what a failed or cut-off response may leave behind (the API
+        does not document it, so the items are read again rather than guessed). A retry then
+        asks for a new response on the items as they are instead of adding the question a
+        second time."""
+        data = await self.answer(
+            self.client.conversations.items.with_raw_response.list(
+                record.id, limit=RECENT_ITEMS, order="desc"
+            ),
+            "the conversation's items",
+        )
+        with self.translate():
+            for item in page(data, "conversation items").items:
+                turn = turn_from_item(item, record.created_at)
+                if turn is None:
+                    continue
+                if turn.role is Role.USER:
+                    return turn.text == text
+                if turn.role is Role.ASSISTANT and not turn.interrupted:
+                    return False  # answered: the question is not waiting there
+        return False
+
+    async def drop_last_reply(self, record: ThreadRecord) -> int:
+        """Delete the assistant items after the conversation's latest question (to answer it
+        anew: regenerate). Returns how many were deleted; the record keeps them."""
+        data = await self.answer(
+            self.client.conversations.items.with_raw_response.list(
+                record.id, limit=RECENT_ITEMS, order="desc"
+            ),
+            "the conversation's items",
+        )
+        doomed: list[str] = []
+        with self.translate():
+            for item in page(data, "conversation items").items:
+                shape = item if isinstance(item, Shape) else Shape(item, "a conversation item")
+                if shape.opt_text("type") == "message" and shape.opt_text("role") == "user":
+                    break
+                doomed.append(shape.id("id"))
+        for item_id in doomed:
+            data = await self.answer(
+                self.client.conversations.items.with_raw_response.delete(
+                    item_id, conversation_id=record.id
+                ),
+                "the conversation after the deleted reply",
+            )
+            with self.translate():
+                created(data, "the conversation after the deleted reply")
+        return len(doomed)
+
+    def stream_reply(
+        self, record: ThreadRecord, text: str, *, resend: bool = True
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Stream one turn; see ``SdkBackend.run_stream`` for how it ends and is cancelled.
+
+        ``resend=False``: the question is already the conversation's latest item (see
+        ``question_pending``): a new response is asked for on the items as they are, with no
+        new input, so the question is in the conversation once."""
         response_ids: list[str] = record.server_meta.setdefault(RESPONSE_IDS, [])
 
         async def open_stream() -> Any:
+            instructions = self.instructions_for(record)
             return await self.client.responses.create(
-                model=self.model_for(record), input=text, conversation=record.id, stream=True
+                model=self.model_for(record), input=text if resend else [],
+                conversation=record.id, stream=True,
+                instructions=instructions or openai.omit,  # none: leave the field out
             )
 
         def handle(raw: Any, state: ReplyState) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol
 
 import openai
@@ -22,6 +22,7 @@ from tui.core.api.answers import (
     Shape,
     is_event_stream,
     looks_sse,
+    model_shutdowns,
     parse_json,
     raise_error_body,
     read_json,
@@ -108,10 +109,13 @@ def usage_from(raw: Any, *, prompt: str, completion: str) -> Usage | None:
     if raw is None:
         return None
     shape = Shape(raw, "a usage report")
+    # Responses: input_tokens_details; Chat Completions: prompt_tokens_details.
+    details = shape.part("input_tokens_details") or shape.part("prompt_tokens_details")
     return Usage(
         input_tokens=shape.count(prompt),
         output_tokens=shape.count(completion),
         total_tokens=shape.count("total_tokens"),
+        cached_input_tokens=details.count("cached_tokens") if details else 0,
     )
 
 
@@ -173,7 +177,12 @@ class SdkBackend:
             )
         except Exception as exc:
             raise self.error(exc) from None
-        return identity_from_headers(self.profile, self.key_hint, raw.headers)
+        identity = identity_from_headers(self.profile, self.key_hint, raw.headers)
+        try:
+            shutdowns = model_shutdowns(read_json(raw.http_response))
+        except AnswerProblem:  # the key works; a list that cannot be read warns of nothing
+            return identity
+        return replace(identity, model_shutdowns=tuple(sorted(shutdowns.items())))
 
     # ------------------------------------------------------------ errors
 
@@ -234,6 +243,10 @@ class SdkBackend:
 
     def model_for(self, record: ThreadRecord) -> str:
         return record.model or self.profile.model
+
+    def instructions_for(self, record: ThreadRecord) -> str | None:
+        """The thread's own instructions, else its profile's default (None: none at all)."""
+        return record.instructions or self.profile.instructions or None
 
     # ------------------------------------------------------------ streaming
 

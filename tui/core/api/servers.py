@@ -24,3 +24,17 @@ def is_openai(base_url: str | None) -> bool:
     ones such as ``eu.api.openai.com``), where the Assistants API has been shut down."""
     host = urlsplit(server_url(base_url)).hostname or ""
     return host == OPENAI_HOST or host.endswith("." + OPENAI_HOST)
+
+
+def thread_host(profile_base_url: str | None, record_base_url: str | None) -> str | None:
+    """The base URL to reach a thread on when it is not the profile's own: a thread made on
+    one of OpenAI's hosts stays there (data residency: a thread made on eu.api.openai.com
+    answers 404 on api.openai.com), so it is asked where it was made even after the profile
+    moved to another OpenAI host. None: the profile's own base URL is right (the same
+    server, a record that names none, or a server that is not OpenAI's, where the record's
+    old URL may be a port that is long gone)."""
+    if not record_base_url or server_url(profile_base_url) == server_url(record_base_url):
+        return None
+    if is_openai(profile_base_url) and is_openai(record_base_url):
+        return record_base_url
+    return None
