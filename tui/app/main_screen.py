@@ -365,6 +365,26 @@ class MainScreen(Screen[None]):
             if fresh is not None:
                 self._show_record(fresh)
 
+    @on(msg.RowsChanged)
+    @guarded
+    def _rows_changed(self, message: msg.RowsChanged) -> None:
+        """Another session changed some rows: only they are redrawn (the highlight and the
+        filter stay); the open thread follows its row, and its transcript is read again
+        when it may have changed (not while a reply streams into it here)."""
+        self.sidebar.apply_changes(message.records, message.removed)
+        record = self.chat.record
+        if record is None:
+            return
+        if record.id in message.removed and not self._streaming_here():
+            self.run(self._show_new(focus_composer=False), group="view", exclusive=True)
+            return
+        fresh = next((r for r in message.records if r.id == record.id), None)
+        if fresh is not None:
+            self._show_record(fresh)
+        if (fresh is not None or message.transcripts) and not self._streaming_here():
+            self.run(work.reread_transcript(self.services, self.post_message, fresh or record),
+                     group="reread", exclusive=True)
+
     @on(msg.RecordChanged)
     @guarded
     def _record_changed(self, message: msg.RecordChanged) -> None:

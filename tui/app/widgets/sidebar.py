@@ -9,7 +9,9 @@ worker (see ``ThreadApp``), because transcripts are not in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+from collections.abc import Collection, Iterable
+from itertools import chain
 from typing import ClassVar
 
 from textual import on
@@ -129,21 +131,51 @@ class Sidebar(Vertical):
 
     def upsert(self, record: ThreadRecord) -> None:
         """Show a changed or new record (it moves to the top when it was just active)."""
-        self.add_records([record])
+        self.apply_changes([record], ())
 
     def remove_thread(self, thread_id: str) -> None:
         """Drop a row; a highlight on it moves to its neighbour (the next row, else the one
         before), not to the top: deleting several threads in a row stays where the user is."""
+        self.apply_changes((), (thread_id,))
+
+    def apply_changes(self, records: Iterable[ThreadRecord], removed: Collection[str]) -> None:
+        """Take in rows that changed (``records``) or left the record (``removed``): only
+        those rows are built again, each moved to its place in the order by bisection (no
+        sort of every row); every other row keeps its built look. The highlight stays on its
+        thread, or on a neighbour when its thread left."""
+        changed = list(records)
+        touched = {record.id for record in changed}.union(removed)
+        if not touched:
+            return
         listing = self.thread_list if self.is_mounted else None
-        row = listing.highlighted if listing is not None else None
-        was_highlighted = listing is not None and listing.highlighted_id == thread_id
-        self._records.pop(thread_id, None)
-        self._haystacks.pop(thread_id, None)
-        self._options.pop(thread_id, None)
-        self._resort()
+        neighbour = self._neighbour(listing, removed) if listing is not None else None
+        for thread_id in touched:
+            self._records.pop(thread_id, None)
+            self._haystacks.pop(thread_id, None)
+            self._options.pop(thread_id, None)
+        order = [record for record in self._order if record.id not in touched]
+        for record in changed:
+            self._records[record.id] = record
+            bisect.insort(order, record, key=record_sort_key)
+        self._order = order
+        self._match_cache.clear()
         self.refresh_rows()
-        if listing is not None and was_highlighted and row is not None and listing.option_count:
-            listing.highlighted = min(row, listing.option_count - 1)
+        if listing is not None and neighbour is not None:
+            listing.highlight_id(neighbour)
+
+    @staticmethod
+    def _neighbour(listing: ThreadList, removed: Collection[str]) -> str | None:
+        """When the highlighted row is leaving: the thread listed after it that stays, else
+        the one before (None: the highlight is not leaving, or nothing stays)."""
+        row = listing.highlighted
+        if row is None or listing.highlighted_id not in removed:
+            return None
+        options = listing.options
+        for index in chain(range(row + 1, len(options)), range(row - 1, -1, -1)):
+            thread_id = options[index].id
+            if thread_id not in removed:
+                return thread_id
+        return None
 
     def get(self, thread_id: str) -> ThreadRecord | None:
         return self._records.get(thread_id)
