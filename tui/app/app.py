@@ -98,6 +98,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         backend_factory: Callable[[], BackendFactory] = default_factory,
         export_dir: Path | None = None,
         shutdown: Shutdown | None = None,
+        read_only: str | None = None,
     ) -> None:
         super().__init__(driver_class=_driver_class())
         self.shutdown = shutdown or Shutdown()
@@ -109,7 +110,8 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.records = Records(store)
         self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
         self.services = Services(config, self.records, self.pool, data_dir, export_dir,
-                                 stop=self.stop_note, remember=remember_theme)
+                                 stop=self.stop_note, remember=remember_theme,
+                                 read_only=read_only)
         self.incidents = IncidentLog(data_dir, keyring.known_keys)
         self.keymap: dict[str, str] = dict(config.keymap)
         self._first_profile = first_profile(config, profile, data_dir if remember_theme else None)
@@ -323,7 +325,8 @@ class ThreadApp(App[None], inherit_bindings=False):
         """The palette's "Trash…": restore the newest trash entry (``threadtui trash`` lists
         them all)."""
         main = self.main
-        main.run(work.restore_last(self.services, main.post_message), group="trash")
+        if not main.refuse_write("Restoring from the trash"):
+            main.run(work.restore_last(self.services, main.post_message), group="trash")
 
     @guarded
     async def on_unmount(self) -> None:

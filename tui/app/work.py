@@ -81,6 +81,9 @@ class Services:
     """Where the palette's export writes (``None``: ``exports/`` in the data directory)."""
     remember: bool = True
     """Keep the last profile and the sidebar width in the state file (not for --demo)."""
+    read_only: str | None = None
+    """Why the record is open read-only (a read-only disk, not allowed to write); None when
+    it can be written. Every write action then says it is disabled instead of trying."""
     stop: StopNote = field(default_factory=StopNote)
     """Why a reply is being cancelled when it is not esc (SIGHUP, SIGTERM, no terminal)."""
 

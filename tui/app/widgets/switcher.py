@@ -24,6 +24,8 @@ class SwitcherBar(Static):
     key_problem: reactive[str | None] = reactive(None)
     identity: reactive[Identity | None] = reactive(None)
     busy: reactive[str | None] = reactive(None)
+    record_note: reactive[str | None] = reactive(None)
+    """What is wrong with the record for the whole session ("read-only record: …")."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
@@ -32,7 +34,8 @@ class SwitcherBar(Static):
         if self.profile is None:
             return Content("")
         return render_bar(
-            self.profile, self.key_hint, self.identity, self.key_problem, self.busy
+            self.profile, self.key_hint, self.identity, self.key_problem, self.busy,
+            self.record_note,
         )
 
 
@@ -42,6 +45,7 @@ def render_bar(
     identity: Identity | None,
     key_problem: str | None,
     busy: str | None,
+    record_note: str | None = None,
 ) -> Content:
     where: list[str | tuple[str, str]]
     if identity is not None and (identity.organization or identity.project):
@@ -66,6 +70,10 @@ def render_bar(
     parts: list[str | tuple[str, str]] = [
         (f" {one_line(profile.name, 24)} ", "bold reverse"),
         " ",
+    ]
+    if record_note:  # first after the profile: at 80 columns the end of the bar is cut
+        parts.extend([(one_line(record_note, 60), "$text-warning bold"), sep])
+    parts += [
         *where,
         sep,
         key,
