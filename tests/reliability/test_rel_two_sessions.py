@@ -294,6 +294,7 @@ async def test_another_sessions_changes_rebuild_only_the_rows_it_changed(
             other.append_turn(opened.id, Turn(role=Role.USER, text="asked elsewhere"))
             await poll_now(pilot, app)
             await wait_until(pilot, lambda: len(app.main.chat.messages) == 3)
-            assert set(made) == {opened.id}
+            await pilot.pause()
+            assert set(made) <= {opened.id}  # made again only if on screen (drawn)
     finally:
         other.close()
