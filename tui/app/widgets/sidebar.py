@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from tui.app.errors import guarded
 from tui.app.widgets.thread_list import ThreadList
 from tui.core.records import ThreadRecord
-from tui.core.thread_query import matches, query_words, record_haystack, record_sort_key
+from tui.core.thread_query import keep_matching, query_words, record_haystack, record_sort_key
 
 SIDEBAR_SHARE = 0.375
 """The sidebar's share of the terminal's width at first (30 columns of 80)."""
@@ -92,7 +92,10 @@ class Sidebar(Vertical):
         self._shown_ids: list[str] | None = None
         self.open_id: str | None = None
         """The thread open in the chat pane: its row carries the open marker."""
-        self._match_cache: dict[tuple[str, ...], list[ThreadRecord]] = {}
+        self._match_cache: dict[
+            tuple[str, ...], tuple[list[tuple[ThreadRecord, str]], list[ThreadRecord]]
+        ] = {}
+        self._pairs: list[tuple[ThreadRecord, str]] | None = None
         self._terminal = (80, False)
 
     def compose(self) -> ComposeResult:
@@ -158,6 +161,7 @@ class Sidebar(Vertical):
             self._records[record.id] = record
             bisect.insort(order, record, key=record_sort_key)
         self._order = order
+        self._pairs = None
         self._match_cache.clear()
         self.refresh_rows()
         if listing is not None and neighbour is not None:
@@ -234,6 +238,7 @@ class Sidebar(Vertical):
 
     def _resort(self) -> None:
         self._order = sorted(self._records.values(), key=record_sort_key)
+        self._pairs = None
         self._match_cache.clear()
 
     # ------------------------------------------------------------ filtering
@@ -265,24 +270,32 @@ class Sidebar(Vertical):
             return self._order
         cached = self._match_cache.get(words)
         if cached is not None:
-            return cached
+            return cached[1]
         # Typing one more letter only narrows: scan the previous answer, not every row.
-        candidates = self._order
-        for key, found in self._match_cache.items():
+        candidates = self._all_pairs()
+        for key, (found, _records) in self._match_cache.items():
             if len(found) < len(candidates) and _narrows(key, words):
                 candidates = found
-        hay = self._haystacks
-        found = []
-        for record in candidates:
-            text = hay.get(record.id)
-            if text is None:
-                text = hay[record.id] = record_haystack(record)
-            if matches(words, text):
-                found.append(record)
+        candidates = keep_matching(candidates, words)
+        records = [pair[0] for pair in candidates]
         if len(self._match_cache) >= MATCH_CACHE_SIZE:
             self._match_cache.pop(next(iter(self._match_cache)))
-        self._match_cache[words] = found
-        return found
+        self._match_cache[words] = (candidates, records)
+        return records
+
+    def _all_pairs(self) -> list[tuple[ThreadRecord, str]]:
+        """Every row with its haystack, in list order; haystacks are made once per row
+        (``thread_query.record_haystack``) and kept until the row changes."""
+        if self._pairs is None:
+            hay = self._haystacks
+            pairs = []
+            for record in self._order:
+                text = hay.get(record.id)
+                if text is None:
+                    text = hay[record.id] = record_haystack(record)
+                pairs.append((record, text))
+            self._pairs = pairs
+        return self._pairs
 
     def refresh_rows(self) -> None:
         if not self.is_mounted:
