@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from tui.core.api.base import ApiError
-from tui.core.api.factory import make_backend
 from tui.core.api.servers import is_openai, server_url
 from tui.core.keys import KeyResolutionError, KeyRing
 from tui.core.record_access import Records
@@ -109,6 +108,10 @@ async def find_owner(
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def ask(profile: Profile) -> tuple[str, Identity | None] | None:
+        # Imported here: the factory imports the openai SDK (about 0.5 s), and this module is
+        # imported by the app at start-up, where it delayed the first screen.
+        from tui.core.api.factory import make_backend
+
         async with gate:
             try:
                 # A key command may take seconds (a password manager): off the event loop.
