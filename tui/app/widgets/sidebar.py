@@ -152,11 +152,17 @@ class Sidebar(Vertical):
             return
         listing = self.thread_list if self.is_mounted else None
         neighbour = self._neighbour(listing, removed) if listing is not None else None
+        order = list(self._order)  # a copy: the list on screen must not change under it
         for thread_id in touched:
-            self._records.pop(thread_id, None)
+            old = self._records.pop(thread_id, None)
             self._haystacks.pop(thread_id, None)
             self._options.pop(thread_id, None)
-        order = [record for record in self._order if record.id not in touched]
+            if old is not None:  # found by bisection: no pass over every row
+                at = bisect.bisect_left(order, record_sort_key(old), key=record_sort_key)
+                if at < len(order) and order[at].id == thread_id:
+                    del order[at]
+                else:  # not where its key says (never expected): the slow, sure way
+                    order = [record for record in order if record.id != thread_id]
         for record in changed:
             self._records[record.id] = record
             bisect.insort(order, record, key=record_sort_key)
@@ -174,9 +180,9 @@ class Sidebar(Vertical):
         row = listing.highlighted
         if row is None or listing.highlighted_id not in removed:
             return None
-        options = listing.options
-        for index in chain(range(row + 1, len(options)), range(row - 1, -1, -1)):
-            thread_id = options[index].id
+        shown = listing.shown_records
+        for index in chain(range(row + 1, len(shown)), range(row - 1, -1, -1)):
+            thread_id = shown[index].id
             if thread_id not in removed:
                 return thread_id
         return None
