@@ -23,8 +23,9 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
-from tui.core.api.base import ApiError
+from tui.core.api.base import ApiError, Backend
 from tui.core.api.servers import is_openai, server_url
 from tui.core.keys import KeyResolutionError, KeyRing
 from tui.core.record_access import Records
@@ -34,6 +35,15 @@ from tui.core.store import Store
 DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT = 10.0
 
+
+
+def make_backend(*args: Any, **kwargs: Any) -> Backend:
+    """``tui.core.api.factory.make_backend``, imported on first use: the factory imports the
+    openai SDK (about 0.5 s and 25 MB), and the app imports this module at start-up, where
+    that delayed the first screen. The probe calls it in a thread."""
+    from tui.core.api.factory import make_backend as make
+
+    return make(*args, **kwargs)
 
 @dataclass(slots=True)
 class OwnerProbe:
@@ -108,10 +118,6 @@ async def find_owner(
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def ask(profile: Profile) -> tuple[str, Identity | None] | None:
-        # Imported here: the factory imports the openai SDK (about 0.5 s), and this module is
-        # imported by the app at start-up, where it delayed the first screen.
-        from tui.core.api.factory import make_backend
-
         async with gate:
             try:
                 # A key command may take seconds (a password manager): off the event loop.
