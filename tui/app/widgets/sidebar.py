@@ -316,7 +316,8 @@ class Sidebar(Vertical):
             status = f"{len(matches):,} of {total:,} threads"
         else:
             status = f"{total:,} thread{'s' if total != 1 else ''}"
-        self.query_one("#sidebar-status", Static).update(status)
+        # One line of fixed height and width: no layout of the whole screen per keystroke.
+        self.query_one("#sidebar-status", Static).update(status, layout=False)
 
     @on(Input.Changed, "#filter")
     @guarded
