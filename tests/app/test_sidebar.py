@@ -240,3 +240,38 @@ async def test_the_sidebar_follows_the_terminal_and_resizes_by_key(app_env: AppE
 
         text = app.screen.query_one(HelpTable).render().plain
         assert "sidebar.wider" in text and "sidebar.narrower" in text
+
+
+async def test_a_click_opens_the_row_under_the_mouse_after_filters_and_scrolling(
+    app_env: AppEnv,
+) -> None:
+    """Rows are made only as they are drawn and reused across filters; what a click names
+    must still be the row on screen, not where that row was in an earlier filter."""
+    for n in range(60):
+        app_env.record(f"conv_{n:03}", f"thread {n:03}" + (" beta" if n % 3 == 0 else ""),
+                       age_days=n + 1)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        listing = app.main.sidebar.thread_list
+        assert listing.option_count == 60
+        await pilot.click("#threads", offset=(4, 2))  # the second row's first line
+        await idle(pilot, app)
+        assert app.main.chat.record is not None and app.main.chat.record.id == "conv_001"
+
+        await pilot.press("escape")
+        await pilot.press("slash", *"beta")
+        await wait_until(pilot, lambda: listing.option_count == 20)
+        await pilot.pause()
+        await pilot.click("#threads", offset=(4, 3))  # the second row's second line
+        await idle(pilot, app)
+        assert app.main.chat.record.id == "conv_003"
+
+        listing.focus()
+        await pilot.press("G")  # the last row: the list scrolls
+        await pilot.pause()
+        assert listing.highlighted_id == "conv_057"
+        await pilot.click("#threads", offset=(4, listing.size.height - 1))
+        await idle(pilot, app)
+        assert app.main.chat.record.id == "conv_057"
+        assert len(app.main.sidebar._options) < 40  # options made for rows drawn, not all

@@ -72,3 +72,17 @@ def test_cli_subcommands_do_not_load_textual() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_the_app_does_not_load_the_openai_sdk_before_its_first_screen() -> None:
+    """The SDK costs about half a second to import: the app imports it after the first
+    paint, when the first client is built (``tui.app.connections``), never at start-up."""
+    script = (
+        "import sys\n"
+        "from tui.app.app import ThreadApp\n"
+        "from tui.commands.launch import run_app\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'openai', 'httpx2'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -209,3 +209,92 @@ async def test_a_session_killed_mid_reply_is_noticed_by_the_other_within_a_poll(
         assert app.main.chat.messages[-1].turn.text == reply_text("will this be answered?")
     figures(f"a session killed mid-reply was noticed by the other after {noticed:.1f} s "
             f"(poll every {STORE_POLL_SECONDS:g} s); ctrl+r there answered it")
+
+
+async def poll_now(pilot, app) -> None:
+    """Run the poll the 2 s timer would run, and wait for what it posts to be applied."""
+    app.main._poll()
+    await idle(pilot, app)
+
+
+async def test_another_sessions_changes_rebuild_only_the_rows_it_changed(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll that finds another session's writes rebuilds the rows it names and no other
+    (counted: rows made and rows styled, not timed); the highlight, a removed highlighted
+    row's neighbour, a filter and the open thread's transcript all follow."""
+    from tui.app.widgets import thread_list
+    from tui.core.records import Turn
+
+    opened = env.seeded("open me", [("user", "q"), ("assistant", "a")], age_days=0.5)
+    for n in range(120):
+        beta = " beta" if n % 20 == 0 else ""
+        env.record(f"conv_seed{n:03}", f"seed {n:03}{beta}", age_days=n + 1)
+    made: list[str] = []
+    styled: list[str] = []
+    original_init = thread_list.ThreadRow.__init__
+    original_build = thread_list.ThreadRow._build
+
+    def counting_init(self, record, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(record.id)
+        original_init(self, record, *args, **kwargs)
+
+    def counting_build(self, on_cursor):  # type: ignore[no-untyped-def]
+        styled.append(self.record.id)
+        return original_build(self, on_cursor)
+
+    other = Store.open(env.data_dir)
+    app = env.make_app()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await idle(pilot, app)
+            sidebar = app.main.sidebar
+            listing = sidebar.thread_list
+            listing.focus()
+            await pilot.press("j", "j", "j")
+            assert listing.highlighted_id == "conv_seed002"
+            monkeypatch.setattr(thread_list.ThreadRow, "__init__", counting_init)
+            monkeypatch.setattr(thread_list.ThreadRow, "_build", counting_build)
+
+            # Another session renames one row, pins another and deletes the highlighted one.
+            other.update_thread("conv_seed005", title="renamed five")
+            other.update_thread("conv_seed050", pinned=True)
+            other.delete("conv_seed002")
+            await poll_now(pilot, app)
+            assert sidebar.count == 120
+            assert sidebar.get("conv_seed005").title == "renamed five"  # type: ignore[union-attr]
+            assert sidebar.records[0].id == "conv_seed050"  # pinned: on top
+            assert listing.highlighted_id == "conv_seed003"  # the next row, not the top
+            assert set(made) == {"conv_seed005", "conv_seed050"}
+            assert set(styled) <= {"conv_seed005", "conv_seed050", "conv_seed003"}
+            assert "conv_seed004" not in styled  # on screen, unchanged: not styled again
+
+            # With a filter in force: the renamed row leaves it, a new one joins it.
+            await pilot.press("slash", *"beta")
+            await wait_until(pilot, lambda: listing.option_count == 6)  # 000, 020, … 100
+            await pilot.press("down", "down")  # (the first down leaves the filter box)
+            assert listing.highlighted_id == "conv_seed020"
+            made.clear()
+            other.update_thread("conv_seed040", title="gamma")
+            other.update_thread("conv_seed070", title="beta again")
+            await poll_now(pilot, app)
+            assert sidebar.filter_input.value == "beta"
+            shown = [option.id for option in listing.options]
+            assert "conv_seed040" not in shown and "conv_seed070" in shown
+            assert listing.option_count == 6
+            assert listing.highlighted_id == "conv_seed020"
+            assert set(made) == {"conv_seed070"}  # the one that left is not built at all
+
+            # The open thread: a turn another session added is shown without a keypress.
+            await pilot.press("escape", "escape")
+            app.main.open_thread(opened.id)
+            await idle(pilot, app)
+            await wait_until(pilot, lambda: len(app.main.chat.messages) == 2)
+            made.clear()
+            other.append_turn(opened.id, Turn(role=Role.USER, text="asked elsewhere"))
+            await poll_now(pilot, app)
+            await wait_until(pilot, lambda: len(app.main.chat.messages) == 3)
+            await pilot.pause()
+            assert set(made) <= {opened.id}  # made again only if on screen (drawn)
+    finally:
+        other.close()

@@ -35,6 +35,7 @@ from tui.app.main_screen import MainScreen
 from tui.app.messages import InternalError
 from tui.app.screens.help import HelpScreen, help_rows
 from tui.app.screens.profile_picker import ProfilePicker
+from tui.app.screens.quit_question import QuitQuestion, quit_question
 from tui.app.shutdown import Shutdown, Stop, StopNote
 from tui.app.themes import app_variable_defaults, prepare_themes
 from tui.app.work import DRAFT_KEY, Services
@@ -44,7 +45,8 @@ from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
 from tui.core.record_access import Records
 from tui.core.safe_text import one_line, strip_controls
-from tui.core.store import Store
+from tui.core.store import Store, StoreError
+from tui.core.wording import plural
 
 REPLY_GRACE_SECONDS = 1.0
 """How long a stop waits for the stopped reply to be written before the app exits anyway."""
@@ -98,6 +100,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         backend_factory: Callable[[], BackendFactory] = default_factory,
         export_dir: Path | None = None,
         shutdown: Shutdown | None = None,
+        read_only: str | None = None,
     ) -> None:
         super().__init__(driver_class=_driver_class())
         self.shutdown = shutdown or Shutdown()
@@ -109,7 +112,8 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.records = Records(store)
         self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
         self.services = Services(config, self.records, self.pool, data_dir, export_dir,
-                                 stop=self.stop_note, remember=remember_theme)
+                                 stop=self.stop_note, remember=remember_theme,
+                                 read_only=read_only)
         self.incidents = IncidentLog(data_dir, keyring.known_keys)
         self.keymap: dict[str, str] = dict(config.keymap)
         self._first_profile = first_profile(config, profile, data_dir if remember_theme else None)
@@ -282,6 +286,41 @@ class ThreadApp(App[None], inherit_bindings=False):
             self.main.activate_profile(name)
 
     @guarded
+    async def action_quit(self) -> None:
+        """ctrl+q. Replies the record refused live only in memory: quitting loses them, so
+        ask first (``quit_question``); with none kept, quit at once."""
+        pending = self.records.pending
+        if not pending:
+            self.exit()
+            return
+        if isinstance(self.screen, QuitQuestion):
+            return  # asked already: a second ctrl+q is not an answer
+        self.push_screen(quit_question(len(pending), str(pending[0].error)), self._quit_answer)
+
+    @guarded
+    def _quit_answer(self, quit_anyway: bool | None) -> None:
+        if quit_anyway:
+            self.exit()
+        else:
+            self.main.run(self._write_then_quit(), group="quit", exclusive=True)
+
+    async def _write_then_quit(self) -> None:
+        """The safe answer: store the replies kept in memory, and quit once they are in."""
+        try:
+            stored = await self.records.flush_pending()
+        except StoreError as error:
+            left = len(self.records.pending)
+            self.notify(
+                f"Still not stored: {error}. {plural(left, 'reply', 'replies')} kept in memory;"
+                " free some room (or resume the other threadtui) and press ctrl+q again.",
+                title="Local record", severity="error", timeout=20,
+            )
+            return
+        if stored:
+            self.notify(f"{plural(stored, 'reply', 'replies')} stored; quitting", timeout=3)
+        self.exit()
+
+    @guarded
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -323,7 +362,8 @@ class ThreadApp(App[None], inherit_bindings=False):
         """The palette's "Trash…": restore the newest trash entry (``threadtui trash`` lists
         them all)."""
         main = self.main
-        main.run(work.restore_last(self.services, main.post_message), group="trash")
+        if not main.refuse_write("Restoring from the trash"):
+            main.run(work.restore_last(self.services, main.post_message), group="trash")
 
     @guarded
     async def on_unmount(self) -> None:

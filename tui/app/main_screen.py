@@ -60,6 +60,7 @@ NARROW_WIDTH = 72
 """Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""
 
 STORE_POLL_SECONDS = 2.0
+READ_ONLY_PLACEHOLDER = "The record is read-only: sending is disabled (text typed here is kept)"
 """How often to check whether another process (another SSH session) wrote the record."""
 
 
@@ -104,6 +105,8 @@ class MainScreen(Screen[None]):
     identity: reactive[Identity | None] = reactive(None, init=False)
     busy: reactive[str | None] = reactive(None, init=False)
     model_warning: reactive[str | None] = reactive(None, init=False)
+    record_note: reactive[str | None] = reactive(None, init=False)
+    """Said in the bar for the whole session: "read-only record: …"."""
     open_record: reactive[ThreadRecord | None] = reactive(None, init=False, always_update=True)
     replying: reactive[bool] = reactive(False, init=False, bindings=True)
     retry_target: reactive[tuple[str, str] | None] = reactive(None, init=False, bindings=True)
@@ -129,6 +132,7 @@ class MainScreen(Screen[None]):
         yield SwitcherBar(id="switcher").data_bind(
             MainScreen.profile, MainScreen.key_hint, MainScreen.key_problem,
             MainScreen.identity, MainScreen.busy, MainScreen.model_warning,
+            MainScreen.record_note,
         )
         with Body(id="body"):
             yield Sidebar(now=self.now, active_profile=self.profile.name, id="sidebar")
@@ -167,6 +171,7 @@ class MainScreen(Screen[None]):
     async def on_mount(self) -> None:
         focus_now(self.composer)  # before anything is awaited: the first key is text
         self.chat.set_context(self.profile_name, self.now)
+        self._say_read_only()
         # The first page is awaited here (on the record's thread, not this loop), so the
         # first frame already lists past chats; a large record's rest follows in a worker.
         records = self.services.records
@@ -178,7 +183,8 @@ class MainScreen(Screen[None]):
         if isinstance(draft, str) and draft:
             # Text not sent when the app last closed; before anything typed since.
             self.composer.insert(draft + ("\n" if self.composer.text else ""), location=(0, 0))
-            await records.call(Store.delete_meta, work.DRAFT_KEY)
+            if self.services.read_only is None:  # read-only: kept for the next start
+                await records.call(Store.delete_meta, work.DRAFT_KEY)
             self.notify("What you had typed when threadtui last closed is back in the composer",
                         timeout=8)
         if len(first) == work.FIRST_PAGE:
@@ -189,6 +195,30 @@ class MainScreen(Screen[None]):
         # After the first paint: the first client build imports the SDK (hundreds of ms of
         # CPU, even in a thread it holds the GIL), which must not delay the first screen.
         self.call_after_refresh(self.connect, self.profile_name, True)
+
+    def _say_read_only(self) -> None:
+        """A record opened read-only is said once in full and stays said in the bar."""
+        reason = self.services.read_only
+        if reason is None:
+            return
+        self.record_note = f"read-only record: {reason}"
+        self.composer.placeholder = READ_ONLY_PLACEHOLDER
+        self.notify(
+            f"The record in {self.services.data_dir} is open read-only ({reason}): its threads"
+            " can be read, filtered, searched and exported; sending, renaming, pinning and"
+            " deleting are disabled.",
+            title="Read-only record", severity="warning", timeout=20,
+        )
+
+    def refuse_write(self, what: str) -> bool:
+        """True (after saying so) when the record is read-only: ``what`` is disabled, and
+        nothing is attempted that would only fail."""
+        reason = self.services.read_only
+        if reason is None:
+            return False
+        self.notify(f"{what} is disabled: the record is open read-only ({reason}).",
+                    title="Read-only record", severity="warning", timeout=10)
+        return True
 
     async def _restore_sidebar_width(self) -> None:
         """The width the user chose last time (``<`` / ``>``), then keep each change."""
@@ -379,6 +409,26 @@ class MainScreen(Screen[None]):
             if fresh is not None:
                 self._show_record(fresh)
 
+    @on(msg.RowsChanged)
+    @guarded
+    def _rows_changed(self, message: msg.RowsChanged) -> None:
+        """Another session changed some rows: only they are redrawn (the highlight and the
+        filter stay); the open thread follows its row, and its transcript is read again
+        when it may have changed (not while a reply streams into it here)."""
+        self.sidebar.apply_changes(message.records, message.removed)
+        record = self.chat.record
+        if record is None:
+            return
+        if record.id in message.removed and not self._streaming_here():
+            self.run(self._show_new(focus_composer=False), group="view", exclusive=True)
+            return
+        fresh = next((r for r in message.records if r.id == record.id), None)
+        if fresh is not None:
+            self._show_record(fresh)
+        if (fresh is not None or message.transcripts) and not self._streaming_here():
+            self.run(work.reread_transcript(self.services, self.post_message, fresh or record),
+                     group="reread", exclusive=True)
+
     @on(msg.RecordChanged)
     @guarded
     def _record_changed(self, message: msg.RecordChanged) -> None:
@@ -427,6 +477,7 @@ class MainScreen(Screen[None]):
         self.composer.placeholder = (
             "This thread is gone from the server: ctrl+n starts a new chat with your text"
             if gone
+            else READ_ONLY_PLACEHOLDER if self.services.read_only is not None
             else COMPOSER_PLACEHOLDER
         )
 
@@ -539,6 +590,8 @@ class MainScreen(Screen[None]):
             self.activate_profile(owner.name)
             self.open_thread(record.id)
         elif message.answer == "forget":
+            if self.refuse_write("Forgetting"):
+                return
             self.app.push_screen(forget_question(record), partial(self._forget_answer, record))
         else:
             await prompt.remove()
@@ -565,6 +618,12 @@ class MainScreen(Screen[None]):
             self.notify("This thread is gone from the server, so it cannot take a message."
                         " Your text is kept: ctrl+n starts a new chat with it.",
                         severity="warning", timeout=10)
+            self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts
+                                    else event.text)
+            return
+        if self.services.read_only is not None:
+            # Nothing sent: the reply could not be kept, and the record is the only copy.
+            self.refuse_write("Sending (your text is kept in the composer)")
             self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts
                                     else event.text)
             return
@@ -701,7 +760,7 @@ class MainScreen(Screen[None]):
     @guarded
     def action_retry(self) -> None:
         text = self.retry_text()
-        if text is not None:
+        if text is not None and not self.refuse_write("Asking again"):
             self._send(text, again=True)
 
     def retry_text(self) -> str | None:
@@ -746,7 +805,7 @@ class MainScreen(Screen[None]):
     @guarded
     def action_toggle_pin(self) -> None:
         record = self.target_record()
-        if record is not None:
+        if record is not None and not self.refuse_write("Pinning"):
             self.run(work.update(self.services, self.post_message, record.id,
                                  pinned=not record.pinned), group="pin")
 
@@ -755,6 +814,8 @@ class MainScreen(Screen[None]):
         record = self.target_record()
         if record is None:
             self.notify("No thread to rename", severity="warning")
+            return
+        if self.refuse_write("Renaming"):
             return
 
         self.app.push_screen(RenameScreen(record.display_title), partial(self._renamed, record))
@@ -770,6 +831,8 @@ class MainScreen(Screen[None]):
         record = self.target_record()
         if record is None:
             self.notify("No thread to delete", severity="warning")
+            return
+        if self.refuse_write("Deleting"):
             return
 
         deleter = work.deleting_profile(self.services.config, self.profile_name, record)

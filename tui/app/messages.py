@@ -85,6 +85,17 @@ class RowsLoaded(Message):
 
 
 @dataclass
+class RowsChanged(Message):
+    """Another process changed these rows (``records``: added or updated) and dropped those
+    (``removed``); only they are redrawn. ``transcripts``: a transcript may have changed
+    without its row, so the open thread's is worth reading again."""
+
+    records: list[ThreadRecord]
+    removed: frozenset[str]
+    transcripts: bool
+
+
+@dataclass
 class RecordChanged(Message):
     """One thread's row changed (renamed, pinned, marked, replied to)."""
 

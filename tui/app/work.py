@@ -34,6 +34,7 @@ from tui.app.messages import (
     ReplyEnded,
     ReplyStarted,
     RetryOffered,
+    RowsChanged,
     RowsLoaded,
     SearchResults,
     ThreadCreated,
@@ -89,6 +90,9 @@ class Services:
     """Where the palette's export writes (``None``: ``exports/`` in the data directory)."""
     remember: bool = True
     """Keep the last profile and the sidebar width in the state file (not for --demo)."""
+    read_only: str | None = None
+    """Why the record is open read-only (a read-only disk, not allowed to write); None when
+    it can be written. Every write action then says it is disabled instead of trying."""
     stop: StopNote = field(default_factory=StopNote)
     """Why a reply is being cancelled when it is not esc (SIGHUP, SIGTERM, no terminal)."""
 
@@ -193,8 +197,23 @@ async def poll(services: Services, post: Post) -> None:
     if lost:
         post(LostRepliesFound(lost))
     with contextlib.suppress(StoreError):
-        if await records.call(Store.reload):
+        changes = await records.call(Store.reload)
+        if changes.everything:  # not describable row by row (a rebuilt index): every row
             post(RowsLoaded(await records.call(Store.list_threads), replace=True))
+        elif changes.changed or changes.removed or changes.transcripts:
+            # Only the rows another process touched: at 100,000 threads a whole reload and
+            # redraw every two seconds made keys lag by seconds.
+            changed = await records.call(Store.get_many, sorted(changes.changed))
+            gone = changes.removed | (changes.changed - {record.id for record in changed})
+            post(RowsChanged(changed, frozenset(gone), changes.transcripts))
+
+
+async def reread_transcript(services: Services, post: Post, record: ThreadRecord) -> None:
+    """The open thread's transcript again, after another session wrote to the record (the
+    screen redraws it only if it differs from what is shown)."""
+    with contextlib.suppress(StoreError):  # background: the user hears of it when they act
+        turns = await services.records.call(Store.transcript, record.id)
+        post(TranscriptRefreshed(record, turns))
 
 
 async def search(services: Services, post: Post, query: str) -> None:

@@ -16,6 +16,7 @@ recorded; before or after it, and on a second signal, they end the process at on
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shutil
 import sys
@@ -27,7 +28,10 @@ from tui.app.shutdown import Shutdown
 from tui.commands.context import CliContext
 from tui.core.config import Config, load_config
 from tui.core.keys import KeyRing
-from tui.core.store import Store, StoreError
+from tui.core.store import RecordWriteFailed, Store, StoreError
+
+READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
+"""Refusals that mean the record is read-only to us, not that something broke."""
 
 
 def launch(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -61,8 +65,8 @@ def run_app(
 
     config.profile(profile)  # an unknown --profile is a ConfigError before the screen opens
     try:
-        store = Store.open(data_dir)
-    except (StoreError, OSError) as exc:  # e.g. written by a newer threadtui; unwritable dir
+        store, read_only = open_record(data_dir)
+    except (StoreError, OSError) as exc:  # e.g. written by a newer threadtui; unreadable dir
         print(f"threadtui: cannot open the local record in {data_dir}: {exc}", file=sys.stderr)
         return 2
     try:
@@ -76,11 +80,26 @@ def run_app(
             remember_theme=remember_theme,
             notes=notes,
             shutdown=shutdown,
+            read_only=read_only,
         )
         app.run()
         return app.return_code or 0
     finally:
         store.close()
+
+
+def open_record(data_dir: Path) -> tuple[Store, str | None]:
+    """The record for the app, and why it is read-only (None: it can be written).
+
+    A record the disk will not let us write (a read-only mount, a snapshot, a backup, a
+    directory of another user) is still worth opening: its threads can be read, searched and
+    exported. Any other refusal (a full disk is not one: the store opens on it) propagates."""
+    try:
+        return Store.open(data_dir), None
+    except RecordWriteFailed as exc:
+        if exc.errno not in READ_ONLY_ERRNOS:
+            raise
+        return Store.open_read_only(data_dir), exc.reason
 
 
 def _launch_demo(args: argparse.Namespace, shutdown: Shutdown) -> int:

@@ -23,9 +23,9 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
-from tui.core.api.base import ApiError
-from tui.core.api.factory import make_backend
+from tui.core.api.base import ApiError, Backend
 from tui.core.api.servers import is_openai, server_url, thread_host
 from tui.core.keys import KeyResolutionError, KeyRing
 from tui.core.record_access import Records
@@ -35,6 +35,15 @@ from tui.core.store import Store
 DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT = 10.0
 
+
+
+def make_backend(*args: Any, **kwargs: Any) -> Backend:
+    """``tui.core.api.factory.make_backend``, imported on first use: the factory imports the
+    openai SDK (about 0.5 s and 25 MB), and the app imports this module at start-up, where
+    that delayed the first screen. The probe calls it in a thread."""
+    from tui.core.api.factory import make_backend as make
+
+    return make(*args, **kwargs)
 
 @dataclass(slots=True)
 class OwnerProbe:

@@ -279,6 +279,12 @@ class Store:
         doc = self._index.row(thread_id)
         return None if doc is None else to_record(doc)
 
+    def get_many(self, thread_ids: Iterable[str]) -> list[ThreadRecord]:
+        """The rows of ``thread_ids`` still in the record (a poll reloads only the rows another
+        process changed, not the whole list)."""
+        threads = self._index.threads_data()
+        return [to_record(threads[i]) for i in thread_ids if i in threads]
+
     def list_threads(
         self,
         *,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from tui.core.records import ThreadRecord
 
@@ -32,6 +32,7 @@ __all__ = [
     "MATCHED_FIELDS",
     "doc_haystack",
     "haystack",
+    "keep_matching",
     "matches",
     "newest_first",
     "normalise",
@@ -45,6 +46,7 @@ MATCHED_FIELDS = ("title", "id", "profile", "organization", "project", "owner")
 """The fields a filter word is looked for in (index row keys, ``ThreadRecord`` attributes)."""
 
 _SEPARATOR = "\n"
+T = TypeVar("T")
 
 
 def normalise(text: str) -> str:
@@ -77,6 +79,15 @@ def record_haystack(record: ThreadRecord) -> str:
 def matches(words: tuple[str, ...], text: str) -> bool:
     """Whether every word (from ``query_words``) occurs in ``text`` (from ``haystack``)."""
     return all(map(text.__contains__, words))  # C-level: this runs per row per keystroke
+
+
+def keep_matching(rows: list[tuple[T, str]], words: tuple[str, ...]) -> list[tuple[T, str]]:
+    """The ``(item, haystack)`` rows that ``matches`` ``words``, in order: the same rule for
+    many rows at once, one comprehension per word (longest, so rarest, first) instead of a
+    Python call per row, which at 100,000 rows was most of a filter keystroke."""
+    for word in sorted(words, key=len, reverse=True):
+        rows = [row for row in rows if word in row[1]]
+    return rows
 
 
 def sort_key(pinned: bool, last_active: float, thread_id: str) -> tuple[bool, float, str]:

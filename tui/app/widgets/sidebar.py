@@ -9,7 +9,9 @@ worker (see ``ThreadApp``), because transcripts are not in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+from collections.abc import Collection, Iterable
+from itertools import chain
 from typing import ClassVar
 
 from textual import on
@@ -24,7 +26,7 @@ from textual.widgets.option_list import Option
 from tui.app.errors import guarded
 from tui.app.widgets.thread_list import ThreadList
 from tui.core.records import ThreadRecord
-from tui.core.thread_query import matches, query_words, record_haystack, record_sort_key
+from tui.core.thread_query import keep_matching, query_words, record_haystack, record_sort_key
 
 SIDEBAR_SHARE = 0.375
 """The sidebar's share of the terminal's width at first (30 columns of 80)."""
@@ -90,7 +92,10 @@ class Sidebar(Vertical):
         self._shown_ids: list[str] | None = None
         self.open_id: str | None = None
         """The thread open in the chat pane: its row carries the open marker."""
-        self._match_cache: dict[tuple[str, ...], list[ThreadRecord]] = {}
+        self._match_cache: dict[
+            tuple[str, ...], tuple[list[tuple[ThreadRecord, str]], list[ThreadRecord]]
+        ] = {}
+        self._pairs: list[tuple[ThreadRecord, str]] | None = None
         self._terminal = (80, False)
 
     def compose(self) -> ComposeResult:
@@ -129,21 +134,58 @@ class Sidebar(Vertical):
 
     def upsert(self, record: ThreadRecord) -> None:
         """Show a changed or new record (it moves to the top when it was just active)."""
-        self.add_records([record])
+        self.apply_changes([record], ())
 
     def remove_thread(self, thread_id: str) -> None:
         """Drop a row; a highlight on it moves to its neighbour (the next row, else the one
         before), not to the top: deleting several threads in a row stays where the user is."""
+        self.apply_changes((), (thread_id,))
+
+    def apply_changes(self, records: Iterable[ThreadRecord], removed: Collection[str]) -> None:
+        """Take in rows that changed (``records``) or left the record (``removed``): only
+        those rows are built again, each moved to its place in the order by bisection (no
+        sort of every row); every other row keeps its built look. The highlight stays on its
+        thread, or on a neighbour when its thread left."""
+        changed = list(records)
+        touched = {record.id for record in changed}.union(removed)
+        if not touched:
+            return
         listing = self.thread_list if self.is_mounted else None
-        row = listing.highlighted if listing is not None else None
-        was_highlighted = listing is not None and listing.highlighted_id == thread_id
-        self._records.pop(thread_id, None)
-        self._haystacks.pop(thread_id, None)
-        self._options.pop(thread_id, None)
-        self._resort()
+        neighbour = self._neighbour(listing, removed) if listing is not None else None
+        order = list(self._order)  # a copy: the list on screen must not change under it
+        for thread_id in touched:
+            old = self._records.pop(thread_id, None)
+            self._haystacks.pop(thread_id, None)
+            self._options.pop(thread_id, None)
+            if old is not None:  # found by bisection: no pass over every row
+                at = bisect.bisect_left(order, record_sort_key(old), key=record_sort_key)
+                if at < len(order) and order[at].id == thread_id:
+                    del order[at]
+                else:  # not where its key says (never expected): the slow, sure way
+                    order = [record for record in order if record.id != thread_id]
+        for record in changed:
+            self._records[record.id] = record
+            bisect.insort(order, record, key=record_sort_key)
+        self._order = order
+        self._pairs = None
+        self._match_cache.clear()
         self.refresh_rows()
-        if listing is not None and was_highlighted and row is not None and listing.option_count:
-            listing.highlighted = min(row, listing.option_count - 1)
+        if listing is not None and neighbour is not None:
+            listing.highlight_id(neighbour)
+
+    @staticmethod
+    def _neighbour(listing: ThreadList, removed: Collection[str]) -> str | None:
+        """When the highlighted row is leaving: the thread listed after it that stays, else
+        the one before (None: the highlight is not leaving, or nothing stays)."""
+        row = listing.highlighted
+        if row is None or listing.highlighted_id not in removed:
+            return None
+        shown = listing.shown_records
+        for index in chain(range(row + 1, len(shown)), range(row - 1, -1, -1)):
+            thread_id = shown[index].id
+            if thread_id not in removed:
+                return thread_id
+        return None
 
     def get(self, thread_id: str) -> ThreadRecord | None:
         return self._records.get(thread_id)
@@ -202,6 +244,7 @@ class Sidebar(Vertical):
 
     def _resort(self) -> None:
         self._order = sorted(self._records.values(), key=record_sort_key)
+        self._pairs = None
         self._match_cache.clear()
 
     # ------------------------------------------------------------ filtering
@@ -233,24 +276,32 @@ class Sidebar(Vertical):
             return self._order
         cached = self._match_cache.get(words)
         if cached is not None:
-            return cached
+            return cached[1]
         # Typing one more letter only narrows: scan the previous answer, not every row.
-        candidates = self._order
-        for key, found in self._match_cache.items():
+        candidates = self._all_pairs()
+        for key, (found, _records) in self._match_cache.items():
             if len(found) < len(candidates) and _narrows(key, words):
                 candidates = found
-        hay = self._haystacks
-        found = []
-        for record in candidates:
-            text = hay.get(record.id)
-            if text is None:
-                text = hay[record.id] = record_haystack(record)
-            if matches(words, text):
-                found.append(record)
+        candidates = keep_matching(candidates, words)
+        records = [pair[0] for pair in candidates]
         if len(self._match_cache) >= MATCH_CACHE_SIZE:
             self._match_cache.pop(next(iter(self._match_cache)))
-        self._match_cache[words] = found
-        return found
+        self._match_cache[words] = (candidates, records)
+        return records
+
+    def _all_pairs(self) -> list[tuple[ThreadRecord, str]]:
+        """Every row with its haystack, in list order; haystacks are made once per row
+        (``thread_query.record_haystack``) and kept until the row changes."""
+        if self._pairs is None:
+            hay = self._haystacks
+            pairs = []
+            for record in self._order:
+                text = hay.get(record.id)
+                if text is None:
+                    text = hay[record.id] = record_haystack(record)
+                pairs.append((record, text))
+            self._pairs = pairs
+        return self._pairs
 
     def refresh_rows(self) -> None:
         if not self.is_mounted:
@@ -265,7 +316,8 @@ class Sidebar(Vertical):
             status = f"{len(matches):,} of {total:,} threads"
         else:
             status = f"{total:,} thread{'s' if total != 1 else ''}"
-        self.query_one("#sidebar-status", Static).update(status)
+        # One line of fixed height and width: no layout of the whole screen per keystroke.
+        self.query_one("#sidebar-status", Static).update(status, layout=False)
 
     @on(Input.Changed, "#filter")
     @guarded

@@ -26,6 +26,8 @@ class SwitcherBar(Static):
     identity: reactive[Identity | None] = reactive(None)
     busy: reactive[str | None] = reactive(None)
     model_warning: reactive[str | None] = reactive(None)
+    record_note: reactive[str | None] = reactive(None)
+    """What is wrong with the record for the whole session ("read-only record: …")."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
@@ -35,7 +37,7 @@ class SwitcherBar(Static):
             return Content("")
         return render_bar(
             self.profile, self.key_hint, self.identity, self.key_problem, self.busy,
-            self.model_warning,
+            self.model_warning, self.record_note,
         )
 
 
@@ -46,6 +48,7 @@ def render_bar(
     key_problem: str | None,
     busy: str | None,
     model_warning: str | None = None,
+    record_note: str | None = None,
 ) -> Content:
     """``model_warning``: a few words when the server shuts the model down soon
     ("shuts down 2027-01-14"), shown with the model's name right after the profile's."""
@@ -72,6 +75,10 @@ def render_bar(
     parts: list[str | tuple[str, str]] = [
         (f" {one_line(profile.name, 24)} ", "bold reverse"),
         " ",
+    ]
+    if record_note:  # first after the profile: at 80 columns the end of the bar is cut
+        parts.extend([(one_line(record_note, 60), "$text-warning bold"), sep])
+    parts += [
         *where,
         sep,
         key,

@@ -1,16 +1,21 @@
 """The list of recorded threads: an OptionList whose rows are all exactly two lines high.
 
 Why not the stock OptionList as is: it measures every option (wrapping its text) whenever the
-options change, which costs ~200 ms at 10,000 threads and makes each filter keystroke lag.
-Our rows are always two lines, so the line map is arithmetic; and each row's text is built
-only when the row is first drawn (``ThreadRow.visualize``), so filtering reuses cached
-options instead of building 10,000 styled strings.
+options change, and ``set_options`` makes and indexes an ``Option`` per row, which at 100,000
+threads cost over 100 ms per filter keystroke. Here the rows are a view over the list of
+matching records (``RowView``): an ``Option`` is made only when its row is looked at (drawn,
+highlighted), the line map is arithmetic (every row is two lines: ``TwoLineRows``), and an
+id's position is found by bisection in the list order. So a keystroke costs the filter's
+scan and the rows on screen, not the number of rows. Each row's text is built only when the
+row is first drawn (``ThreadRow.visualize``), and options are cached by thread id across
+filters. Drawing, keys, the highlight, the mouse and the look are OptionList's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar, cast
+import bisect
+from collections.abc import Callable, Iterator, Sequence
+from typing import ClassVar, cast, overload
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -20,7 +25,7 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tui.app.errors import guarded
 from tui.app.focus import focus_now
@@ -28,6 +33,7 @@ from tui.app.formatting import age
 from tui.core.legacy_expiry import days_until_legacy_expiry, near_legacy_expiry
 from tui.core.records import ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
+from tui.core.thread_query import record_sort_key
 
 ROW_HEIGHT = 2
 TITLE_LIMIT = 200
@@ -128,6 +134,116 @@ class ThreadRow:
         return Content.assemble(*parts)
 
 
+class RowView(Sequence[Option]):
+    """The list's options as a view over the matching records, in list order: an ``Option``
+    is made (or taken from ``cache``, by thread id) only when a row is looked at, and its
+    position noted in ``positions`` (OptionList's option → index map, which it reads for the
+    rows it draws)."""
+
+    def __init__(
+        self,
+        records: list[ThreadRecord],
+        make: Callable[[ThreadRecord], Option],
+        cache: dict[str, Option],
+        positions: dict[Option, int],
+    ) -> None:
+        self.records = records
+        self._make = make
+        self._cache = cache
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def _option(self, index: int) -> Option:
+        record = self.records[index]
+        option = self._cache.get(record.id)
+        if option is None:
+            option = self._cache[record.id] = self._make(record)
+        self._positions[option] = index
+        return option
+
+    @overload
+    def __getitem__(self, index: int) -> Option: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Option]: ...
+
+    def __getitem__(self, index: int | slice) -> Option | list[Option]:
+        if isinstance(index, slice):
+            return [self._option(i) for i in range(*index.indices(len(self.records)))]
+        if index < 0:
+            index += len(self.records)
+        if not 0 <= index < len(self.records):
+            raise IndexError(index)
+        return self._option(index)
+
+    def __iter__(self) -> Iterator[Option]:
+        return (self._option(i) for i in range(len(self.records)))
+
+    def index_of(self, thread_id: str, record: ThreadRecord | None) -> int | None:
+        """The row of ``thread_id`` (``record``: its row, for the sort key), by bisection."""
+        if record is None:
+            return None
+        records = self.records
+        at = bisect.bisect_left(records, record_sort_key(record), key=record_sort_key)
+        if at < len(records) and records[at].id == thread_id:
+            return at
+        return None
+
+
+class _Lines(Sequence[tuple[int, int]]):
+    """Line ``n`` is line ``n % 2`` of row ``n // 2``: no list of every line."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows * ROW_HEIGHT
+
+    @overload
+    def __getitem__(self, line: int) -> tuple[int, int]: ...
+
+    @overload
+    def __getitem__(self, line: slice) -> list[tuple[int, int]]: ...
+
+    def __getitem__(self, line: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+        if isinstance(line, slice):
+            return [self[n] for n in range(*line.indices(len(self)))]
+        if line < 0:
+            line += len(self)
+        if not 0 <= line < len(self):
+            raise IndexError(line)
+        return divmod(line, ROW_HEIGHT)
+
+
+class _Arithmetic(dict[int, int]):
+    """A row → value map computed, not stored (row heights, a row's first line)."""
+
+    def __init__(self, value: Callable[[int], int]) -> None:
+        super().__init__()
+        self._value = value
+
+    def __missing__(self, row: int) -> int:
+        return self._value(row)
+
+    def get(self, row: int, default: int | None = None) -> int | None:  # type: ignore[override]
+        return self._value(row)
+
+
+class TwoLineRows:
+    """OptionList's line cache for rows that are all two lines high (``lines``, ``heights``,
+    ``index_to_line``), in constant memory."""
+
+    def __init__(self) -> None:
+        self.lines = _Lines(0)
+        self.heights = _Arithmetic(lambda row: ROW_HEIGHT)
+        self.index_to_line = _Arithmetic(lambda row: row * ROW_HEIGHT)
+
+    def clear(self) -> None:
+        self.lines = _Lines(0)
+
+
 class ThreadList(OptionList):
     """Newest first; enter opens; the sidebar's keys live here so they act on the highlight."""
 
@@ -162,6 +278,10 @@ class ThreadList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self._drawing_cursor = False
+        self._line_cache = TwoLineRows()  # type: ignore[assignment]
+        self._rows = RowView([], self._row_option, {}, self._option_to_index)
+        self._options = self._rows  # type: ignore[assignment]
+        self._row_look: tuple[str, float, str | None] = ("", 0.0, None)
 
     # ------------------------------------------------------------ the highlighted row's look
     # Textual draws an option through _get_option_render (cached per option and style, and the
@@ -215,20 +335,9 @@ class ThreadList(OptionList):
     def _update_lines(self) -> None:
         if not self.scrollable_content_region:
             return
-        cache = self._line_cache
-        count = len(self.options)
-        start = cache.lines[-1][0] + 1 if cache.lines else 0
-        if start < count:
-            offsets = range(ROW_HEIGHT)
-            cache.lines.extend([(index, line) for index in range(start, count) for line in offsets])
-            cache.index_to_line.update(
-                zip(
-                    range(start, count),
-                    range(start * ROW_HEIGHT, count * ROW_HEIGHT, ROW_HEIGHT),
-                    strict=True,
-                )
-            )
-            cache.heights.update(dict.fromkeys(range(start, count), ROW_HEIGHT))
+        cache = cast(TwoLineRows, self._line_cache)
+        if cache.lines.rows != len(self._rows):
+            cache.lines = _Lines(len(self._rows))
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
         virtual_size = Size(width, len(cache.lines))
         if virtual_size != self.virtual_size:
@@ -236,56 +345,90 @@ class ThreadList(OptionList):
             self._scroll_update(virtual_size)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.options) * ROW_HEIGHT
+        return len(self._rows) * ROW_HEIGHT
 
     # ------------------------------------------------------------ rows
 
+    def _row_option(self, record: ThreadRecord) -> Option:
+        active_profile, now, open_id = self._row_look
+        row = ThreadRow(record, active_profile, now, is_open=record.id == open_id)
+        return Option(cast(Content, row), id=record.id)
+
     def show_records(
         self,
-        records: Iterable[ThreadRecord],
+        records: Sequence[ThreadRecord],
         active_profile: str,
         now: float,
         keep: str | None = None,
         cache: dict[str, Option] | None = None,
         open_id: str | None = None,
     ) -> None:
-        """Replace the rows, keeping the highlight on thread ``keep`` when it is still listed.
-
-        ``cache`` maps thread id to an already built option, reused when given.
+        """Show ``records`` (in list order), keeping the highlight on thread ``keep`` when
+        it is still listed. Nothing is made per row here: options are made as rows are
+        drawn, and ``cache`` (thread id → option) keeps them across calls when given.
         """
-        options: list[Option] = []
-        append = options.append
-        for record in records:
-            option = cache.get(record.id) if cache is not None else None
-            if option is None:
-                row = ThreadRow(record, active_profile, now, is_open=record.id == open_id)
-                option = Option(cast(Content, row), id=record.id)
-                if cache is not None:
-                    cache[record.id] = option
-            append(option)
-        self.set_options(options)
+        self._row_look = (active_profile, now, open_id)
+        self._option_to_index = {}
+        self._id_to_option = {}
+        self._rows = RowView(
+            records if isinstance(records, list) else list(records), self._row_option,
+            cache if cache is not None else {}, self._option_to_index,
+        )
+        self._options = self._rows  # type: ignore[assignment]
+        self._line_cache.clear()
+        self._option_render_cache.clear()  # drawn rows carry their index (for the mouse)
+        self.highlighted = None
+        self.scroll_y = 0
+        self._update_lines()
+        self.refresh()
         self.highlight_id(keep)
+
+    def get_option(self, option_id: str) -> Option:
+        index = self.get_option_index(option_id)
+        return self._rows[index]
+
+    def get_option_index(self, option_id: str) -> int:
+        """The row of thread ``option_id``, found by bisection (no map of every id)."""
+        option = self._rows._cache.get(option_id)
+        record = option.prompt.record if option is not None and isinstance(
+            option.prompt, ThreadRow) else self._record_for(option_id)
+        index = self._rows.index_of(option_id, record)
+        if index is None:
+            raise OptionDoesNotExist(f"There is no option with an id of {option_id!r}")
+        return index
+
+    def _record_for(self, thread_id: str) -> ThreadRecord | None:
+        for record in self._rows.records:  # only for an id never drawn: rare, linear
+            if record.id == thread_id:
+                return record
+        return None
 
     def highlight_id(self, thread_id: str | None) -> None:
         """Highlight the row of ``thread_id``, else the first row."""
-        if not self.options:
+        if not self._rows:
             return
         index = 0
         if thread_id is not None:
             try:
                 index = self.get_option_index(thread_id)
-            except Exception:
+            except OptionDoesNotExist:
                 index = 0
         self.highlighted = index
 
     @property
     def highlighted_id(self) -> str | None:
-        option = self.highlighted_option
-        return option.id if option is not None else None
+        record = self.record_at_highlight()
+        return record.id if record is not None else None
+
+    @property
+    def shown_records(self) -> Sequence[ThreadRecord]:
+        """The records listed, in order (no option is made for them)."""
+        return self._rows.records
 
     def record_at_highlight(self) -> ThreadRecord | None:
-        option = self.highlighted_option
-        if option is None:
+        """The highlighted row's record (read from the rows: no option is made for it)."""
+        highlighted = self.highlighted
+        records = self._rows.records
+        if highlighted is None or not 0 <= highlighted < len(records):
             return None
-        prompt = option.prompt
-        return prompt.record if isinstance(prompt, ThreadRow) else None
+        return records[highlighted]
