@@ -5,7 +5,7 @@ thread on OpenAI's API is retired (never another organization's, nobody probed).
 from __future__ import annotations
 
 import pytest
-from app_harness import AppEnv, idle, open_first, owner_prompt, wait_until
+from app_harness import AppEnv, idle, open_first, owner_prompt, screen_lines, wait_until
 
 from tui.app.widgets.message import MessageView
 from tui.core import ownership
@@ -138,6 +138,9 @@ async def test_a_legacy_thread_on_openai_shows_as_retired_and_nobody_is_probed(
             await idle(pilot, app)
             assert app_env.store.get(thread_id).status is ThreadStatus.GONE
         assert probed == []
+        # The sidebar and the chat header say retired: not gone, not another profile's.
+        shown = "\n".join(screen_lines(app))
+        assert shown.count("retired") >= 2 and " gone " not in shown and "foreign" not in shown
         # Read-only: a message is refused and the text kept.
         await send(pilot, "hello?")
         await idle(pilot, app)

@@ -46,7 +46,7 @@ from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
 from tui.core.app_state import SIDEBAR_WIDTH, load_state
 from tui.core.models import Shutdowns, short_warning
-from tui.core.ownership import Verdict
+from tui.core.ownership import ASSISTANTS_SHUTDOWN, Verdict, is_retired
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
 from tui.core.session import ReplyNotStored
@@ -475,8 +475,8 @@ class MainScreen(Screen[None]):
         self.sidebar.mark_open(record.id if record is not None else None)
         gone = record is not None and record.status is ThreadStatus.GONE
         self.composer.placeholder = (
-            "This thread is gone from the server: ctrl+n starts a new chat with your text"
-            if gone
+            f"This thread is {_why_closed(record)}: ctrl+n starts a new chat with your text"
+            if record is not None and gone
             else READ_ONLY_PLACEHOLDER if self.services.read_only is not None
             else COMPOSER_PLACEHOLDER
         )
@@ -615,7 +615,7 @@ class MainScreen(Screen[None]):
         event.stop()
         record = self.chat.record
         if record is not None and record.status is ThreadStatus.GONE:
-            self.notify("This thread is gone from the server, so it cannot take a message."
+            self.notify(f"This thread is {_why_closed(record)}, so it cannot take a message."
                         " Your text is kept: ctrl+n starts a new chat with it.",
                         severity="warning", timeout=10)
             self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts
@@ -956,3 +956,9 @@ def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
     )
     return ConfirmScreen("Delete thread", body, yes="Delete", no="Cancel")
 
+
+def _why_closed(record: ThreadRecord) -> str:
+    """Why a thread takes no message, in the words its row uses (retired, or gone)."""
+    if is_retired(record):
+        return "retired (the Assistants API was shut down on " + ASSISTANTS_SHUTDOWN + ")"
+    return "gone from the server"

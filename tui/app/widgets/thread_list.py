@@ -31,6 +31,7 @@ from tui.app.errors import guarded
 from tui.app.focus import focus_now
 from tui.app.formatting import age
 from tui.core.legacy_expiry import days_until_legacy_expiry, near_legacy_expiry
+from tui.core.ownership import is_retired
 from tui.core.records import ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
 from tui.core.thread_query import record_sort_key
@@ -48,6 +49,10 @@ def is_foreign(record: ThreadRecord, active_profile: str) -> bool:
 def row_badges(record: ThreadRecord, active_profile: str, now: float) -> list[tuple[str, str]]:
     """(label, style) pairs for a row, most important first; shared with the chat header."""
     badges: list[tuple[str, str]] = []
+    if is_retired(record):
+        # A legacy thread on OpenAI's API: retired with the Assistants API (2026-08-26), not
+        # another organization's and not one that expired; its transcript is kept.
+        return [("retired", "$badge-gone")]
     if record.status is ThreadStatus.GONE:
         badges.append(("gone", "$badge-gone"))
     elif is_foreign(record, active_profile):
