@@ -372,3 +372,29 @@ async def test_a_reply_the_full_disk_refused_is_kept_and_stored_once_there_is_ro
                          timeout=10)
         stored = app_env.store.transcript(record.id)
         assert stored[-2].text == "fill the disk now" and stored[-1].text == shown.text
+
+
+async def test_an_incident_that_cannot_be_shown_is_not_reported_again_without_end(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Showing an incident's line in a transcript that is being torn down fails; that failure
+    must not become a new incident (which would fail the same way, for ever)."""
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        recorded: list[str] = []
+        real = app.incidents.record
+
+        def counting(error: BaseException, where: str):  # type: ignore[no-untyped-def]
+            recorded.append(where)
+            return real(error, where)
+
+        monkeypatch.setattr(app.incidents, "record", counting)
+
+        def broken(text: str) -> None:
+            raise RuntimeError("the transcript is gone")
+
+        monkeypatch.setattr(app.main.chat, "show_notice", broken)
+        app.report_internal_error(RuntimeError("first"), "a worker")
+        await pilot.pause(0.3)
+        assert recorded == ["a worker"]

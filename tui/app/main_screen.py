@@ -12,6 +12,7 @@ never awaited inside a worker: cancelling a worker can never leave a dialog that
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Coroutine
 from functools import partial
@@ -34,8 +35,9 @@ from tui.app import work
 from tui.app.errors import guarded, report
 from tui.app.export import default_export_dir
 from tui.app.focus import focus_now
-from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.confirm import SETTLE_SECONDS, ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
+from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.screens.rename import ExportFolderScreen, RenameScreen
 from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
@@ -86,6 +88,8 @@ class MainScreen(Screen[None]):
                 tooltip="Stop the reply, keep the partial text"),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry",
                 tooltip="Send the last prompt again"),
+        Binding("ctrl+g", "regenerate", "Regenerate", show=False, id="chat.regenerate",
+                tooltip="Answer the last question anew (the old reply is kept)"),
         Binding("ctrl+n", "new_thread", "New chat", show=False, priority=True,
                 id="app.new_thread", tooltip="New chat from anywhere"),
         # Keys that move the focus are priority bindings, handled as they arrive, so keys
@@ -741,7 +745,11 @@ class MainScreen(Screen[None]):
     @on(msg.InternalError)
     @guarded
     def _internal_error(self, message: msg.InternalError) -> None:
-        self.chat.show_notice(message.incident.sentence())
+        """A failure to show an incident (the transcript torn down as the app exits) is
+        swallowed here, never reported as one more incident: that one would be shown, fail
+        and be reported again without end. The notification and the log have it already."""
+        with contextlib.suppress(Exception):
+            self.chat.show_notice(message.incident.sentence())
 
     @on(msg.PromptReturned)
     @guarded
@@ -762,6 +770,73 @@ class MainScreen(Screen[None]):
         text = self.retry_text()
         if text is not None and not self.refuse_write("Asking again"):
             self._send(text, again=True)
+
+    @guarded
+    def action_regenerate(self) -> None:
+        record = self.chat.record
+        if record is None:
+            self.notify("Open a thread to regenerate its last reply", severity="warning")
+            return
+        if self.refuse_write("Regenerating"):
+            return
+        self.replying = True
+        self.retry_target = None
+        self.run(work.regenerate(self.services, self.post_message, self.profile_name, record,
+                                 self.retry_key), group="reply", exclusive=True)
+
+    @guarded
+    def action_continue_thread(self, move: bool = False) -> None:
+        """Continue the thread under a profile the user picks (a new thread with the same
+        history); ``move`` then deletes the original, after asking."""
+        record = self.target_record()
+        if record is None:
+            self.notify("No thread to continue", severity="warning")
+            return
+        if self.refuse_write("Continuing a thread"):
+            return
+        verb = "Move" if move else "Continue"
+        picker = ProfilePicker(
+            list(self.services.config.profiles.values()), self.profile_name,
+            title=f"{verb} “{one_line(record.display_title, 40)}” under…",
+            keys=f"enter {verb.lower()}s it there · esc cancels",
+            settle_seconds=SETTLE_SECONDS,
+        )
+        self.app.push_screen(picker, partial(self._continue_to, record, move))
+
+    @guarded
+    def _continue_to(self, record: ThreadRecord, move: bool, target: str | None) -> None:
+        if not target:
+            return
+        if not move:
+            self.run(work.continue_elsewhere(self.services, self.post_message, record, target),
+                     group="continue")
+            return
+        body = Content.assemble(
+            (one_line(record.display_title, 60), "bold"), f"\n{one_line(record.id, 60)}\n\n",
+            "Copies the thread to a new one under profile ", (target, "bold"),
+            ", then DELETES the original on its server and moves it to the trash.",
+        )
+        self.app.push_screen(
+            ConfirmScreen("Move thread", body, yes="Move", no="Cancel"),
+            partial(self._move_answer, record, target),
+        )
+
+    @guarded
+    def _move_answer(self, record: ThreadRecord, target: str, yes: bool | None) -> None:
+        if yes:
+            self.run(work.continue_elsewhere(self.services, self.post_message, record, target,
+                                             move=True), group="continue")
+
+    @on(msg.ThreadContinued)
+    @guarded
+    def _thread_continued(self, message: msg.ThreadContinued) -> None:
+        self.sidebar.upsert(message.new)
+        if message.original is not None:
+            self.sidebar.upsert(message.original)
+        else:  # moved: the original left the record
+            self.sidebar.remove_thread(message.original_id)
+        self.notify(message.summary, title="Continued", timeout=10)
+        self.open_thread(message.new.id)
 
     def retry_text(self) -> str | None:
         """The prompt to send again when the open thread's last reply failed or was stopped."""

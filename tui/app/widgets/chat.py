@@ -201,6 +201,8 @@ class ChatPane(Vertical):
     def show_notice(self, text: str) -> None:
         """A line under the transcript that says what went wrong (plain text)."""
         transcript = self.transcript
+        if not transcript.is_attached:  # the app is closing: the notification said it
+            return
         notice = Static(Content(text), classes="notice -error", markup=False)
         transcript.mount(notice)
         transcript.anchor()
