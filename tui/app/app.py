@@ -338,6 +338,15 @@ class ThreadApp(App[None], inherit_bindings=False):
                             main.action_rename_thread)
         yield SystemCommand("Delete thread", "Delete on the server, then locally",
                             main.action_delete_thread)
+        yield SystemCommand("Regenerate last reply",
+                            "Answer the last question anew; the old reply is kept",
+                            main.action_regenerate)
+        yield SystemCommand("Continue thread under another profile…",
+                            "A new thread with the same history (the original stays)",
+                            main.action_continue_thread)
+        yield SystemCommand("Move thread to another profile…",
+                            "Continue it there, then delete the original (asks first)",
+                            lambda: main.action_continue_thread(move=True))
         yield SystemCommand("Export thread to Markdown", "Write the transcript to a file",
                             main.action_export_thread)
         yield SystemCommand("Copy thread id", "Put the id on the clipboard (OSC 52)",

@@ -110,6 +110,17 @@ class ThreadForgotten(Message):
 
 
 @dataclass
+class ThreadContinued(Message):
+    """A thread was continued (or moved) as a new one, which the screen opens;
+    ``original`` None: a move took the original out of the record."""
+
+    original_id: str
+    new: ThreadRecord
+    original: ThreadRecord | None
+    summary: str
+
+
+@dataclass
 class LostRepliesFound(Message):
     """Replies that died with their process were marked; the open one may be among them."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ from tui.app.messages import (
     RowsChanged,
     RowsLoaded,
     SearchResults,
+    ThreadContinued,
     ThreadCreated,
     ThreadForgotten,
     ThreadNotFound,
@@ -53,11 +54,13 @@ from tui.core.api.base import (
     Failed,
     Incomplete,
     NotFound,
+    StreamEvent,
     TextDelta,
 )
 from tui.core.api.servers import thread_host
 from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
 from tui.core.config import Config
+from tui.core.continuation import ContinuationNotRecorded, NothingToContinue, continue_thread
 from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, is_retired, resolve_not_found
 from tui.core.record_access import Records
@@ -379,14 +382,52 @@ async def send(
         return
     once = again and session.keeps_thread_on_server(backend)
     question = None if once else Turn(role=Role.USER, text=text)
+    events = session.send_message(records, backend, record, text, again=again)
+    await _relay(services, post, profile.name, record, backend, text, retry_key, question,
+                 events)
+
+
+async def regenerate(
+    services: Services, post: Post, profile_name: str, record: ThreadRecord, retry_key: str
+) -> None:
+    """Answer the open thread's last question anew (``session.regenerate``); once the new
+    reply is complete the transcript is shown again with the old reply kept as its
+    alternative."""
+    try:
+        backend = await services.pool.for_thread(profile_name, record)
+    except KeyResolutionError as exc:
+        post(Notice(str(exc), "Regenerate", "error", 10))
+        return
+    turns = await services.records.call(Store.transcript, record.id)
+    try:
+        question = session.regenerable_question(record, turns)
+    except session.NothingToRegenerate as exc:
+        post(Notice(f"Nothing regenerated: {exc}", "Regenerate", "warning", 8))
+        return
+    events = session.regenerate(services.records, backend, record)
+    await _relay(services, post, profile_name, record, backend, question, retry_key, None,
+                 events)
+    fresh = await services.records.call(Store.get, record.id)
+    if fresh is not None:
+        post(ThreadShown(fresh, await services.records.call(Store.transcript, record.id),
+                         False))
+
+
+async def _relay(
+    services: Services, post: Post, profile_name: str, record: ThreadRecord, backend: Backend,
+    text: str, retry_key: str, question: Turn | None,
+    events: AsyncGenerator[StreamEvent, None],
+) -> None:
+    """Show a reply as it streams (``events``: ``session.send_message`` or ``regenerate``),
+    then how it ended; a stop, a failure and a 404 each as the screen expects."""
+    records = services.records
     reply = Turn(role=Role.ASSISTANT, text="")
     post(ReplyStarted(record.id, question, reply))
     failure: ApiError | None = None
     received: list[str] = []
     try:
-        async with aclosing(session.send_message(records, backend, record, text,
-                                                 again=again)) as events:
-            async for event in events:
+        async with aclosing(events) as stream:
+            async for event in stream:
                 if isinstance(event, TextDelta):
                     received.append(event.text)
                     post(ReplyDelta(record.id, event.text, event.refusal))
@@ -412,9 +453,9 @@ async def send(
         post(ReplyEnded(record.id, stopped, None, text, f"{retry_key} asks again"))
         await _post_fresh(services, post, record.id)
         raise
-    _note_identity(post, profile.name, backend)
+    _note_identity(post, profile_name, backend)
     if isinstance(failure, AuthFailed):
-        await services.pool.forget(profile.name)  # the next try fetches the key afresh
+        await services.pool.forget(profile_name)  # the next try fetches the key afresh
     if failure is None:
         post(ReplyEnded(record.id, reply))
     elif isinstance(failure, NotFound):
@@ -431,7 +472,52 @@ async def send(
     await _post_fresh(services, post, record.id)
     if isinstance(failure, NotFound):
         fresh = await records.call(Store.get, record.id)
-        await not_found(services, post, profile.name, fresh or record)
+        await not_found(services, post, profile_name, fresh or record)
+
+
+
+
+async def continue_elsewhere(
+    services: Services, post: Post, record: ThreadRecord, target: str, *, move: bool = False
+) -> None:
+    """Continue ``record`` as a new thread under profile ``target`` (``tui.core.continuation``);
+    with ``move``, then delete the original with its own profile's key."""
+    config = services.config
+    try:
+        backend = await services.pool.get(target, config.profile(target).api)
+        mover = None
+        if move:
+            owner = record.profile if record.profile in config.profiles else None
+            if owner is None and record.api is not Dialect.CHAT:
+                post(Notice(f"Not moved: the profile that made it ({record.profile or '?'}) is"
+                            " not configured, so it cannot be deleted there; continue it"
+                            " instead", "Move", "warning", 10))
+                return
+            mover = await services.pool.for_thread(owner or target, record)
+    except KeyResolutionError as exc:
+        post(Notice(str(exc), "Continue", "error", 10))
+        return
+
+    def progress(done: int, total: int) -> None:
+        post(Busy(f"copying messages {done:,}/{total:,}…"))
+
+    post(Busy("copying messages…"))
+    try:
+        done = await continue_thread(services.records, backend, record, move_with=mover,
+                                     progress=progress)
+    except (NothingToContinue, ContinuationNotRecorded, ApiError) as exc:
+        post(Notice(f"Not continued: {exc}", "Continue", "error", 12))
+        return
+    finally:
+        post(Busy(None))
+    words = done.summary()
+    if done.original_forgotten:
+        words += "; the original was no longer on its server: forgotten here (in the trash)"
+    elif done.moved is not None:
+        words += f"; {done.moved.summary()}"
+    original = None if done.original_forgotten or (done.moved and done.moved.complete) else (
+        await services.records.call(Store.get, record.id))
+    post(ThreadContinued(record.id, done.new, original, words))
 
 
 async def remember(services: Services, **values: object) -> None:

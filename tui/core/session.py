@@ -399,6 +399,20 @@ class NothingToRegenerate(ValueError):
     answer one anew (a legacy Assistants thread)."""
 
 
+def regenerable_question(record: ThreadRecord, turns: list[Turn]) -> str:
+    """The latest question, when it has a reply to replace; else ``NothingToRegenerate``."""
+    asked = max((i for i, t in enumerate(turns) if t.role is Role.USER), default=None)
+    replies = turns[asked + 1 :] if asked is not None else []
+    if asked is None or not any(t.role is Role.ASSISTANT and t.text for t in replies):
+        raise NothingToRegenerate("there is no answered question at the end of this thread")
+    if record.api is Dialect.ASSISTANTS:
+        raise NothingToRegenerate(
+            "a legacy Assistants thread cannot be answered anew; continue it as a"
+            " conversation first"
+        )
+    return turns[asked].text
+
+
 async def regenerate(
     records: Records,
     backend: Backend,
@@ -415,16 +429,9 @@ async def regenerate(
     kept after it, as any failed reply is, and nothing is folded.
     """
     local = await records.call(Store.transcript, record.id)
-    asked = max((i for i, t in enumerate(local) if t.role is Role.USER), default=None)
-    replies = local[asked + 1 :] if asked is not None else []
-    if asked is None or not any(t.role is Role.ASSISTANT and t.text for t in replies):
-        raise NothingToRegenerate("there is no answered question at the end of this thread")
-    if record.api is Dialect.ASSISTANTS:
-        raise NothingToRegenerate(
-            "a legacy Assistants thread cannot be answered anew; continue it as a"
-            " conversation first"
-        )
-    question = local[asked].text
+    question = regenerable_question(record, local)
+    asked = max(i for i, t in enumerate(local) if t.role is Role.USER)
+    replies = local[asked + 1 :]
     if keeps_thread_on_server(backend):
         dropper = getattr(backend, "drop_last_reply", None)
         try:

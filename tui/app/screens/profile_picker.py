@@ -6,6 +6,7 @@ so the picker opens instantly even when a profile's key comes from a slow passwo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -70,20 +71,35 @@ class ProfilePicker(ModalScreen[str | None]):
         Binding("enter", "choose", "Switch", id="picker.choose"),
     ]
 
-    def __init__(self, profiles: Sequence[Profile], current: str) -> None:
+    def __init__(
+        self,
+        profiles: Sequence[Profile],
+        current: str,
+        *,
+        title: str = "Switch profile",
+        keys: str = "enter switches · esc cancels",
+        settle_seconds: float = 0.0,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self._profiles = list(profiles)
         self._current = current
+        self._title = title  # the same picker chooses where a thread is continued
+        self._keys = keys
+        # Where choosing makes something (a copy of a thread), an enter typed ahead with the
+        # key that opened the picker must not choose: it is ignored until the picker settles.
+        self._settle_seconds = settle_seconds
+        self._ready_at = float("inf")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker"):
-            yield Static("Switch profile", classes="dialog-title", markup=False)
+            yield Static(self._title, classes="dialog-title", markup=False)
             yield Input(placeholder="type to filter", id="picker-filter", compact=True)
             yield OptionList(id="picker-list", markup=False)
-            yield Static("enter switches · esc cancels", classes="dialog-keys", markup=False)
+            yield Static(self._keys, classes="dialog-keys", markup=False)
 
     @guarded
     def on_mount(self) -> None:
+        self._ready_at = time.monotonic() + self._settle_seconds
         self._show("")
         self.query_one("#picker-filter", Input).focus()
 
@@ -114,7 +130,8 @@ class ProfilePicker(ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#picker-list")
     @guarded
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        if time.monotonic() >= self._ready_at:
+            self.dismiss(event.option.id)
 
     @guarded
     def action_move(self, step: int) -> None:
@@ -126,6 +143,8 @@ class ProfilePicker(ModalScreen[str | None]):
 
     @guarded
     def action_choose(self) -> None:
+        if time.monotonic() < self._ready_at:
+            return
         option = self.query_one("#picker-list", OptionList).highlighted_option
         if option is not None:
             self.dismiss(option.id)

@@ -270,6 +270,9 @@ class ThreadList(OptionList):
                 tooltip="Delete on the server, then locally"),
         Binding("p", "screen.toggle_pin", "Pin", show=False, priority=True, id="sidebar.pin",
                 tooltip="Pin/unpin (pinned stay on top)"),
+        Binding("c", "screen.continue_thread", "Continue", show=False, priority=True,
+                id="sidebar.continue",
+                tooltip="Continue under a profile you pick (a new thread, same history)"),
         Binding("escape", "screen.clear_filter", "Clear filter", show=False, id="sidebar.clear",
                 tooltip="Clear the filter"),
         # < and > are plain characters: they reach the app over SSH in every terminal, which

@@ -1,0 +1,111 @@
+"""Continue, move and regenerate from the keyboard, against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+from app_harness import ENV, AppEnv, idle, notification_text, open_first, to_list, wait_until
+
+from tui.app.screens.confirm import ConfirmScreen
+from tui.app.screens.profile_picker import ProfilePicker
+from tui.core.continuation import CONTINUED_AS, CONTINUED_FROM
+from tui.core.records import ThreadRecord
+from tui.sandbox import reply_text
+
+TURNS = [("user", "plan the offsite"), ("assistant", "Day one: arrive.")]
+
+
+async def settle_picker(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    await wait_until(pilot, lambda: isinstance(app.screen, ProfilePicker))
+    await pilot.pause(0.5)  # the picker takes a choice once it has settled
+
+
+async def test_c_in_the_sidebar_continues_the_thread_under_the_profile_picked(
+    app_env: AppEnv,
+) -> None:
+    original = app_env.seeded("Offsite", TURNS)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await to_list(pilot, app)
+        await pilot.press("c")
+        await settle_picker(pilot, app)
+        await pilot.press("h", "o", "m", "e", "enter")
+        await wait_until(pilot, lambda_new_open(app, original), timeout=10)
+        await idle(pilot, app)
+        new = app.main.chat.record
+        assert new.profile == "home" and new.id != original.id
+        assert [v.turn.text for v in app.main.chat.messages] == [t for _, t in TURNS]
+        assert "continued" in notification_text(app)
+        assert app.main.sidebar.count == 2
+    stored_new = app_env.store.get(new.id)
+    stored_old = app_env.store.get(original.id)
+    assert stored_new.server_meta[CONTINUED_FROM]["id"] == original.id
+    assert stored_old.server_meta[CONTINUED_AS][0]["id"] == new.id
+
+
+def lambda_new_open(app, original: ThreadRecord):  # type: ignore[no-untyped-def]
+    def opened() -> bool:
+        shown = app.main.chat.record
+        return shown is not None and shown.id != original.id and bool(app.main.chat.messages)
+
+    return opened
+
+
+async def test_an_enter_typed_ahead_with_c_does_not_continue_anything(app_env: AppEnv) -> None:
+    app_env.seeded("Offsite", TURNS)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await to_list(pilot, app)
+        await pilot.press(*"continue at home", "enter")  # one SSH packet
+        await pilot.pause(0.6)
+        await idle(pilot, app)
+        assert len(app_env.store) == 1  # nothing was copied
+        if isinstance(app.screen, ProfilePicker):
+            await pilot.press("escape")
+
+
+async def test_move_from_the_palette_asks_then_deletes_the_original(app_env: AppEnv) -> None:
+    original = app_env.seeded("Offsite", TURNS)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await open_first(pilot, app)
+        await idle(pilot, app)
+        app.main.action_continue_thread(move=True)
+        await settle_picker(pilot, app)
+        await pilot.press(*"home", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")  # keys other than y keep everything
+        await idle(pilot, app)
+        assert len(app_env.store) == 1
+        app.main.action_continue_thread(move=True)
+        await settle_picker(pilot, app)
+        await pilot.press(*"home", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                         and app.screen.settled)
+        await pilot.press("y")
+        await wait_until(pilot, lambda_new_open(app, original), timeout=10)
+        await idle(pilot, app)
+        assert original.id not in app_env.store
+        assert app.main.sidebar.get(original.id) is None and app.main.sidebar.count == 1
+    assert app_env.sandbox is not None  # really deleted on the server
+    assert app_env.sandbox.services.store.conversations[original.id].deleted
+
+
+async def test_ctrl_g_regenerates_the_last_reply_and_keeps_the_old_one(app_env: AppEnv) -> None:
+    record = app_env.seeded("Offsite", TURNS)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        await open_first(pilot, app)
+        await idle(pilot, app)
+        app.main.composer.focus()
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: app_env.store.transcript(record.id)[-1].alternatives,
+                         timeout=10)
+        await idle(pilot, app)
+        shown = [v.turn.text for v in app.main.chat.messages]
+        assert shown == ["plan the offsite", reply_text("plan the offsite")]
+    last = app_env.store.transcript(record.id)[-1]
+    assert [[t.text for t in alt] for alt in last.alternatives] == [["Day one: arrive."]]
+    assert ENV  # the sandbox answered under the work key
