@@ -30,6 +30,7 @@ from rel_harness import (
     start,
 )
 from textual import events
+from textual.containers import VerticalScroll
 
 from tui.cli import main
 from tui.core.records import Role, ThreadRecord, ThreadStatus, Turn
@@ -280,6 +281,10 @@ async def test_markup_and_unicode_in_profile_names_and_keymap_are_shown_literall
             await pilot.press("f1")
             await pilot.pause()
             help_text = screen_text(app)
+            for scroll in app.screen.query(VerticalScroll):  # the rest of a long help
+                scroll.scroll_end(animate=False)
+            await pilot.pause()
+            help_text += screen_text(app)
             assert "chat.copy" in help_text and "[/oops]" in help_text, help_text
             await pilot.press("escape", "ctrl+o")
             await pilot.pause()
