@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app_harness import ENV, AppEnv, idle, notification_text, open_first, to_list, wait_until
+from textual import events
 
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.profile_picker import ProfilePicker
@@ -56,12 +57,12 @@ async def test_an_enter_typed_ahead_with_c_does_not_continue_anything(app_env: A
     async with app.run_test(size=(80, 24)) as pilot:
         await idle(pilot, app)
         await to_list(pilot, app)
-        await pilot.press(*"continue at home", "enter")  # one SSH packet
+        burst(app, "chome\r")  # one SSH packet: c, a profile's name, enter
         await pilot.pause(0.6)
         await idle(pilot, app)
         assert len(app_env.store) == 1  # nothing was copied
-        if isinstance(app.screen, ProfilePicker):
-            await pilot.press("escape")
+        assert isinstance(app.screen, ProfilePicker)  # still asking
+        await pilot.press("escape")
 
 
 async def test_move_from_the_palette_asks_then_deletes_the_original(app_env: AppEnv) -> None:
@@ -109,3 +110,71 @@ async def test_ctrl_g_regenerates_the_last_reply_and_keeps_the_old_one(app_env: 
     last = app_env.store.transcript(record.id)[-1]
     assert [[t.text for t in alt] for alt in last.alternatives] == [["Day one: arrive."]]
     assert ENV  # the sandbox answered under the work key
+
+
+async def test_m_and_i_set_the_threads_model_and_instructions_and_the_next_send_uses_them(
+    app_env: AppEnv,
+) -> None:
+    from tui.app.screens.thread_settings import InstructionsScreen, ModelPicker
+
+    record = app_env.seeded("Offsite", TURNS)
+    app = app_env.make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await idle(pilot, app)
+        await to_list(pilot, app)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ModelPicker))
+        await pilot.pause(0.5)
+        shown = "\n".join(str(o.prompt) for o in app.screen.query_one("#model-list").options)
+        assert "gpt-4.1-mini  · shuts down 2027-01-14  · this thread's" in shown
+        await pilot.press(*"gpt-4o", "enter")  # the best match is highlighted first
+        await wait_until(pilot, lambda: app_env.store.get(record.id).model == "gpt-4o")
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstructionsScreen))
+        await pilot.pause(0.5)
+        await pilot.press(*"Answer in French.", "ctrl+s")
+        await wait_until(pilot,
+                         lambda: app_env.store.get(record.id).instructions == "Answer in French.")
+        await pilot.press("enter")  # open the thread; the composer takes the keyboard
+        await idle(pilot, app)
+        app.main.composer.load_text("and day two?")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app_env.store.transcript(record.id)) == 4,
+                         timeout=10)
+        await idle(pilot, app)
+    assert app_env.sandbox is not None
+    sent = app_env.sandbox.requests(r"/responses$")[-1]
+    assert sent["model"] == "gpt-4o" and sent["instructions"] == "Answer in French."
+
+
+async def test_keys_typed_ahead_with_m_or_i_change_nothing(app_env: AppEnv) -> None:
+    from tui.app.screens.thread_settings import InstructionsScreen
+
+    record = app_env.seeded("Offsite", TURNS)
+    app = app_env.make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await idle(pilot, app)
+        await to_list(pilot, app)
+        burst(app, "mgpt-4o\r")  # the picker opens once the models are read: too late
+        await pilot.pause(0.6)
+        await idle(pilot, app)
+        if app.screen is not app.main:
+            await pilot.press("escape")
+            await idle(pilot, app)
+        await to_list(pilot, app)
+        burst(app, "ibe rude")
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause(0.6)
+        assert isinstance(app.screen, InstructionsScreen)  # ctrl+s came before it settled
+        await pilot.press("escape")
+        await idle(pilot, app)
+    stored = app_env.store.get(record.id)
+    assert stored.model == "gpt-4.1-mini" and stored.instructions is None
+
+
+def burst(app, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Keys queued back to back, as one SSH packet delivers them."""
+    for character in text:
+        key = {"\r": "enter", " ": "space", "-": "minus", ".": "full_stop"}.get(
+            character, character)
+        app.post_message(events.Key(key, None if key == "enter" else character))

@@ -347,6 +347,10 @@ class ThreadApp(App[None], inherit_bindings=False):
         yield SystemCommand("Move thread to another profile…",
                             "Continue it there, then delete the original (asks first)",
                             lambda: main.action_continue_thread(move=True))
+        yield SystemCommand("Model for this thread…",
+                            "Pick the model its next replies come from", main.action_thread_model)
+        yield SystemCommand("Instructions for this thread…",
+                            "Its own system/developer message", main.action_thread_instructions)
         yield SystemCommand("Export thread to Markdown", "Write the transcript to a file",
                             main.action_export_thread)
         yield SystemCommand("Copy thread id", "Put the id on the clipboard (OSC 52)",

@@ -39,6 +39,7 @@ from tui.app.screens.confirm import SETTLE_SECONDS, ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.screens.rename import ExportFolderScreen, RenameScreen
+from tui.app.screens.thread_settings import InstructionsScreen, ModelPicker
 from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
 from tui.app.widgets.message import MessageView
@@ -826,6 +827,61 @@ class MainScreen(Screen[None]):
         if yes:
             self.run(work.continue_elsewhere(self.services, self.post_message, record, target,
                                              move=True), group="continue")
+
+    @guarded
+    def action_thread_model(self) -> None:
+        """Pick the model the thread's next replies come from (``m``, the palette)."""
+        record = self.target_record()
+        if record is None:
+            self.notify("No thread to set a model for", severity="warning")
+            return
+        if self.refuse_write("Changing the model"):
+            return
+        self.run(work.list_models(self.services, self.post_message, self.profile_name,
+                                  record), group="models", exclusive=True)
+
+    @on(msg.ModelsListed)
+    @guarded
+    def _models_listed(self, message: msg.ModelsListed) -> None:
+        record = self.sidebar.get(message.thread_id)
+        if record is None:
+            return
+        profile = self.services.config.profiles.get(record.profile) or self.profile
+        current = record.model or profile.model
+        picker = ModelPicker(message.models, current, message.note,
+                             settle_seconds=SETTLE_SECONDS)
+        self.app.push_screen(picker, partial(self._model_picked, record, current))
+
+    @guarded
+    def _model_picked(self, record: ThreadRecord, current: str, model: str | None) -> None:
+        if model and model != current:
+            self.run(work.update(self.services, self.post_message, record.id, model=model),
+                     group="update")
+            self.notify(f"Replies in this thread now come from {model}", timeout=5)
+
+    @guarded
+    def action_thread_instructions(self) -> None:
+        """Edit the thread's instructions (``i``, the palette)."""
+        record = self.target_record()
+        if record is None:
+            self.notify("No thread to give instructions to", severity="warning")
+            return
+        if self.refuse_write("Changing the instructions"):
+            return
+        profile = self.services.config.profiles.get(record.profile) or self.profile
+        editor = InstructionsScreen(record.instructions or "", profile.instructions,
+                                    settle_seconds=SETTLE_SECONDS)
+        self.app.push_screen(editor, partial(self._instructions_given, record))
+
+    @guarded
+    def _instructions_given(self, record: ThreadRecord, text: str | None) -> None:
+        if text is None or text == (record.instructions or ""):
+            return
+        self.run(work.update(self.services, self.post_message, record.id,
+                             instructions=text or None), group="update")
+        self.notify("Instructions saved: they go with the next message"
+                    if text else "The thread follows its profile's instructions again",
+                    timeout=5)
 
     @on(msg.ThreadContinued)
     @guarded

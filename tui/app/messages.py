@@ -8,6 +8,7 @@ finishing after quit cannot fail on a widget that no longer exists.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from textual.message import Message
@@ -118,6 +119,16 @@ class ThreadContinued(Message):
     new: ThreadRecord
     original: ThreadRecord | None
     summary: str
+
+
+@dataclass
+class ModelsListed(Message):
+    """The models a thread's profile may use (with shutdown dates), for the model picker;
+    ``note`` says why the list is empty when it could not be read."""
+
+    thread_id: str
+    models: list[tuple[str, dt.date | None]]
+    note: str = ""
 
 
 @dataclass

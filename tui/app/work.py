@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from tui.app.messages import (
     KeyMissing,
     KeyResolved,
     LostRepliesFound,
+    ModelsListed,
     Notice,
     PromptReturned,
     RecordChanged,
@@ -518,6 +520,26 @@ async def continue_elsewhere(
     original = None if done.original_forgotten or (done.moved and done.moved.complete) else (
         await services.records.call(Store.get, record.id))
     post(ThreadContinued(record.id, done.new, original, words))
+
+
+async def list_models(
+    services: Services, post: Post, profile_name: str, record: ThreadRecord
+) -> None:
+    """The models the thread's profile may use, for the picker; a list that cannot be read
+    leaves typing a name."""
+    note = ""
+    models: list[tuple[str, dt.date | None]] = []
+    post(Busy("asking the server for its models…"))
+    try:
+        backend = await services.pool.for_thread(record.profile or profile_name, record)
+        lister = getattr(backend, "list_models", None)
+        if callable(lister):
+            models = await lister()
+    except (KeyResolutionError, ApiError) as exc:
+        note = f"The list could not be read ({exc}): type a model's name."
+    finally:
+        post(Busy(None))
+    post(ModelsListed(record.id, models, note))
 
 
 async def remember(services: Services, **values: object) -> None:

@@ -338,6 +338,13 @@ def model_shutdowns(data: Any) -> dict[str, dt.date]:
     return shutdowns
 
 
+def model_ids(data: Any) -> list[str]:
+    """``GET /v1/models``: the ids it lists, sorted; an entry whose id is not an id is
+    skipped (the list must still be a page of objects, else ``AnswerProblem``)."""
+    ids = {model.raw("id") for model in page(data, "models").items}
+    return sorted(i for i in ids if isinstance(i, str) and not id_problem(i))
+
+
 class Pager:
     """Stops a listing the server would page forever: a cursor seen before, or too much."""
 

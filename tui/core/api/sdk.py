@@ -7,6 +7,7 @@ written once here, so the three cannot drift apart in the one place the UI depen
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from tui.core.api.answers import (
     Shape,
     is_event_stream,
     looks_sse,
+    model_ids,
     model_shutdowns,
     parse_json,
     raise_error_body,
@@ -183,6 +185,13 @@ class SdkBackend:
         except AnswerProblem:  # the key works; a list that cannot be read warns of nothing
             return identity
         return replace(identity, model_shutdowns=tuple(sorted(shutdowns.items())))
+
+    async def list_models(self) -> list[tuple[str, dt.date | None]]:
+        """The models this key may use, each with the date the server says it shuts down."""
+        data = await self.answer(self.client.models.with_raw_response.list(), "the models")
+        with self.translate():
+            shutdowns = model_shutdowns(data)
+            return [(model, shutdowns.get(model)) for model in model_ids(data)]
 
     # ------------------------------------------------------------ errors
 

@@ -1,0 +1,171 @@
+"""A thread's own model and instructions: a filterable list of the profile's models (with
+the dates the server says they shut down) and an editor for the instructions.
+
+Both settle before they take a choice, like the profile picker opened by a key: an enter
+typed ahead with the key that opened them must not change the thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui.app.errors import guarded
+from tui.core.safe_text import UNSAFE_IN_BLOCK, one_line, unsafe_in_value
+
+MODEL_NAME_MAX = 120
+INSTRUCTIONS_MAX = 32_768
+
+
+def model_label(model: str, shuts_down: dt.date | None, current: str | None) -> str:
+    label = one_line(model, MODEL_NAME_MAX)
+    if shuts_down is not None:
+        label += f"  · shuts down {shuts_down.isoformat()}"
+    if model == current:
+        label += "  · this thread's"
+    return label
+
+
+class ModelPicker(ModalScreen[str | None]):
+    """Pick the thread's model; a name typed that the list lacks (a local server's) is taken
+    as it is."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="model.cancel"),
+        Binding("down", "move(1)", "Down", show=False, id="model.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="model.up"),
+    ]
+
+    def __init__(
+        self,
+        models: Sequence[tuple[str, dt.date | None]],
+        current: str | None,
+        note: str = "",
+        settle_seconds: float = 0.0,
+    ) -> None:
+        super().__init__(classes="dialog-screen")
+        self._models = list(models)
+        self._current = current
+        self._note = note
+        self._settle_seconds = settle_seconds
+        self._ready_at = float("inf")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="model-picker"):
+            yield Static("Model for this thread", classes="dialog-title", markup=False)
+            yield Input(placeholder="type to filter, or a model's name", id="model-filter",
+                        compact=True, max_length=MODEL_NAME_MAX)
+            yield OptionList(id="model-list", markup=False)
+            if self._note:
+                yield Static(self._note, classes="dialog-keys", markup=False)
+            yield Static("enter picks · esc cancels", classes="dialog-keys", markup=False)
+
+    @guarded
+    def on_mount(self) -> None:
+        self._ready_at = time.monotonic() + self._settle_seconds
+        self._show("")
+        self.query_one("#model-filter", Input).focus()
+
+    def _show(self, query: str) -> None:
+        listing = self.query_one("#model-list", OptionList)
+        wanted = query.strip().casefold()
+        shown = [(m, d) for m, d in self._models if wanted in m.casefold()]
+        listing.set_options(Option(model_label(m, d, self._current), id=m) for m, d in shown)
+        names = [m for m, _ in shown]
+        if names:
+            listing.highlighted = names.index(self._current) if (
+                not wanted and self._current in names) else 0
+
+    @on(Input.Changed, "#model-filter")
+    @guarded
+    def _filter(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    @on(Input.Submitted, "#model-filter")
+    @guarded
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if time.monotonic() < self._ready_at:
+            return
+        option = self.query_one("#model-list", OptionList).highlighted_option
+        typed = event.value.strip()
+        if option is not None:
+            self.dismiss(option.id)
+        elif typed and not unsafe_in_value(typed):
+            self.dismiss(typed)
+
+    @on(OptionList.OptionSelected, "#model-list")
+    @guarded
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if time.monotonic() >= self._ready_at:
+            self.dismiss(event.option.id)
+
+    @guarded
+    def action_move(self, step: int) -> None:
+        listing = self.query_one("#model-list", OptionList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    @guarded
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InstructionsScreen(ModalScreen[str | None]):
+    """Edit the thread's instructions (the system/developer message). ctrl+s keeps them (an
+    empty text: the profile's default again); esc changes nothing. Dismissed with the text,
+    "" for "none of its own", or None for "unchanged"."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="instructions.save"),
+        Binding("escape", "cancel", "Cancel", id="instructions.cancel"),
+    ]
+
+    def __init__(self, current: str, default: str | None, settle_seconds: float = 0.0) -> None:
+        super().__init__(classes="dialog-screen")
+        self._current = current
+        self._default = default
+        self._settle_seconds = settle_seconds
+        self._ready_at = float("inf")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="instructions"):
+            yield Static("Instructions for this thread", classes="dialog-title", markup=False)
+            yield TextArea(self._current, id="instructions-text")
+            hint = ("empty: the profile's default ("
+                    + one_line(self._default, 40) + ")") if self._default else (
+                "empty: no instructions")
+            yield Static(f"ctrl+s saves · esc cancels · {hint}", classes="dialog-keys",
+                         markup=False)
+
+    @guarded
+    def on_mount(self) -> None:
+        self._ready_at = time.monotonic() + self._settle_seconds
+        self.query_one("#instructions-text", TextArea).focus()
+
+    @guarded
+    def action_save(self) -> None:
+        if time.monotonic() < self._ready_at:
+            return
+        text = self.query_one("#instructions-text", TextArea).text.strip()
+        if len(text) > INSTRUCTIONS_MAX or UNSAFE_IN_BLOCK.search(text):
+            self.notify("Instructions must be plain text (newlines are fine), at most "
+                        f"{INSTRUCTIONS_MAX:,} characters", severity="warning")
+            return
+        self.dismiss(text)
+
+    @guarded
+    def action_cancel(self) -> None:
+        self.dismiss(None)
