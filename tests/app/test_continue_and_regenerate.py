@@ -178,3 +178,40 @@ def burst(app, text: str) -> None:  # type: ignore[no-untyped-def]
         key = {"\r": "enter", " ": "space", "-": "minus", ".": "full_stop"}.get(
             character, character)
         app.post_message(events.Key(key, None if key == "enter" else character))
+
+
+async def test_e_on_a_question_forks_a_thread_with_the_edited_question(app_env: AppEnv) -> None:
+    from tui.app.screens.thread_settings import ForkEditScreen
+    from tui.app.widgets.message import MessageView
+    from tui.core.continuation import FORKED_FROM
+
+    turns = [("user", "one"), ("assistant", "reply one"), ("user", "two"),
+             ("assistant", "reply two")]
+    original = app_env.seeded("Numbers", turns)
+    app = app_env.make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await idle(pilot, app)
+        await open_first(pilot, app)
+        await idle(pilot, app)
+        views = app.main.chat.messages
+        app.main.chat.focus_message(views[2])  # the second question
+        await pilot.pause()
+        assert isinstance(app.focused, MessageView)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ForkEditScreen))
+        await pilot.pause(0.5)
+        editor = app.screen.query_one("#instructions-text")
+        editor.load_text("two, edited")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.main.chat.record is not None
+                         and app.main.chat.record.id != original.id
+                         and len(app.main.chat.messages) == 4 and not app.main.replying,
+                         timeout=10)
+        await idle(pilot, app)
+        fork = app.main.chat.record
+        assert [v.turn.text for v in app.main.chat.messages] == [
+            "one", "reply one", "two, edited", reply_text("two, edited")]
+    assert [t.text for t in app_env.store.transcript(original.id)] == [t for _, t in turns]
+    stored = app_env.store.get(fork.id)
+    assert stored.server_meta[FORKED_FROM] == {**stored.server_meta[FORKED_FROM],
+                                               "id": original.id, "message": 3}

@@ -39,7 +39,7 @@ from tui.app.screens.confirm import SETTLE_SECONDS, ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.screens.rename import ExportFolderScreen, RenameScreen
-from tui.app.screens.thread_settings import InstructionsScreen, ModelPicker
+from tui.app.screens.thread_settings import ForkEditScreen, InstructionsScreen, ModelPicker
 from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
 from tui.app.widgets.message import MessageView
@@ -50,7 +50,7 @@ from tui.core.api.base import NotFound
 from tui.core.app_state import SIDEBAR_WIDTH, load_state
 from tui.core.models import Shutdowns, short_warning
 from tui.core.ownership import ASSISTANTS_SHUTDOWN, Verdict, is_retired
-from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
+from tui.core.records import RESPONSE_IDS, Identity, Profile, Role, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
 from tui.core.session import ReplyNotStored
 from tui.core.store import Store, StoreError
@@ -827,6 +827,34 @@ class MainScreen(Screen[None]):
         if yes:
             self.run(work.continue_elsewhere(self.services, self.post_message, record, target,
                                              move=True), group="continue")
+
+    @guarded
+    def action_edit_and_fork(self) -> None:
+        """``e`` on one of the user's messages: edit it into a new thread (the original
+        stays); the messages before it come along."""
+        view, record = self.focused, self.chat.record
+        if not isinstance(view, MessageView) or record is None:
+            return
+        if view.turn.role is not Role.USER:
+            self.notify("Edit and fork starts from one of your questions", timeout=4)
+            return
+        if self.refuse_write("Forking a thread"):
+            return
+        position = next((n for n, t in enumerate(self.chat.turns, 1) if t is view.turn), None)
+        if position is None:
+            return
+        editor = ForkEditScreen(view.turn.text, settle_seconds=SETTLE_SECONDS)
+        self.app.push_screen(editor, partial(self._fork_with, record, position))
+
+    @guarded
+    def _fork_with(self, record: ThreadRecord, position: int, text: str | None) -> None:
+        if not text:
+            return
+        self.replying = True
+        self.retry_target = None
+        self.run(work.edit_and_fork(self.services, self.post_message, self.profile_name,
+                                    record, position, text, self.retry_key),
+                 group="reply", exclusive=True)
 
     @guarded
     def action_thread_model(self) -> None:

@@ -62,7 +62,13 @@ from tui.core.api.base import (
 from tui.core.api.servers import thread_host
 from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
 from tui.core.config import Config
-from tui.core.continuation import ContinuationNotRecorded, NothingToContinue, continue_thread
+from tui.core.continuation import (
+    ContinuationNotRecorded,
+    NotAQuestion,
+    NothingToContinue,
+    continue_thread,
+    fork_thread,
+)
 from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, is_retired, resolve_not_found
 from tui.core.record_access import Records
@@ -520,6 +526,34 @@ async def continue_elsewhere(
     original = None if done.original_forgotten or (done.moved and done.moved.complete) else (
         await services.records.call(Store.get, record.id))
     post(ThreadContinued(record.id, done.new, original, words))
+
+
+async def edit_and_fork(
+    services: Services, post: Post, profile_name: str, record: ThreadRecord, message: int,
+    text: str, retry_key: str,
+) -> None:
+    """A new thread with the messages before question ``message`` (``fork_thread``), shown,
+    then ``text`` sent in it. A thread its server cannot extend (retired, gone, a legacy one)
+    is forked under the active profile."""
+    stuck = record.status is ThreadStatus.GONE or record.api is Dialect.ASSISTANTS
+    try:
+        backend = await (services.pool.get(profile_name) if stuck
+                         else services.pool.for_thread(record.profile or profile_name, record))
+    except KeyResolutionError as exc:
+        post(Notice(str(exc), "Fork", "error", 10))
+        return
+    post(Busy("forking…"))
+    try:
+        new = await fork_thread(services.records, backend, record, message)
+    except (NotAQuestion, ContinuationNotRecorded, ApiError) as exc:
+        post(Notice(f"Not forked: {exc}", "Fork", "error", 12))
+        return
+    finally:
+        post(Busy(None))
+    post(ThreadShown(new, await services.records.call(Store.transcript, new.id), True))
+    post(Notice(f"Forked at message {message}: the original thread stays as it was",
+                "Fork", timeout=6))
+    await send(services, post, new.profile or profile_name, new, text, retry_key)
 
 
 async def list_models(

@@ -133,6 +133,8 @@ class InstructionsScreen(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="instructions.cancel"),
     ]
 
+    TITLE = "Instructions for this thread"
+
     def __init__(self, current: str, default: str | None, settle_seconds: float = 0.0) -> None:
         super().__init__(classes="dialog-screen")
         self._current = current
@@ -140,15 +142,16 @@ class InstructionsScreen(ModalScreen[str | None]):
         self._settle_seconds = settle_seconds
         self._ready_at = float("inf")
 
+    def keys_hint(self) -> str:
+        hint = ("empty: the profile's default (" + one_line(self._default, 40) + ")"
+                if self._default else "empty: no instructions")
+        return f"ctrl+s saves · esc cancels · {hint}"
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="instructions"):
-            yield Static("Instructions for this thread", classes="dialog-title", markup=False)
+            yield Static(self.TITLE, classes="dialog-title", markup=False)
             yield TextArea(self._current, id="instructions-text")
-            hint = ("empty: the profile's default ("
-                    + one_line(self._default, 40) + ")") if self._default else (
-                "empty: no instructions")
-            yield Static(f"ctrl+s saves · esc cancels · {hint}", classes="dialog-keys",
-                         markup=False)
+            yield Static(self.keys_hint(), classes="dialog-keys", markup=False)
 
     @guarded
     def on_mount(self) -> None:
@@ -169,3 +172,24 @@ class InstructionsScreen(ModalScreen[str | None]):
     @guarded
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ForkEditScreen(InstructionsScreen):
+    """Edit one of the user's questions; ctrl+s makes a new thread with the messages before
+    it and sends the edited question there. The original thread is not changed."""
+
+    TITLE = "Edit and fork: a new thread from here"
+
+    def __init__(self, question: str, settle_seconds: float = 0.0) -> None:
+        super().__init__(question, None, settle_seconds)
+
+    def keys_hint(self) -> str:
+        return "ctrl+s forks and sends · esc cancels · the original thread stays as it is"
+
+    @guarded
+    def action_save(self) -> None:
+        if time.monotonic() < self._ready_at:
+            return
+        text = self.query_one("#instructions-text", TextArea).text.strip()
+        if text:
+            self.dismiss(text)

@@ -70,6 +70,8 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy", "Copy", id="chat.copy",
                 tooltip="Copy message (OSC 52: works over SSH)"),
+        Binding("e", "screen.edit_and_fork", "Edit & fork", show=False, id="chat.fork",
+                tooltip="Edit this question in a new thread (the original stays)"),
         Binding("up,k", "screen.message_previous", "Previous", show=False, id="chat.previous",
                 tooltip="Previous message"),
         Binding("down,j", "screen.message_next", "Next", show=False, id="chat.next",
