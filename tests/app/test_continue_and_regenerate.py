@@ -107,6 +107,19 @@ async def test_ctrl_g_regenerates_the_last_reply_and_keeps_the_old_one(app_env: 
         await idle(pilot, app)
         shown = [v.turn.text for v in app.main.chat.messages]
         assert shown == ["plan the offsite", reply_text("plan the offsite")]
+        # [ and ] page through the reply's versions; y copies the one shown.
+        view = app.main.chat.messages[-1]
+        app.main.chat.focus_message(view)
+        await pilot.pause()
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert view.markdown is not None and view.markdown.source == "Day one: arrive."
+        assert "version 2 of 2 (replaced)" in str(view.query_one(".message-header").render())
+        await pilot.press("y")
+        assert app.clipboard == "Day one: arrive."
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert view.markdown.source == reply_text("plan the offsite")
     last = app_env.store.transcript(record.id)[-1]
     assert [[t.text for t in alt] for alt in last.alternatives] == [["Day one: arrive."]]
     assert ENV  # the sandbox answered under the work key

@@ -72,6 +72,10 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
                 tooltip="Copy message (OSC 52: works over SSH)"),
         Binding("e", "screen.edit_and_fork", "Edit & fork", show=False, id="chat.fork",
                 tooltip="Edit this question in a new thread (the original stays)"),
+        Binding("left_square_bracket", "version(-1)", "Older version", show=False,
+                id="chat.version_back", tooltip="Page back to a reply this one replaced"),
+        Binding("right_square_bracket", "version(1)", "Newer version", show=False,
+                id="chat.version_forward", tooltip="Page forward through the reply's versions"),
         Binding("up,k", "screen.message_previous", "Previous", show=False, id="chat.previous",
                 tooltip="Previous message"),
         Binding("down,j", "screen.message_next", "Next", show=False, id="chat.next",
@@ -94,6 +98,8 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         self._flush_timer: Timer | None = None
         self._body: ReplyMarkdown | Static | None = None
         self._bounds = TableBounds()
+        self.version = 0
+        """Which of ``versions()`` is shown: 0 the turn itself, then its alternatives."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
@@ -117,6 +123,11 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         if self.turn.refusal and self.turn.role is Role.ASSISTANT:
             parts.append(("  refused", "$text-error bold"))  # the model declined to answer
         parts.append(("  " + message_time(self.turn.at, self._now()), "$text-muted"))
+        if self.turn.alternatives:
+            total = len(self.turn.alternatives) + 1
+            label = "current" if self.version == 0 else "replaced"
+            parts.append((f"  version {self.version + 1} of {total} ({label}) · [ ] pages",
+                          "$text-muted"))
         if self.streaming:
             parts.append(("  streaming… esc stops", "$text-warning"))
         return Content.assemble(*parts)
@@ -227,7 +238,33 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             else:
                 scroller.scroll_page_down(animate=False)
 
+    def versions(self) -> list[str]:
+        """The turn's text, then each alternative it replaced (a branch of several messages
+        shows its first, and says how many follow)."""
+        texts = [self.turn.text]
+        for branch in self.turn.alternatives:
+            first = branch[0].text if branch else ""
+            more = len(branch) - 1
+            texts.append(first + (f"\n\n*(and {more} more messages in this branch)*"
+                                  if more > 0 else ""))
+        return texts
+
+    @guarded
+    async def action_version(self, step: int) -> None:
+        """Show another version of this reply (one it replaced, kept in the record)."""
+        versions = self.versions()
+        if len(versions) < 2 or self.streaming:
+            return
+        self.version = (self.version + step) % len(versions)
+        text = shown_text(versions[self.version])
+        if self.markdown is not None:
+            await self.markdown.update(bound_markdown(text))
+        elif isinstance(self._body, Static):
+            self._body.update(Content(text))
+        self.refresh_chrome()
+
     @guarded
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.turn.text)
-        self.app.notify(f"Copied {len(self.turn.text):,} characters (OSC 52)", timeout=3)
+        text = self.versions()[self.version]  # what is shown
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"Copied {len(text):,} characters (OSC 52)", timeout=3)
