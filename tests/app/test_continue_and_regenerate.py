@@ -37,6 +37,9 @@ async def test_c_in_the_sidebar_continues_the_thread_under_the_profile_picked(
         assert [v.turn.text for v in app.main.chat.messages] == [t for _, t in TURNS]
         assert "continued" in notification_text(app)
         assert app.main.sidebar.count == 2
+        header = str(app.main.chat.query_one("#chat-header").render())
+        assert f"continued from {original.id[:30]}" in header  # cut to fit
+        assert "foreign" not in header and app.main.profile_name == "home"  # switched to it
     stored_new = app_env.store.get(new.id)
     stored_old = app_env.store.get(original.id)
     assert stored_new.server_meta[CONTINUED_FROM]["id"] == original.id

@@ -128,6 +128,7 @@ class MainScreen(Screen[None]):
         self._shutdowns: dict[str, Shutdowns] = {}  # what each profile's /models said
         self._sidebar_wanted: bool | None = None
         self._stream: tuple[str, MessageView] | None = None
+        self._models: dict[str, list[tuple[str, dt.date | None]]] = {}  # by profile
         self.draft = ""
         """What the composer holds, kept here so it can be saved after the screen is gone."""
 
@@ -865,6 +866,10 @@ class MainScreen(Screen[None]):
             return
         if self.refuse_write("Changing the model"):
             return
+        cached = self._models.get(record.profile or self.profile_name)
+        if cached is not None:  # one /v1/models per profile and session
+            self._models_listed(msg.ModelsListed(record.id, cached))
+            return
         self.run(work.list_models(self.services, self.post_message, self.profile_name,
                                   record), group="models", exclusive=True)
 
@@ -874,6 +879,8 @@ class MainScreen(Screen[None]):
         record = self.sidebar.get(message.thread_id)
         if record is None:
             return
+        if message.models:
+            self._models[record.profile or self.profile_name] = message.models
         profile = self.services.config.profiles.get(record.profile) or self.profile
         current = record.model or profile.model
         picker = ModelPicker(message.models, current, message.note,
@@ -920,6 +927,8 @@ class MainScreen(Screen[None]):
         else:  # moved: the original left the record
             self.sidebar.remove_thread(message.original_id)
         self.notify(message.summary, title="Continued", timeout=10)
+        if message.new.profile and message.new.profile != self.profile_name:
+            self.activate_profile(message.new.profile)  # the new thread is that profile's
         self.open_thread(message.new.id)
 
     def retry_text(self) -> str | None:

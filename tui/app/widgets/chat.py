@@ -112,6 +112,9 @@ class ChatPane(Vertical):
         ]
         for label, style in row_badges(record, self.active_profile, self.now):
             parts.extend([" ", (f" {label} ", style)])
+        link = link_words(record)
+        if link:
+            parts.append(("\n" + link, "$text-muted"))
         header.update(Content.assemble(*parts))
 
     def set_context(self, active_profile: str, now: float) -> None:
@@ -212,6 +215,26 @@ class ChatPane(Vertical):
             if role is None or view.turn.role is role:
                 return view
         return None
+
+
+def link_words(record: ThreadRecord) -> str:
+    """Where a thread came from or went (continued, moved, forked), as its record says."""
+    meta = record.server_meta
+    words = []
+    for key, verb in (("continued_from", "continued from"), ("forked_from", "forked from")):
+        link = meta.get(key)
+        if isinstance(link, dict) and isinstance(link.get("id"), str):
+            at = f" at message {link['message']}" if isinstance(link.get("message"), int) else ""
+            words.append(f"{verb} {one_line(link['id'], 40)}{at}")
+    for key, verb in (("continued_as", "continued as"), ("forks", "forked as")):
+        links = meta.get(key)
+        if isinstance(links, list):
+            ids = [one_line(x["id"], 40) for x in links
+                   if isinstance(x, dict) and isinstance(x.get("id"), str)]
+            if ids:
+                words.append(f"{verb} {', '.join(ids[-2:])}"
+                             + (f" (+{len(ids) - 2})" if len(ids) > 2 else ""))
+    return " · ".join(words)
 
 
 def transcript_at_bottom(scroll: VerticalScroll) -> bool:
