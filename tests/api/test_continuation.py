@@ -246,3 +246,19 @@ async def test_fork_from_message_3_of_6_with_the_question_edited(
     assert stored_fork.server_meta[FORKED_FROM]["id"] == original.id
     assert stored_fork.server_meta[FORKED_FROM]["message"] == 3
     assert [(f["id"], f["message"]) for f in stored_original.server_meta[FORKS]] == [(fork.id, 3)]
+
+
+async def test_a_thread_that_lives_only_in_the_record_continues_on_a_server(
+    backend_for: BackendFactory, store: Store, records: Records
+) -> None:
+    """A ChatGPT conversation imported from an export (chat dialect, no server) carried into a
+    conversation: its main branch, in order."""
+    from tui.core.history_import import HistoryKind, read_history, record_history
+
+    export = Path(__file__).parents[1] / "core" / "fixtures" / "chatgpt_export_split"
+    record_history(store, read_history(HistoryKind.CHATGPT, export).items)
+    imported = store.get("chatgpt_66f0c0de-0000-4000-8000-00000000000a")
+    assert imported is not None and imported.api is Dialect.CHAT
+    target = backend_for("acme")
+    done = await continue_thread(records, target, imported)
+    assert lines(await target.fetch_transcript(done.new)) == lines(store.transcript(imported.id))
