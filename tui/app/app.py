@@ -43,6 +43,7 @@ from tui.core.app_state import LAST_PROFILE, load_state
 from tui.core.config import Config
 from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
+from tui.core.pricing import builtin_prices
 from tui.core.record_access import Records
 from tui.core.safe_text import one_line, strip_controls
 from tui.core.store import Store, StoreError
@@ -106,6 +107,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.shutdown = shutdown or Shutdown()
         self.stop_note = StopNote()
         self.config = config
+        self.prices = builtin_prices().with_overrides(config.prices)  # what replies cost
         self.keyring = keyring
         self.data_dir = data_dir
         self.clock = clock

@@ -1068,6 +1068,18 @@ class MainScreen(Screen[None]):
         self.chat.focus_message(target)
 
     @guarded
+    def action_message_first(self) -> None:
+        views = self._message_views()
+        if views:
+            self.chat.focus_message(views[0])
+
+    @guarded
+    def action_message_last(self) -> None:
+        views = self._message_views()
+        if views:
+            self.chat.focus_message(views[-1])
+
+    @guarded
     def action_message_previous(self) -> None:
         self._step_message(-1)
 

@@ -21,7 +21,8 @@ from tui.app.errors import guarded
 from tui.app.focus import focus_now
 from tui.app.widgets.message import MessageView, RovingFocus
 from tui.app.widgets.thread_list import owner_tag, row_badges
-from tui.core.records import Role, ThreadRecord, Turn
+from tui.core.pricing import PriceTable, format_dollars
+from tui.core.records import Role, ThreadRecord, Turn, Usage
 from tui.core.safe_text import one_line
 from tui.core.wording import plural
 
@@ -112,6 +113,9 @@ class ChatPane(Vertical):
         ]
         for label, style in row_badges(record, self.active_profile, self.now):
             parts.extend([" ", (f" {label} ", style)])
+        cost = self._cost_words()
+        if cost:
+            parts.append(("  " + cost, "$text-muted"))
         link = link_words(record)
         if link:
             parts.append(("\n" + link, "$text-muted"))
@@ -148,7 +152,7 @@ class ChatPane(Vertical):
             widgets: list[Static | MessageView] = []
             if hidden:
                 widgets.append(EarlierMessages(hidden))
-            widgets.extend(MessageView(turn) for turn in turns)
+            widgets.extend(self._view(turn) for turn in turns)
             if not widgets:
                 text = EMPTY_TEXT if self.record is None else NOTHING_STORED_TEXT
                 widgets.append(Static(text, id="empty", markup=False))
@@ -164,11 +168,32 @@ class ChatPane(Vertical):
         empty = transcript.query("#empty")
         if empty:
             await empty.remove()
-        view = MessageView(turn, streaming=streaming)
+        view = self._view(turn, streaming=streaming)
         self._set_tab_stop(view)
         await transcript.mount(view)
         transcript.anchor()  # sending jumps to the bottom and follows the reply from there
         return view
+
+    def _view(self, turn: Turn, *, streaming: bool = False) -> MessageView:
+        view = MessageView(turn, streaming=streaming)
+        view.cost_of = self.cost_of
+        return view
+
+    def cost_of(self, usage: Usage) -> float | None:
+        """A reply's cost at the open thread's model (``tui.core.pricing``); None: no price."""
+        prices: PriceTable | None = getattr(self.app, "prices", None)
+        model = self.record.model if self.record is not None else None
+        return prices.cost(model, usage) if prices is not None else None
+
+    def _cost_words(self) -> str:
+        """The thread's cost so far: its replies at its model's price, or why not known."""
+        costs = [self.cost_of(turn.usage) for turn in self.turns if turn.usage]
+        if not costs:
+            return ""
+        if any(cost is None for cost in costs):
+            model = self.record.model if self.record is not None else None
+            return f"no price for {one_line(model or 'this model', 30)}"
+        return f"≈ {format_dollars(sum(c for c in costs if c is not None))}"
 
     async def merge(self, turns: list[Turn]) -> bool:
         """Show a refreshed transcript if it differs from what is shown; True when redrawn."""

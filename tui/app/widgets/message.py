@@ -9,8 +9,10 @@ open segment of the reply, so a flush costs the same at the end of a long reply 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import ClassVar
 
+from markdown_it import MarkdownIt  # Textual's own Markdown parser (it depends on it)
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,6 +25,7 @@ from tui.app.errors import guarded
 from tui.app.formatting import message_time
 from tui.app.markdown_bounds import TableBounds, bound_markdown
 from tui.app.widgets.reply_markdown import ReplyMarkdown
+from tui.core.pricing import format_dollars
 from tui.core.records import Role, Turn, Usage
 from tui.core.safe_text import strip_controls
 
@@ -44,6 +47,12 @@ def shown_text(text: str, limit: int = DISPLAY_LIMIT) -> str:
 def hidden_note(text: str, limit: int = DISPLAY_LIMIT) -> str:
     extra = len(text) - limit
     return f"… {extra:,} more characters not shown (y copies all of it)" if extra > 0 else ""
+
+
+def code_blocks(text: str) -> list[str]:
+    """The fenced (and indented) code blocks of a Markdown text, in order, as their code."""
+    tokens = MarkdownIt("commonmark").parse(text)
+    return [token.content for token in tokens if token.type in ("fence", "code_block")]
 
 
 def usage_text(usage: Usage | None) -> str:
@@ -70,6 +79,16 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy", "Copy", id="chat.copy",
                 tooltip="Copy message (OSC 52: works over SSH)"),
+        Binding("c", "copy_code", "Copy code", show=False, id="chat.copy_code",
+                tooltip="Copy a code block (again: the next one; OSC 52)"),
+        Binding("g", "screen.message_first", "First", show=False, id="chat.first",
+                tooltip="First message"),
+        Binding("G", "screen.message_last", "Last", show=False, id="chat.last",
+                tooltip="Last message"),
+        Binding("ctrl+up", "line(-1)", "Line up", show=False, id="chat.line_up",
+                tooltip="Scroll up a line"),
+        Binding("ctrl+down", "line(1)", "Line down", show=False, id="chat.line_down",
+                tooltip="Scroll down a line"),
         Binding("e", "screen.edit_and_fork", "Edit & fork", show=False, id="chat.fork",
                 tooltip="Edit this question in a new thread (the original stays)"),
         Binding("left_square_bracket", "version(-1)", "Older version", show=False,
@@ -100,6 +119,9 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         self._bounds = TableBounds()
         self.version = 0
         """Which of ``versions()`` is shown: 0 the turn itself, then its alternatives."""
+        self.cost_of: Callable[[Usage], float | None] | None = None
+        """What a reply's tokens cost at the thread's model (set by the chat pane)."""
+        self._code_copied = -1  # the code block ``c`` copied last
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
@@ -157,6 +179,8 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
             if parts:
                 parts.append("  ")
             parts.append((usage_text(turn.usage), "$text-muted"))
+            if self.cost_of is not None:
+                parts.append((f" · {format_dollars(self.cost_of(turn.usage))}", "$text-muted"))
         return Content.assemble(*parts)
 
     def refresh_chrome(self) -> None:
@@ -262,6 +286,25 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         elif isinstance(self._body, Static):
             self._body.update(Content(text))
         self.refresh_chrome()
+
+    @guarded
+    def action_line(self, step: int) -> None:
+        scroller = self.parent
+        if isinstance(scroller, Widget):
+            scroller.scroll_relative(y=step, animate=False)
+
+    @guarded
+    def action_copy_code(self) -> None:
+        """Copy one fenced code block of the version shown; pressed again, the next one."""
+        blocks = code_blocks(self.versions()[self.version])
+        if not blocks:
+            self.app.notify("No code block in this message", timeout=3)
+            return
+        self._code_copied = (self._code_copied + 1) % len(blocks)
+        self.app.copy_to_clipboard(blocks[self._code_copied])
+        self.app.notify(
+            f"Copied code block {self._code_copied + 1} of {len(blocks)} (OSC 52)"
+            + (" · c again for the next" if len(blocks) > 1 else ""), timeout=4)
 
     @guarded
     def action_copy(self) -> None:
