@@ -275,6 +275,11 @@ class _Validator:
         return value
 
 
+def instructions_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a profile's or a thread's instructions (None when it can)."""
+    return _block_problem(text, MAX_INSTRUCTIONS_LENGTH)
+
+
 def _block_problem(value: str, limit: int) -> str | None:
     if len(value) > limit:
         return f"is {len(value)} characters long (at most {limit})"

@@ -6,7 +6,6 @@ so the picker opens instantly even when a profile's key comes from a slow passwo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -15,11 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
+from tui.app.screens.list_picker import ListPicker
 from tui.core.records import Profile
 from tui.core.safe_text import one_line
 
@@ -63,7 +62,7 @@ def match_rank(profile: Profile, query: str) -> int:
     return 2
 
 
-class ProfilePicker(ModalScreen[str | None]):
+class ProfilePicker(ListPicker):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "move(1)", "Down", show=False, id="picker.down"),
@@ -80,15 +79,13 @@ class ProfilePicker(ModalScreen[str | None]):
         keys: str = "enter switches · esc cancels",
         settle_seconds: float = 0.0,
     ) -> None:
-        super().__init__(classes="dialog-screen")
+        # Where choosing makes something (a copy of a thread), an enter typed ahead with the
+        # key that opened the picker must not choose: it is ignored until the picker settles.
+        super().__init__(settle_seconds)
         self._profiles = list(profiles)
         self._current = current
         self._title = title  # the same picker chooses where a thread is continued
         self._keys = keys
-        # Where choosing makes something (a copy of a thread), an enter typed ahead with the
-        # key that opened the picker must not choose: it is ignored until the picker settles.
-        self._settle_seconds = settle_seconds
-        self._ready_at = float("inf")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker"):
@@ -99,12 +96,12 @@ class ProfilePicker(ModalScreen[str | None]):
 
     @guarded
     def on_mount(self) -> None:
-        self._ready_at = time.monotonic() + self._settle_seconds
+        self.start_settling()
         self._show("")
         self.query_one("#picker-filter", Input).focus()
 
     def _show(self, query: str) -> None:
-        listing = self.query_one("#picker-list", OptionList)
+        listing = self.listing
         shown = [p for p in self._profiles if profile_matches(p, query)]
         if query.strip():
             # The best match first (sorted() is stable: config order among equals), and the
@@ -127,28 +124,6 @@ class ProfilePicker(ModalScreen[str | None]):
         event.stop()
         self.action_choose()
 
-    @on(OptionList.OptionSelected, "#picker-list")
-    @guarded
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        if time.monotonic() >= self._ready_at:
-            self.dismiss(event.option.id)
-
-    @guarded
-    def action_move(self, step: int) -> None:
-        listing = self.query_one("#picker-list", OptionList)
-        if step > 0:
-            listing.action_cursor_down()
-        else:
-            listing.action_cursor_up()
-
     @guarded
     def action_choose(self) -> None:
-        if time.monotonic() < self._ready_at:
-            return
-        option = self.query_one("#picker-list", OptionList).highlighted_option
-        if option is not None:
-            self.dismiss(option.id)
-
-    @guarded
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.choose_highlighted()

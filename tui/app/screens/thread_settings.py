@@ -8,7 +8,6 @@ typed ahead with the key that opened them must not change the thread.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -21,10 +20,11 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
-from tui.core.safe_text import UNSAFE_IN_BLOCK, one_line, unsafe_in_value
+from tui.app.screens.list_picker import ListPicker, Settling
+from tui.core.config import instructions_problem
+from tui.core.safe_text import one_line, unsafe_in_value
 
 MODEL_NAME_MAX = 120
-INSTRUCTIONS_MAX = 32_768
 
 
 def model_label(model: str, shuts_down: dt.date | None, current: str | None) -> str:
@@ -36,7 +36,7 @@ def model_label(model: str, shuts_down: dt.date | None, current: str | None) -> 
     return label
 
 
-class ModelPicker(ModalScreen[str | None]):
+class ModelPicker(ListPicker):
     """Pick the thread's model; a name typed that the list lacks (a local server's) is taken
     as it is."""
 
@@ -53,12 +53,10 @@ class ModelPicker(ModalScreen[str | None]):
         note: str = "",
         settle_seconds: float = 0.0,
     ) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__(settle_seconds)
         self._models = list(models)
         self._current = current
         self._note = note
-        self._settle_seconds = settle_seconds
-        self._ready_at = float("inf")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="model-picker"):
@@ -72,12 +70,12 @@ class ModelPicker(ModalScreen[str | None]):
 
     @guarded
     def on_mount(self) -> None:
-        self._ready_at = time.monotonic() + self._settle_seconds
+        self.start_settling()
         self._show("")
         self.query_one("#model-filter", Input).focus()
 
     def _show(self, query: str) -> None:
-        listing = self.query_one("#model-list", OptionList)
+        listing = self.listing
         wanted = query.strip().casefold()
         shown = [(m, d) for m, d in self._models if wanted in m.casefold()]
         listing.set_options(Option(model_label(m, d, self._current), id=m) for m, d in shown)
@@ -95,35 +93,14 @@ class ModelPicker(ModalScreen[str | None]):
     @guarded
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if time.monotonic() < self._ready_at:
+        if not self.settled or self.choose_highlighted():
             return
-        option = self.query_one("#model-list", OptionList).highlighted_option
         typed = event.value.strip()
-        if option is not None:
-            self.dismiss(option.id)
-        elif typed and not unsafe_in_value(typed):
+        if typed and not unsafe_in_value(typed):  # a name the list lacks, as typed
             self.dismiss(typed)
 
-    @on(OptionList.OptionSelected, "#model-list")
-    @guarded
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        if time.monotonic() >= self._ready_at:
-            self.dismiss(event.option.id)
 
-    @guarded
-    def action_move(self, step: int) -> None:
-        listing = self.query_one("#model-list", OptionList)
-        if step > 0:
-            listing.action_cursor_down()
-        else:
-            listing.action_cursor_up()
-
-    @guarded
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class InstructionsScreen(ModalScreen[str | None]):
+class InstructionsScreen(Settling, ModalScreen[str | None]):
     """Edit the thread's instructions (the system/developer message). ctrl+s keeps them (an
     empty text: the profile's default again); esc changes nothing. Dismissed with the text,
     "" for "none of its own", or None for "unchanged"."""
@@ -140,7 +117,6 @@ class InstructionsScreen(ModalScreen[str | None]):
         self._current = current
         self._default = default
         self._settle_seconds = settle_seconds
-        self._ready_at = float("inf")
 
     def keys_hint(self) -> str:
         hint = ("empty: the profile's default (" + one_line(self._default, 40) + ")"
@@ -155,19 +131,24 @@ class InstructionsScreen(ModalScreen[str | None]):
 
     @guarded
     def on_mount(self) -> None:
-        self._ready_at = time.monotonic() + self._settle_seconds
+        self.start_settling()
         self.query_one("#instructions-text", TextArea).focus()
+
+    def accept(self, text: str) -> str | None:
+        """What ctrl+s dismisses with (None: stay open); the config's rule for instructions."""
+        problem = instructions_problem(text)
+        if problem:
+            self.notify(f"The instructions {problem}", severity="warning")
+            return None
+        return text
 
     @guarded
     def action_save(self) -> None:
-        if time.monotonic() < self._ready_at:
+        if not self.settled:
             return
-        text = self.query_one("#instructions-text", TextArea).text.strip()
-        if len(text) > INSTRUCTIONS_MAX or UNSAFE_IN_BLOCK.search(text):
-            self.notify("Instructions must be plain text (newlines are fine), at most "
-                        f"{INSTRUCTIONS_MAX:,} characters", severity="warning")
-            return
-        self.dismiss(text)
+        chosen = self.accept(self.query_one("#instructions-text", TextArea).text.strip())
+        if chosen is not None:
+            self.dismiss(chosen)
 
     @guarded
     def action_cancel(self) -> None:
@@ -186,10 +167,5 @@ class ForkEditScreen(InstructionsScreen):
     def keys_hint(self) -> str:
         return "ctrl+s forks and sends · esc cancels · the original thread stays as it is"
 
-    @guarded
-    def action_save(self) -> None:
-        if time.monotonic() < self._ready_at:
-            return
-        text = self.query_one("#instructions-text", TextArea).text.strip()
-        if text:
-            self.dismiss(text)
+    def accept(self, text: str) -> str | None:
+        return text or None  # an emptied question forks nothing
