@@ -12,11 +12,12 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
+from tui.commands.local_record import run_with_records
 from tui.core.api.base import ApiError
 from tui.core.api.servers import server_url, thread_host
 from tui.core.config import ConfigError
@@ -265,21 +266,10 @@ def run_delete(args: argparse.Namespace, ctx: CliContext) -> int:
         ):
             print("not deleted", file=ctx.out)
             return 1
-        return _run_with_records(
+        return run_with_records(
             store,
             lambda records: _delete(records, store, record, profile, ctx, stored is not None),
         )
-
-
-def _run_with_records(store: Store, flow: Callable[[Records], Coroutine[Any, Any, int]]) -> int:
-    """Run ``flow`` on a fresh event loop with ``store`` behind a ``Records`` (closed after)."""
-    from tui.core.record_access import Records
-
-    records = Records(store)
-    try:
-        return asyncio.run(flow(records))
-    finally:
-        records.close()
 
 
 async def _delete(
@@ -356,7 +346,7 @@ def check_imported(ctx: CliContext, ids: Iterable[str]) -> int:
     from tui.core.store import Store
 
     with Store.open(ctx.data_dir) as store:
-        return _run_with_records(store, lambda records: _check_all(ctx, records, list(ids)))
+        return run_with_records(store, lambda records: _check_all(ctx, records, list(ids)))
 
 
 async def _check_all(ctx: CliContext, records: Records, ids: list[str]) -> int:

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
-from tui.commands.local_record import error
+from tui.commands.local_record import error, run_with_records
 from tui.commands.progress_line import ProgressLine
 from tui.core.api.base import ApiError
 from tui.core.safe_text import printable
@@ -21,7 +21,6 @@ from tui.core.safe_text import printable
 if TYPE_CHECKING:
     from tui.core.record_access import Records
     from tui.core.records import Profile, ThreadRecord
-    from tui.core.store import Store
 
 CONTINUE_HELP = """\
 Makes a new thread under --profile (else the default profile) whose history is the recorded
@@ -65,7 +64,7 @@ def run_continue(args: argparse.Namespace, ctx: CliContext) -> int:
             if not args.yes and not _confirm(ctx, record, target.name):
                 print("nothing done", file=ctx.out)
                 return 1
-        return _with_records(store, lambda records: _continue(records, ctx, record, target,
+        return run_with_records(store, lambda records: _continue(records, ctx, record, target,
                                                              source, args.move))
 
 
@@ -77,19 +76,6 @@ def _confirm(ctx: CliContext, record: ThreadRecord, target: str) -> bool:
           f"server ({record.profile or 'nowhere: it lives only in the record'})? [y/N] ",
           end="", file=ctx.out, flush=True)
     return sys.stdin.readline().strip().lower() in {"y", "yes"}
-
-
-def _with_records(store: Store, flow: Any) -> int:
-    import asyncio
-
-    from tui.core.record_access import Records
-
-    records = Records(store)
-    try:
-        status: int = asyncio.run(flow(records))
-        return status
-    finally:
-        records.close()
 
 
 async def _continue(

@@ -7,12 +7,17 @@ printed raw that came from outside (titles and notes are escaped).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
 from tui.core.safe_text import printable
 from tui.core.store import RecordBusy, RecordWriteFailed, Store, StoreError
+
+if TYPE_CHECKING:
+    from tui.core.record_access import Records
 
 
 def positive(text: str) -> int:
@@ -82,3 +87,15 @@ def open_record(ctx: CliContext, *, read_only_ok: bool = False) -> Iterator[Stor
 def error(ctx: CliContext, message: str) -> None:
     """One line on stderr, prefixed like every message of the command line."""
     print(f"threadtui: {message}", file=ctx.err)
+
+
+def run_with_records(store: Store, flow: Callable[[Records], Coroutine[Any, Any, int]]) -> int:
+    """Run ``flow`` on a fresh event loop with ``store`` behind a ``Records`` (closed after):
+    how a command reaches the async session flows (delete, continue, import --check)."""
+    from tui.core.record_access import Records
+
+    records = Records(store)
+    try:
+        return asyncio.run(flow(records))
+    finally:
+        records.close()

@@ -84,13 +84,7 @@ def run_usage(args: argparse.Namespace, ctx: CliContext) -> int:
 def _print_lines(lines: list[UsageLine], ctx: CliContext, by: str) -> None:
     total = UsageLine("total", "total")
     for line in lines:
-        total.replies += line.replies
-        total.input_tokens += line.input_tokens
-        total.cached_input_tokens += line.cached_input_tokens
-        total.output_tokens += line.output_tokens
-        total.cost += line.cost
-        total.unpriced_replies += line.unpriced_replies
-        total.unpriced_models |= line.unpriced_models
+        total.absorb(line)
     rows = [(by, *_HEADERS[1:])] + [_cells(line) for line in [*lines, total]]
     widths = [min(48, max(display_width(row[i]) for row in rows)) for i in range(len(rows[0]))]
     for row in rows:

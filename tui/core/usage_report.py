@@ -53,6 +53,16 @@ class UsageLine:
         else:
             self.cost += cost
 
+    def absorb(self, other: UsageLine) -> None:
+        """Add ``other``'s counts to this line (a total)."""
+        self.replies += other.replies
+        self.input_tokens += other.input_tokens
+        self.cached_input_tokens += other.cached_input_tokens
+        self.output_tokens += other.output_tokens
+        self.cost += other.cost
+        self.unpriced_replies += other.unpriced_replies
+        self.unpriced_models |= other.unpriced_models
+
     def to_json(self) -> dict[str, object]:
         return {
             "key": self.key,
