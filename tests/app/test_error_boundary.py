@@ -25,6 +25,7 @@ from app_harness import (
     to_list,
     wait_until,
 )
+from disk_fault import DiskFault, disk_fixture  # noqa: F401  (the `disk` fixture)
 from textual.dom import DOMNode
 
 import tui.app
@@ -301,16 +302,12 @@ def test_an_unwritable_log_is_said_not_raised(tmp_path: Path) -> None:
 
 
 async def test_a_full_disk_is_said_and_the_question_stays_on_screen_to_ask_again(
-    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+    app_env: AppEnv, disk: DiskFault
 ) -> None:
     """The record refusing a write is no internal error: the message says what failed and
     where; the question and the reply's place stay on screen, and ctrl+r asks again once
     the disk has room."""
     import errno
-
-    from disk_fault import DiskFault
-
-    from tui.core import files
 
     record = app_env.seeded("Thread", [("user", "hi"), ("assistant", "hello")])
     app = app_env.make_app()
@@ -318,8 +315,6 @@ async def test_a_full_disk_is_said_and_the_question_stays_on_screen_to_ask_again
         await idle(pilot, app)
         await open_first(pilot, app)
         await idle(pilot, app)
-        disk = DiskFault()
-        monkeypatch.setattr(files, "os", disk.proxy)
         disk.fail(errno.ENOSPC, call="write")
         app.main.composer.focus()
         await pilot.press(*"on a full disk", "enter")
@@ -337,15 +332,11 @@ async def test_a_full_disk_is_said_and_the_question_stays_on_screen_to_ask_again
 
 
 async def test_a_reply_the_full_disk_refused_is_kept_and_stored_once_there_is_room(
-    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+    app_env: AppEnv, disk: DiskFault
 ) -> None:
     """The disk fills while the reply streams: the reply stays on screen, the message says
     it is kept in memory, and the next poll after the disk has room stores it."""
     import errno
-
-    from disk_fault import DiskFault
-
-    from tui.core import files
 
     assert app_env.sandbox is not None
     app_env.sandbox.model.update(tokens=200, delay_s=0.01)
@@ -355,8 +346,6 @@ async def test_a_reply_the_full_disk_refused_is_kept_and_stored_once_there_is_ro
         await idle(pilot, app)
         await open_first(pilot, app)
         await idle(pilot, app)
-        disk = DiskFault()
-        monkeypatch.setattr(files, "os", disk.proxy)
         app.main.composer.focus()
         await pilot.press(*"fill the disk now", "enter")
         await wait_until(pilot, lambda: app.main.replying, timeout=10)

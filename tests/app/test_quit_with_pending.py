@@ -6,42 +6,36 @@ from __future__ import annotations
 
 import errno
 
-import pytest
 from app_harness import AppEnv, idle, notification_text, open_first, wait_until
-from disk_fault import DiskFault
+from disk_fault import DiskFault, disk_fixture  # noqa: F401  (the `disk` fixture)
 from test_keystroke_safety import one_packet
 from textual import events
 
 from tui.app.screens.quit_question import QuitQuestion
-from tui.core import files
 
 
-async def refuse_a_reply(pilot, app, app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
-                         ) -> DiskFault:
+async def refuse_a_reply(pilot, app, app_env: AppEnv, disk: DiskFault) -> None:
     """Stream a reply, fill the disk under it: the reply ends up kept in memory."""
     assert app_env.sandbox is not None
     app_env.sandbox.model.update(tokens=200, delay_s=0.01)
     await idle(pilot, app)
     await open_first(pilot, app)
     await idle(pilot, app)
-    disk = DiskFault()
-    monkeypatch.setattr(files, "os", disk.proxy)
     app.main.composer.focus()
     await pilot.press(*"fill the disk now", "enter")
     await wait_until(pilot, lambda: len(app.main.chat.messages) == 4, timeout=10)
     disk.fail(errno.ENOSPC, call="write")
     await wait_until(pilot, lambda: not app.main.replying, timeout=20)
     await wait_until(pilot, lambda: len(app.records.pending) == 1, timeout=10)
-    return disk
 
 
 async def test_quitting_with_a_refused_reply_asks_and_a_sentence_typed_never_answers(
-    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+    app_env: AppEnv, disk: DiskFault
 ) -> None:
     record = app_env.seeded("Thread", [("user", "hi"), ("assistant", "hello")])
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        disk = await refuse_a_reply(pilot, app, app_env, monkeypatch)
+        await refuse_a_reply(pilot, app, app_env, disk)
 
         # ctrl+q and a sentence behind it in one packet (with y's, an enter and a ctrl+q).
         sentence = "yes, you may quit"
@@ -80,12 +74,12 @@ async def test_quitting_with_a_refused_reply_asks_and_a_sentence_typed_never_ans
 
 
 async def test_y_quits_anyway_and_the_next_start_says_the_reply_was_not_stored(
-    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+    app_env: AppEnv, disk: DiskFault
 ) -> None:
     app_env.seeded("Thread", [("user", "hi"), ("assistant", "hello")])
     app = app_env.make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await refuse_a_reply(pilot, app, app_env, monkeypatch)
+        await refuse_a_reply(pilot, app, app_env, disk)
         await pilot.press("ctrl+q")
         await pilot.pause()
         question = app.screen
