@@ -38,6 +38,9 @@ class ImportPathScreen(Settling, ModalScreen[str | None]):
     def __init__(self, settle_seconds: float = 0.0) -> None:
         super().__init__(classes="dialog-screen")
         self._settle_seconds = settle_seconds
+        self._answered = False
+        """Dismissed already: keys queued behind the enter that did it (one packet) still
+        reach this screen while it closes, and must not answer twice."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -55,15 +58,20 @@ class ImportPathScreen(Settling, ModalScreen[str | None]):
     @on(Input.Submitted)
     @guarded
     def _submitted(self, event: Input.Submitted) -> None:
-        if not self.settled:  # an enter typed ahead: not a choice
+        if not self.settled or self._answered:  # an enter typed ahead: not a choice
             return
         path = event.value.strip()
         if path:
-            self.dismiss(path)
+            self._answer(path)
 
     @guarded
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self._answered:
+            self._answer(None)
+
+    def _answer(self, path: str | None) -> None:
+        self._answered = True
+        self.dismiss(path)
 
 
 def import_question(path: Path, kind: HistoryKind) -> ConfirmScreen:
