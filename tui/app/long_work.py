@@ -108,7 +108,7 @@ class LongWork:
         """Run a worker that reports on the strip (``tui.app.progress.reporting``); if it
         fails unforeseen, the strip ends with the incident's words."""
         screen = self._screen
-        screen.run(job, group=group, exclusive=True, on_error=lambda reason: (
+        screen.run(job, group=group, on_error=lambda reason: (
             self._textual.post_message(msg.ProgressEnded(group, f"{what} failed: {reason}"))))
 
     @guarded
