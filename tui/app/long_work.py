@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from textual.screen import Screen
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from tui.app import messages as msg
 from tui.app import work
@@ -62,6 +62,9 @@ SHOWN_PROBLEMS = 5
 class LongWork:
     """Costs in the bar, the progress strip, the palette's "Import history…"."""
 
+    _costs_asked: tuple[str, str | None] | None = None
+    """Whose sums the newest costs worker counts (profile, organization)."""
+
     @property
     def _screen(self) -> Host:
         return cast(Host, self)
@@ -86,9 +89,17 @@ class LongWork:
         identity = screen.identity
         organization = (identity.organization if identity is not None else None) \
             or screen.profile.organization
+        asked = (screen.profile_name, organization)
+        if asked == self._costs_asked and any(
+                w.group == "costs" and w.state is WorkerState.PENDING
+                for w in self._textual.workers):
+            return  # the same sums, not started yet: they will read the record as it is now
+        self._costs_asked = asked
         post = self._textual.post_message
+        # Not exclusive: cancelling one not yet started would leave its coroutine unawaited;
+        # the record's thread runs them in order, so the last posted is the newest.
         screen.run(work.count_costs(screen.services, post, screen.profile_name, organization,
-                                    clock()), group="costs", exclusive=True)
+                                    clock()), group="costs")
 
     @guarded
     def on_bar_costs_counted(self, message: msg.BarCostsCounted) -> None:
