@@ -115,7 +115,7 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
         self.services = Services(config, self.records, self.pool, data_dir, export_dir,
                                  stop=self.stop_note, remember=remember_theme,
-                                 read_only=read_only)
+                                 read_only=read_only, prices=self.prices)
         self.incidents = IncidentLog(data_dir, keyring.known_keys)
         self.keymap: dict[str, str] = dict(config.keymap)
         self._first_profile = first_profile(config, profile, data_dir if remember_theme else None)
@@ -355,6 +355,9 @@ class ThreadApp(App[None], inherit_bindings=False):
                             "Its own system/developer message", main.action_thread_instructions)
         yield SystemCommand("Export thread to Markdown", "Write the transcript to a file",
                             main.action_export_thread)
+        yield SystemCommand("Import history…",
+                            "A ChatGPT data export or llm's logs database, into the record",
+                            main.action_import_history)
         yield SystemCommand("Copy thread id", "Put the id on the clipboard (OSC 52)",
                             main.action_copy_thread_id)
         yield SystemCommand("Who am I", "Ask the server which organization this key bills",

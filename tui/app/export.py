@@ -12,6 +12,7 @@ prints for the same thread.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from tui.core.files import atomic_write, ensure_private_dir
@@ -41,12 +42,24 @@ def export_path(record: ThreadRecord, directory: Path) -> Path:
 
 
 def export_thread(
-    record: ThreadRecord, turns: list[Turn], data_dir: Path, directory: Path | None = None
+    record: ThreadRecord, turns: list[Turn], data_dir: Path, directory: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write the thread as Markdown (0600) into ``directory`` (default: ``default_export_dir``);
-    the path written. Raises ``OSError`` when the folder cannot be written."""
+    the path written. Raises ``OSError`` when the folder cannot be written. ``progress(done,
+    total)`` hears of the two steps a long thread takes time over: rendering, then writing
+    (fsynced) the file."""
+    step = progress or _no_progress
     folder = directory if directory is not None else default_export_dir(data_dir)
     ensure_private_dir(folder)
     path = export_path(record, folder)
-    atomic_write(path, transcript_markdown(record, turns).encode("utf-8"))
+    step(0, 2)
+    text = transcript_markdown(record, turns).encode("utf-8")
+    step(1, 2)
+    atomic_write(path, text)
+    step(2, 2)
     return path
+
+
+def _no_progress(done: int, total: int) -> None:
+    """Nobody is watching (the CLI's export has its own line)."""

@@ -35,6 +35,7 @@ from tui.app import work
 from tui.app.errors import guarded, report
 from tui.app.export import default_export_dir
 from tui.app.focus import focus_now
+from tui.app.long_work import LongWork
 from tui.app.screens.confirm import SETTLE_SECONDS, ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
 from tui.app.screens.profile_picker import ProfilePicker
@@ -44,10 +45,12 @@ from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
 from tui.app.widgets.message import MessageView
 from tui.app.widgets.owner_prompt import OwnerPrompt
+from tui.app.widgets.progress_strip import ProgressStrip
 from tui.app.widgets.sidebar import Sidebar
 from tui.app.widgets.switcher import SwitcherBar
 from tui.core.api.base import NotFound
 from tui.core.app_state import SIDEBAR_WIDTH, load_state
+from tui.core.bar_costs import BarCosts
 from tui.core.models import Shutdowns, short_warning
 from tui.core.ownership import ASSISTANTS_SHUTDOWN, Verdict, is_retired
 from tui.core.records import RESPONSE_IDS, Identity, Profile, Role, ThreadRecord, ThreadStatus
@@ -77,7 +80,7 @@ class Body(Horizontal):
             screen.apply_width(event.size.width)
 
 
-class MainScreen(Screen[None]):
+class MainScreen(LongWork, Screen[None]):
     AUTO_FOCUS = "#composer"
     """Keys typed before the first frame (one SSH packet at start-up) are text: they go to the
     composer from the very first key, before anything is loaded."""
@@ -112,6 +115,8 @@ class MainScreen(Screen[None]):
     model_warning: reactive[str | None] = reactive(None, init=False)
     record_note: reactive[str | None] = reactive(None, init=False)
     """Said in the bar for the whole session: "read-only record: …"."""
+    costs: reactive[BarCosts | None] = reactive(None, init=False)
+    """Spent today and this month by the profile and its organization (``LongWork``)."""
     open_record: reactive[ThreadRecord | None] = reactive(None, init=False, always_update=True)
     replying: reactive[bool] = reactive(False, init=False, bindings=True)
     retry_target: reactive[tuple[str, str] | None] = reactive(None, init=False, bindings=True)
@@ -138,12 +143,13 @@ class MainScreen(Screen[None]):
         yield SwitcherBar(id="switcher").data_bind(
             MainScreen.profile, MainScreen.key_hint, MainScreen.key_problem,
             MainScreen.identity, MainScreen.busy, MainScreen.model_warning,
-            MainScreen.record_note,
+            MainScreen.record_note, MainScreen.costs,
         )
         with Body(id="body"):
             yield Sidebar(now=self.now, active_profile=self.profile.name, id="sidebar")
             with Vertical(id="main"):
                 yield ChatPane(id="chat")
+                yield ProgressStrip(id="progress")
                 yield Composer(id="composer")
         yield Footer(id="footer")
 
@@ -196,6 +202,7 @@ class MainScreen(Screen[None]):
         if len(first) == work.FIRST_PAGE:
             self.run(work.load_rows(self.services, self.post_message), group="rows")
         self.run(work.report_problems(self.services, self.post_message), group="problems")
+        self.refresh_costs()
         self.apply_width(self.app.size.width)
         self.set_interval(STORE_POLL_SECONDS, self._poll)
         # After the first paint: the first client build imports the SDK (hundreds of ms of
@@ -321,6 +328,8 @@ class MainScreen(Screen[None]):
         self._warn_of_shutdown()
         self.sidebar.set_active_profile(name, self.now)
         self.chat.set_context(name, self.now)
+        self.costs = None  # the last profile's sums are not this one's
+        self.refresh_costs()
 
     def activate_profile(self, name: str) -> None:
         """Switch at once on screen; the key, client and whoami follow in a worker."""
@@ -379,8 +388,11 @@ class MainScreen(Screen[None]):
         if message.identity.model_shutdowns:  # only whoami's answer (/models) carries them
             self._shutdowns[message.profile] = dict(message.identity.model_shutdowns)
         if message.profile == self.profile_name:
+            known = self.identity.organization if self.identity is not None else None
             self.identity = message.identity
             self._warn_of_shutdown()
+            if message.identity.organization != known:  # whose spend "org" sums changed
+                self.refresh_costs()
         if message.announce:
             self.notify(work.describe_identity(message.identity), title="Who am I", timeout=12)
 
@@ -409,6 +421,7 @@ class MainScreen(Screen[None]):
     @guarded
     def _rows_loaded(self, message: msg.RowsLoaded) -> None:
         self.sidebar.load(message.records)
+        self.refresh_costs()
         record = self.chat.record
         if record is not None:
             fresh = self.sidebar.get(record.id)
@@ -422,6 +435,7 @@ class MainScreen(Screen[None]):
         filter stay); the open thread follows its row, and its transcript is read again
         when it may have changed (not while a reply streams into it here)."""
         self.sidebar.apply_changes(message.records, message.removed)
+        self.refresh_costs()  # another process's replies count too
         record = self.chat.record
         if record is None:
             return
@@ -701,6 +715,7 @@ class MainScreen(Screen[None]):
     @guarded
     async def _reply_ended(self, message: msg.ReplyEnded) -> None:
         stream, self._stream = self._stream, None
+        self.refresh_costs()  # the reply is in the record already
         reply = message.reply
         if message.retry_prompt is not None:
             self.retry_target = (message.thread_id, message.retry_prompt)
@@ -810,8 +825,9 @@ class MainScreen(Screen[None]):
         if not target:
             return
         if not move:
-            self.run(work.continue_elsewhere(self.services, self.post_message, record, target),
-                     group="continue")
+            self.run_with_progress(work.continue_elsewhere(self.services, self.post_message,
+                                                           record, target),
+                                   group="continue", what="Continuing")
             return
         body = Content.assemble(
             (one_line(record.display_title, 60), "bold"), f"\n{one_line(record.id, 60)}\n\n",
@@ -826,8 +842,9 @@ class MainScreen(Screen[None]):
     @guarded
     def _move_answer(self, record: ThreadRecord, target: str, yes: bool | None) -> None:
         if yes:
-            self.run(work.continue_elsewhere(self.services, self.post_message, record, target,
-                                             move=True), group="continue")
+            self.run_with_progress(work.continue_elsewhere(self.services, self.post_message,
+                                                           record, target, move=True),
+                                   group="continue", what="Moving")
 
     @guarded
     def action_edit_and_fork(self) -> None:
@@ -1050,8 +1067,9 @@ class MainScreen(Screen[None]):
     @guarded
     def _export_to(self, record: ThreadRecord, folder: str | None) -> None:
         if folder:
-            self.run(work.export(self.services, self.post_message, record,
-                                 Path(folder).expanduser()), group="export")
+            self.run_with_progress(work.export(self.services, self.post_message, record,
+                                               Path(folder).expanduser()),
+                                   group="export", what="Export")
 
     # ------------------------------------------------------------ moving between messages
 

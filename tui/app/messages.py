@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from textual.message import Message
 
 from tui.core.api.base import ApiError
+from tui.core.bar_costs import BarCosts
+from tui.core.history_import import HistoryKind
 from tui.core.incidents import Incident
 from tui.core.ownership import Ownership
 from tui.core.records import DeleteReport, Identity, ThreadRecord, Turn
@@ -230,3 +233,57 @@ class RetryOffered(Message):
     thread_id: str
     prompt: str | None
     hints: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- costs, long work, imports
+
+
+@dataclass
+class BarCostsCounted(Message):
+    """What the profile (and its organization) spent today and this month, for the bar;
+    ``profile`` says whose, so a sum finished after a switch is not shown for another."""
+
+    profile: str
+    costs: BarCosts
+
+
+@dataclass
+class ProgressShown(Message):
+    """Long work (``job``) got further: ``done`` of ``total`` (None: not known)."""
+
+    job: str
+    label: str
+    done: int = 0
+    total: int | None = None
+
+
+@dataclass
+class ProgressEnded(Message):
+    """``job`` is over; ``error`` says why it failed (shown inline where the bar was)."""
+
+    job: str
+    error: str | None = None
+
+
+@dataclass
+class IndexBuilding(Message):
+    """The search index is being built in the background: worth a progress bar."""
+
+
+@dataclass
+class HistoryImported(Message):
+    """An import from the app finished: its summary, and the rows to show in the sidebar."""
+
+    summary: str
+    records: list[ThreadRecord]
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportChecked(Message):
+    """What the path the user gave holds (``kind`` None: nothing importable, ``problem``
+    says why)."""
+
+    path: Path
+    kind: HistoryKind | None
+    problem: str = ""

@@ -22,9 +22,13 @@ from textual.message import Message
 from tui.app.connections import BackendPool
 from tui.app.export import export_thread
 from tui.app.messages import (
+    BarCostsCounted,
     Busy,
     DeleteFinished,
+    HistoryImported,
     IdentityLearned,
+    ImportChecked,
+    IndexBuilding,
     KeyMissing,
     KeyResolved,
     LostRepliesFound,
@@ -46,6 +50,7 @@ from tui.app.messages import (
     ThreadShown,
     TranscriptRefreshed,
 )
+from tui.app.progress import reporting
 from tui.app.shutdown import StopNote, restate_stop
 from tui.core import session
 from tui.core.api.base import (
@@ -61,6 +66,7 @@ from tui.core.api.base import (
 )
 from tui.core.api.servers import thread_host
 from tui.core.app_state import LAST_PROFILE, SIDEBAR_WIDTH, save_state
+from tui.core.bar_costs import CostTally
 from tui.core.config import Config
 from tui.core.continuation import (
     ContinuationNotRecorded,
@@ -69,8 +75,17 @@ from tui.core.continuation import (
     continue_thread,
     fork_thread,
 )
+from tui.core.history_import import (
+    HistoryFormatError,
+    HistoryKind,
+    HistoryResult,
+    detect_history,
+    read_history,
+    record_history,
+)
 from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, is_retired, resolve_not_found
+from tui.core.pricing import PriceTable
 from tui.core.record_access import Records
 from tui.core.records import Dialect, Identity, Role, ThreadRecord, ThreadStatus, Turn
 from tui.core.safe_text import one_line
@@ -106,6 +121,10 @@ class Services:
     it can be written. Every write action then says it is disabled instead of trying."""
     stop: StopNote = field(default_factory=StopNote)
     """Why a reply is being cancelled when it is not esc (SIGHUP, SIGTERM, no terminal)."""
+    prices: PriceTable = field(default_factory=PriceTable)
+    """What replies cost (the shipped table with the config's overrides)."""
+    tally: CostTally = field(default_factory=CostTally)
+    """The month's replies per thread, kept so the bar's sums read only what changed."""
 
 
 def title_from(text: str) -> str:
@@ -232,6 +251,8 @@ async def search(services: Services, post: Post, query: str) -> None:
     reading every transcript meanwhile): debounced, on the record's thread."""
     await asyncio.sleep(SEARCH_DEBOUNCE_SECONDS)
     indexing = await services.records.call(_index_in_background)
+    if indexing:
+        post(IndexBuilding())
     post(Busy("indexing transcripts for search (once); reading them meanwhile…" if indexing
               else "searching transcripts…"))
     try:
@@ -253,6 +274,78 @@ def transcript_search(store: Store, query: str) -> list[str]:
 def _index_in_background(store: Store) -> bool:
     """The app builds the search index in a thread of its own: True while it does."""
     return store.search.use_background()
+
+
+INDEX_POLL_SECONDS = 0.25
+
+
+def _index_progress(store: Store) -> tuple[bool, tuple[int, int] | None]:
+    return store.search.building, store.search.progress
+
+
+async def watch_index_build(services: Services, post: Post) -> None:
+    """The progress bar of a search-index build running in its own thread (the index keeps
+    ``(done, total)`` while it builds); over when the build is."""
+    with reporting(post, "index", "indexing transcripts for search") as progress:
+        while True:
+            building, done_total = await services.records.call(_index_progress)
+            if not building:
+                return
+            if done_total is not None:
+                progress(*done_total)
+            await asyncio.sleep(INDEX_POLL_SECONDS)
+
+
+# ---------------------------------------------------------------------------- costs
+
+
+async def count_costs(
+    services: Services, post: Post, profile: str, organization: str | None, now: float
+) -> None:
+    """What ``profile`` and ``organization`` spent today and this month, for the bar: on the
+    record's thread, reading only the transcripts that changed since the last count."""
+    with contextlib.suppress(StoreError):  # background: the user hears of it when they act
+        costs = await services.records.call(
+            services.tally.costs, services.prices, now, profile, organization
+        )
+        post(BarCostsCounted(profile, costs))
+
+
+# ---------------------------------------------------------------------------- imports
+
+
+async def check_import(post: Post, path: Path) -> None:
+    """What ``path`` holds (a few bytes read, off the event loop), for the screen to ask
+    about before anything is imported."""
+    kind = await asyncio.to_thread(detect_history, path)
+    exists = await asyncio.to_thread(path.exists)
+    problem = "" if kind is not None else (
+        "Not a ChatGPT export or an llm logs database" if exists else "No such file or folder")
+    post(ImportChecked(path, kind, problem))
+
+
+async def import_history(
+    services: Services, post: Post, path: Path, kind: HistoryKind
+) -> None:
+    """A ChatGPT export or an llm logs database into the record, as ``threadtui import`` does
+    it (read in a thread, recorded on the record's thread), with the progress bar; then the
+    summary and the new rows for the sidebar."""
+    with reporting(post, "import", f"reading the {kind}") as progress:
+        try:
+            batch = await asyncio.to_thread(read_history, kind, path, progress)
+        except HistoryFormatError as exc:
+            progress.fail(f"Not imported: {exc}")
+            return
+        progress.relabel("recording", len(batch.items))
+        result: HistoryResult = await services.records.call(
+            record_history, batch.items, progress
+        )
+        rows = await services.records.call(Store.get_many, [*result.added, *result.updated])
+    problems = [*batch.problems, *(f"{one_line(thread_id, 60)}: {why}"
+                                   for thread_id, why in result.rejected)]
+    summary = (f"{kind}: added {len(result.added)}, updated {len(result.updated)}, "
+               f"unchanged {len(result.unchanged)}, problems {len(problems)}")
+    post(HistoryImported(summary, rows, problems))
 
 
 async def report_problems(services: Services, post: Post) -> None:
@@ -506,18 +599,13 @@ async def continue_elsewhere(
         post(Notice(str(exc), "Continue", "error", 10))
         return
 
-    def progress(done: int, total: int) -> None:
-        post(Busy(f"copying messages {done:,}/{total:,}…"))
-
-    post(Busy("copying messages…"))
-    try:
-        done = await continue_thread(services.records, backend, record, move_with=mover,
-                                     progress=progress)
-    except (NothingToContinue, ContinuationNotRecorded, ApiError) as exc:
-        post(Notice(f"Not continued: {exc}", "Continue", "error", 12))
-        return
-    finally:
-        post(Busy(None))
+    with reporting(post, "continue", "copying messages") as progress:
+        try:
+            done = await continue_thread(services.records, backend, record, move_with=mover,
+                                         progress=progress)
+        except (NothingToContinue, ContinuationNotRecorded, ApiError) as exc:
+            progress.fail(f"Not continued: {exc}")
+            return
     words = done.summary()
     if done.original_forgotten:
         words += "; the original was no longer on its server: forgotten here (in the trash)"
@@ -683,14 +771,16 @@ async def export(
 ) -> None:
     """Write the thread as Markdown (the one exporter the CLI uses too) into ``folder`` (the
     one the user confirmed; default: exports/ in the data directory), off the event loop."""
-    turns = await services.records.call(Store.transcript, record.id)
-    try:
-        path = await asyncio.to_thread(
-            export_thread, record, turns, services.data_dir, folder or services.export_dir
-        )
-    except OSError as exc:
-        post(Notice(f"Could not export: {exc}", severity="error"))
-        return
+    with reporting(post, "export", "exporting the thread") as progress:
+        turns = await services.records.call(Store.transcript, record.id)
+        try:
+            path = await asyncio.to_thread(
+                export_thread, record, turns, services.data_dir, folder or services.export_dir,
+                progress,
+            )
+        except OSError as exc:
+            progress.fail(f"Could not export: {exc}")
+            return
     post(Notice(f"Exported to {path}", "Export", timeout=10))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from tui.commands.context import CliContext
 from tui.commands.local_record import error, open_record
+from tui.core.bar_costs import day_start, month_start
 from tui.core.pricing import builtin_prices, format_dollars
 from tui.core.safe_text import display_width, fit, printable
 from tui.core.usage_report import UsageBy, UsageLine, usage_report
@@ -43,17 +44,15 @@ def register(subparsers: Any) -> None:
 
 def since_timestamp(text: str, now: float | None = None) -> float | None:
     """The start of a day (local time) from ``YYYY-MM-DD``, ``today`` or ``month``."""
-    moment = datetime.fromtimestamp(time.time() if now is None else now)
+    moment = time.time() if now is None else now
     if text == "today":
-        day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    elif text == "month":
-        day = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    else:
-        try:
-            day = datetime.strptime(text, "%Y-%m-%d")
-        except ValueError:
-            return None
-    return day.timestamp()
+        return day_start(moment)  # the bar's "today" and "month" are the same
+    if text == "month":
+        return month_start(moment)
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").timestamp()
+    except ValueError:
+        return None
 
 
 def run_usage(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -5,6 +5,11 @@ a request has answered (that is the truth about which account is billed); until 
 configured values are shown, marked "(unconfirmed)", or "org: not yet known" when nothing is
 configured. Every value is shown as plain text. A model the server shuts down within 60 days
 (``tui.core.models``) is named with a short warning right after the profile.
+
+At the right end: what the profile spent today and this month, and its organization (every
+profile billing it), from ``tui.core.bar_costs`` (the rule of ``threadtui usage``). The costs
+always stay in view: when the line is wider than the terminal they are shortened first
+("org Nov $40.10"), then the rest of the line is cut with an ellipsis.
 """
 
 from __future__ import annotations
@@ -13,8 +18,14 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from tui.core.bar_costs import BarCosts, Spend
+from tui.core.pricing import format_dollars
 from tui.core.records import Identity, Profile
 from tui.core.safe_text import one_line
+from tui.core.usage_report import UsageLine
+
+KEEP_LEFT = 32
+"""Columns of the bar's start (profile, organization) the costs never shorten it below."""
 
 
 class SwitcherBar(Static):
@@ -28,6 +39,8 @@ class SwitcherBar(Static):
     model_warning: reactive[str | None] = reactive(None)
     record_note: reactive[str | None] = reactive(None)
     """What is wrong with the record for the whole session ("read-only record: …")."""
+    costs: reactive[BarCosts | None] = reactive(None)
+    """Spent today and this month (None until first summed, or nothing spent this month)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
@@ -35,10 +48,56 @@ class SwitcherBar(Static):
     def render(self) -> Content:
         if self.profile is None:
             return Content("")
-        return render_bar(
+        bar = render_bar(
             self.profile, self.key_hint, self.identity, self.key_problem, self.busy,
             self.model_warning, self.record_note,
         )
+        return with_costs(bar, self.costs, self.size.width)
+
+
+def amount(line: UsageLine) -> str:
+    """A line's cost as ``threadtui usage`` says it: ``no price`` when none of its replies
+    could be priced, ``$1.23 + ?`` when some could not (never costed as zero)."""
+    if line.replies and line.replies == line.unpriced_replies:
+        return "no price"
+    words = format_dollars(line.cost)
+    return f"{words} + ?" if line.unpriced_replies else words
+
+
+def spend_words(spend: Spend, month: str, *, short: bool = False) -> str:
+    """``today $0.42 · Nov $12.30``; ``short``: the month only (``Nov $12.30``)."""
+    month_words = f"{month} {amount(spend.month)}"
+    return month_words if short else f"today {amount(spend.today)} · {month_words}"
+
+
+def cost_parts(costs: BarCosts, level: int) -> list[str | tuple[str, str]]:
+    """The costs at the end of the bar; ``level`` 0 says everything, 1 and 2 are shorter."""
+    parts: list[str | tuple[str, str]] = [(spend_words(costs.profile, costs.month_name,
+                                                       short=level >= 2), "bold")]
+    org = costs.organization
+    if org is not None and org.month.replies:
+        parts += [(" · org ", "$text-muted"),
+                  (spend_words(org, costs.month_name, short=level >= 1), "")]
+    return parts
+
+
+def with_costs(bar: Content, costs: BarCosts | None, width: int) -> Content:
+    """``bar`` with the costs at its end, fitted to ``width`` columns (0: not laid out yet).
+    The most detailed costs that leave the bar ``KEEP_LEFT`` columns (the profile and the
+    start of its organization) are used; what then does not fit of the bar is cut with an
+    ellipsis, and the costs stay whole."""
+    if costs is None:
+        return bar
+    sep = (" │ ", "$text-muted")
+    keep = min(bar.cell_length, KEEP_LEFT)
+    for level in (0, 1, 2):
+        tail = Content.assemble(sep, *cost_parts(costs, level), " ")
+        if width <= 0 or width - tail.cell_length >= keep:
+            break
+    room = width - tail.cell_length
+    if width > 0 and bar.cell_length > room:
+        bar = bar.truncate(max(room, 1), ellipsis=True)
+    return Content.assemble(bar, tail)
 
 
 def render_bar(
