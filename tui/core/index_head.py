@@ -118,7 +118,7 @@ def written_position(path: Path) -> JournalPosition | None:
         doc = _checked(decode_head(path.read_bytes()))
     except OSError:
         return None
-    if doc is None:
+    if doc is None or _rows(doc) is None or not _meta_usable(doc["meta"]):
         return None
     generation, snapshot, inode, end = doc["base"]
     return JournalPosition(generation, (snapshot[0], snapshot[1], snapshot[2]), inode, end)
@@ -147,14 +147,22 @@ def _checked(doc: Any) -> dict[str, Any] | None:
     return doc
 
 
-def _merged(doc: dict[str, Any], lines: list[Any]) -> Head | None:
-    rows: list[Any] = doc["rows"]
+def _rows(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The head's rows by id, when every one is a row the index would take."""
     threads: dict[str, Any] = {}
-    for row in rows:
+    for row in doc["rows"]:
         key = row.get("id") if isinstance(row, dict) else None
         if not isinstance(key, str) or key in threads or thread_doc_problem(key, row):
             return None
         threads[key] = row
+    return threads
+
+
+def _merged(doc: dict[str, Any], lines: list[Any]) -> Head | None:
+    rows: list[Any] = doc["rows"]
+    threads = _rows(doc)
+    if threads is None:
+        return None
     last = _key(rows[-1]) if rows else None
     data: Tables = {THREADS: threads, META: dict(doc["meta"])}
     apply_lines(data, lines, None)
@@ -162,7 +170,7 @@ def _merged(doc: dict[str, Any], lines: list[Any]) -> Head | None:
     for key, row in threads.items():
         if thread_doc_problem(key, row):
             return None
-    if not all(isinstance(v, dict) and "value" in v for v in data[META].values()):
+    if not _meta_usable(data[META]):
         return None
     order = [threads[key] for key in newest_first(threads)]
     if doc["more"]:
@@ -170,6 +178,10 @@ def _merged(doc: dict[str, Any], lines: list[Any]) -> Head | None:
             return None
         order = [row for row in order if _key(row) <= last]
     return Head(order, complete=not doc["more"], meta=data[META])
+
+
+def _meta_usable(meta: dict[str, Any]) -> bool:
+    return all(isinstance(doc, dict) and "value" in doc for doc in meta.values())
 
 
 def _key(row: dict[str, Any]) -> tuple[bool, float, str]:

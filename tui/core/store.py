@@ -292,6 +292,12 @@ class Store:
             raise
         return store
 
+    @property
+    def fully_open(self) -> bool:
+        """Whether the whole index has been read (a lazy open answers from its head until
+        a call needs more)."""
+        return self._head is None and self._index.storage.loaded
+
     def close(self) -> None:
         self.search.close()
         self._index.close()
