@@ -41,6 +41,7 @@ from tui.app.themes import app_variable_defaults, prepare_themes
 from tui.app.work import DRAFT_KEY, Services
 from tui.core.app_state import LAST_PROFILE, load_state
 from tui.core.config import Config
+from tui.core.gc_pause import end_start
 from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
 from tui.core.pricing import builtin_prices
@@ -182,13 +183,15 @@ class ThreadApp(App[None], inherit_bindings=False):
                 await self.records.call(Store.set_meta, DRAFT_KEY, text)
 
     def _settle_memory(self) -> None:
-        """Exempt what start-up built (modules, styles, the index rows) from the cyclic GC.
+        """Exempt what start-up built (modules, styles, the index rows) from the cyclic GC,
+        and end the pause it ran under (``tui.core.gc_pause``, taken by the console script).
 
         A full collection walks every tracked object; with 10,000 rows and Textual loaded it
         took 150-450 ms and came every second or two while a reply streamed, freezing the
         screen each time. Frozen objects are never scanned; what is made later still is.
         """
         gc.freeze()
+        end_start()
 
     # ------------------------------------------------------------ the error boundary
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from tui.app.shutdown import Shutdown
 from tui.commands.context import CliContext
 from tui.core.config import Config, load_config
+from tui.core.gc_pause import end_start
 from tui.core.keys import KeyRing
 from tui.core.store import RecordWriteFailed, Store, StoreError
 
@@ -85,6 +86,7 @@ def run_app(
         app.run()
         return app.return_code or 0
     finally:
+        end_start()  # the app ended before its first paint: the collector runs again
         store.close()
 
 

@@ -23,7 +23,6 @@ On disk, in the data directory::
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from tinydb.table import Table
 
 from tui.core.damage import Damage, ProblemKind, StoreTooNew
 from tui.core.files import CorruptFile, parse_json
+from tui.core.gc_pause import paused
 from tui.core.index_head import head_path, write_head, written_position
 from tui.core.locks import InterProcessLock
 from tui.core.migrations import (
@@ -54,26 +54,6 @@ from tui.core.wording import agree, plural
 INDEX_NAME = "index.json"
 JOURNAL_NAME = "index.journal"
 LOCK_NAME = "index.lock"
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic GC while the index is parsed, and what it built frozen after.
-
-    Parsing 100,000 rows makes millions of objects, none of them in a cycle; the collector
-    would walk them all, again and again, as the parse allocates (with it, opening 100,000
-    threads took about 2.5 times as long). Frozen (``gc.freeze``, process-wide: whatever
-    exists then), later collections skip them too; they are still freed by reference counting
-    when replaced.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.freeze()
 
 
 class KeyedTable:
@@ -284,7 +264,7 @@ class RecordIndex:
             return
         raw, file_sig = loaded
         try:
-            with gc_paused():
+            with paused():  # millions of objects, no cycles (gc_pause)
                 data, changed = self._prepare(parse_json(self.path, raw))
         except CorruptFile as exc:
             # Damaged under a running session: what this session last read is worth keeping.
@@ -300,7 +280,7 @@ class RecordIndex:
                 aside,
             )
             return
-        with gc_paused():
+        with paused():  # millions of objects, no cycles (gc_pause)
             self._note(self.storage.adopt(data, file_sig))
         self._report_damaged_lines()
         if changed and not self.read_only:
