@@ -44,7 +44,7 @@ from tui.core.config import Config
 from tui.core.gc_pause import end_start
 from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
-from tui.core.pricing import builtin_prices
+from tui.core.pricing import PriceTable, builtin_prices
 from tui.core.record_access import Records
 from tui.core.safe_text import one_line, strip_controls
 from tui.core.store import Store, StoreError
@@ -108,7 +108,6 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.shutdown = shutdown or Shutdown()
         self.stop_note = StopNote()
         self.config = config
-        self.prices = builtin_prices().with_overrides(config.prices)  # what replies cost
         self.keyring = keyring
         self.data_dir = data_dir
         self.clock = clock
@@ -130,6 +129,12 @@ class ThreadApp(App[None], inherit_bindings=False):
             state_dir=data_dir,  # the choice is remembered in state.json, never the config
         )
         self.theme = self.theme_start.choice.name
+
+    @cached_property
+    def prices(self) -> PriceTable:
+        """What replies cost: the shipped table with the config's overrides, read when a
+        cost is first shown (not for the first screen)."""
+        return builtin_prices().with_overrides(self.config.prices)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
