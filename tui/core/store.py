@@ -22,6 +22,10 @@ On disk, in the data directory (created 0700, files 0600), schema v3::
                           and _store ({"schema_version": 3, "generation": G})
     index.journal         the changes since the snapshot, one line each (below)
     index.lock            flock target and change counters; never replaced
+    index.head            derived: the first rows in list order and the app state, with the
+                          snapshot and journal position they were read at, so an app opens
+                          on its first page without reading every row
+                          (``tui.core.index_head``; ignored and rewritten when stale)
     transcripts/<id>.json one per thread, checksummed JSON lines (below)
     replies/              one mark per reply being received (``tui.core.locks.ReplyMarks``)
     trash/<id>.json       deleted and forgotten threads, restorable for 30 days (``tui.core.trash``)
