@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from app_harness import NOW, make_app_env, to_list, wait_until
+import pytest
+from app_harness import NOW, make_app_env, notification_text, to_list, wait_until
 
 from tui.app import work
 from tui.core.locks import InterProcessLock
@@ -53,6 +54,40 @@ async def test_the_first_page_then_every_row_with_the_highlight_kept(
             ]
             assert listing.highlighted_id == "conv_0003"
             assert f"{THREADS} threads" in str(app.query_one("#sidebar-status").render())
+    finally:
+        held.close()
+        env.store.close()
+        holder.close()
+
+
+async def test_a_record_held_elsewhere_keeps_the_first_page_and_says_so(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the record whole is refused (another process holds it past the bound): the
+    first page stays, the user is told once, and the rest arrives once it can be read."""
+    monkeypatch.setattr(work, "ROWS_RETRY_SECONDS", 0.1)
+    env = make_app_env(tmp_path, sandbox.base_url, sandbox)
+    env.store.import_threads(
+        ThreadImport(ThreadRecord(id=f"conv_{n:04d}", profile="work", last_active=NOW - n))
+        for n in range(THREADS)
+    )
+    env.store.close()
+    env.store = Store.open(env.data_dir, lazy=True, lock_timeout=0.2)
+    holder = InterProcessLock(env.data_dir / "index.lock")
+    held = contextlib.ExitStack()
+    held.enter_context(holder.hold())
+    app = env.make_app()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            sidebar = app.main.sidebar
+            await wait_until(
+                pilot, lambda: "Only the newest 200 threads" in notification_text(app)
+            )
+            assert sidebar.count == work.FIRST_PAGE
+            held.close()
+            await wait_until(pilot, lambda: sidebar.count == THREADS, timeout=10)
+            assert notification_text(app).count("Only the newest") == 1
+            assert "Internal error" not in notification_text(app)
     finally:
         held.close()
         env.store.close()

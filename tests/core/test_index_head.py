@@ -69,6 +69,8 @@ def test_another_processs_writes_after_the_head_are_in_the_first_page(data_dir: 
         assert ids(first)[:2] == ["conv_0005", "conv_new"]
         assert "conv_0398" not in ids(first) and "conv_0399" not in ids(first)
         assert first == other.list_threads(limit=PAGE)
+        with Store.open(data_dir, lazy=True) as store:  # the newest moved below the head's end
+            assert store.list_threads(limit=HEAD_ROWS) == other.list_threads(limit=HEAD_ROWS)
 
 
 def test_random_changes_elsewhere_never_make_the_first_page_wrong(data_dir: Path) -> None:
@@ -86,9 +88,10 @@ def test_random_changes_elsewhere_never_make_the_first_page_wrong(data_dir: Path
             else:
                 other.update_thread(thread_id, last_active=rng.uniform(0, 2e6))
             if step % 10 == 9:
-                with Store.open(data_dir, lazy=True) as store:
-                    first = store.list_threads(limit=PAGE)
-                assert first == other.list_threads(limit=PAGE), step
+                for limit in (PAGE, HEAD_ROWS - 1, HEAD_ROWS):  # up to the head's bound
+                    with Store.open(data_dir, lazy=True) as store:
+                        first = store.list_threads(limit=limit)
+                    assert first == other.list_threads(limit=limit), (step, limit)
 
 
 def test_a_head_with_too_few_exact_rows_is_not_used_for_the_page(data_dir: Path) -> None:
@@ -208,3 +211,21 @@ def test_a_pinned_thread_leads_the_page_wherever_it_was(tmp_path: Path) -> None:
         assert not store.fully_open
     assert ids(first)[:3] == ["conv_0007", "conv_0000", "conv_0399"]
     assert first == truth(folder)
+
+
+def test_a_store_closing_behind_a_fold_leaves_the_newer_head(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session that read the record, then another folded it (and wrote its head): the first
+    session's close must not put back a head of the older snapshot."""
+    behind = Store.open(data_dir)
+    behind.update_thread("conv_0001", title="before the fold")  # it has something to write
+    monkeypatch.setattr(storage, "JOURNAL_MIN_BOUND", 512)
+    with Store.open(data_dir) as other:
+        other.update_thread("conv_0002", title="x" * 600)  # past the bound: a fold
+        folded = written_position(data_dir / HEAD_NAME)
+    behind.close()
+    assert written_position(data_dir / HEAD_NAME) == folded
+    with Store.open(data_dir, lazy=True) as store:
+        assert store.list_threads(limit=PAGE) == truth(data_dir)
+        assert not store.fully_open

@@ -144,7 +144,10 @@ class RecordIndex:
         if self.read_only or position is None or position == self._head_position:
             return
         path = head_path(self.data_dir)
-        if written_position(path) == position:  # another process wrote it (or we, earlier)
+        written = written_position(path)
+        if written is not None and _not_older(written, position):
+            # Another process wrote it (or we did, earlier), of this data or newer: a close
+            # outside the lock must not put back an older head over a fold's.
             self._head_position = position
             return
         data = self.storage.read()
@@ -366,3 +369,12 @@ class RecordIndex:
             copy_path,
         )
         return True
+
+
+def _not_older(written: JournalPosition, ours: JournalPosition) -> bool:
+    """Whether a head derived at ``written`` is at least as new as the data at ``ours``
+    (generations only grow; within one, a journal only grows)."""
+    if written.generation != ours.generation:
+        return written.generation > ours.generation
+    return (written.snapshot == ours.snapshot and written.journal_inode == ours.journal_inode
+            and written.journal_end >= ours.journal_end)
