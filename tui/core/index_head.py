@@ -88,7 +88,7 @@ def read_head(data_dir: Path, snapshot: Path, journal: Path) -> Head | None:
     try:
         with open(head_path(data_dir), "rb") as handle:
             raw = handle.read()
-        doc = _checked(decode_head(raw))
+        doc = _checked(_decode(raw))
         if doc is None:
             return None
         generation, snapshot_sig, inode, end = doc["base"]
@@ -115,7 +115,7 @@ def read_head(data_dir: Path, snapshot: Path, journal: Path) -> Head | None:
 def written_position(path: Path) -> JournalPosition | None:
     """The position the head on disk was derived from (None: no usable head)."""
     try:
-        doc = _checked(decode_head(path.read_bytes()))
+        doc = _checked(_decode(path.read_bytes()))
     except OSError:
         return None
     if doc is None or _rows(doc) is None or not _meta_usable(doc["meta"]):
@@ -124,7 +124,7 @@ def written_position(path: Path) -> JournalPosition | None:
     return JournalPosition(generation, (snapshot[0], snapshot[1], snapshot[2]), inode, end)
 
 
-def decode_head(raw: bytes) -> Any:
+def _decode(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
