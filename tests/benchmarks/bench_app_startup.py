@@ -91,7 +91,11 @@ def child_bare(data_dir: Path, *, headless: bool = True) -> None:
 
 
 def child_app(data_dir: Path) -> None:
-    """threadtui itself, with its real store, config loading and themes."""
+    """threadtui itself, with its real store, config loading and themes, started as the
+    console script starts it (``tui.entry``: the cyclic GC paused until the first paint)."""
+    from tui.core.gc_pause import pause_start
+
+    pause_start()
     from tui.app.app import ThreadApp
     from tui.commands.launch import open_record
     from tui.core.config import load_config
