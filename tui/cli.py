@@ -16,6 +16,7 @@ from tui import __version__
 from tui.commands.context import CliContext
 from tui.core.config import ConfigError
 from tui.core.damage import RecordBusy, RecordWriteFailed
+from tui.core.gc_pause import end_start
 from tui.core.keys import KeyResolutionError
 from tui.core.safe_text import printable
 
@@ -109,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.commands.launch import launch  # textual loads only in there
 
             return launch(args, ctx)
+        end_start()  # a command may build a lot, cycles included: the collector runs again
         status: int = args.func(args, ctx)
         return status
     except ConfigError as exc:

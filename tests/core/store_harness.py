@@ -32,6 +32,9 @@ from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.store import CHECKPOINT, Store
 
 HERE = Path(__file__).resolve()
+HEAD_CHECK_PAGE = 100
+"""After each kill, a lazy open's first page (``tui.core.index_head``) is checked against
+the whole index's: a head that survived the kill, with the journal the kill left, or none."""
 
 
 @dataclass
@@ -43,6 +46,7 @@ class KillReport:
     lost: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    from_head: int = 0  # checks whose lazy open took its first page from the index's head
 
 
 # -- workers ----------------------------------------------------------------------------------
@@ -240,9 +244,21 @@ def _check_after_kill(data_dir: Path, acks: list[str], report: KillReport) -> No
     except (OSError, ValueError) as exc:
         report.unreadable += 1
         report.problems.append(f"index.json unreadable: {exc}")
+    with Store.open(data_dir, lazy=True) as lazy:  # before the full open rewrites the head
+        page = lazy.list_threads(limit=HEAD_CHECK_PAGE)
+        report.from_head += not lazy.fully_open
+        counters = {key: lazy.get_meta(key) for key in _meta_keys(acks)}
     with Store.open(data_dir) as store:
         report.problems.extend(str(p) for p in store.take_problems())
         report.lost.extend(_missing(store, acks))
+        if page != store.list_threads(limit=HEAD_CHECK_PAGE):
+            report.problems.append("the first page opened from the head is not the index's")
+        if counters != {key: store.get_meta(key) for key in counters}:
+            report.problems.append("app state opened from the head is not the index's")
+
+
+def _meta_keys(acks: list[str]) -> set[str]:
+    return {line.split(" ")[1] for line in acks if line.startswith("M ")}
 
 
 def _missing(store: Store, acks: list[str]) -> list[str]:

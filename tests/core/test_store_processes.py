@@ -23,6 +23,7 @@ def test_no_kill_leaves_an_unreadable_store_or_loses_an_acknowledged_write(
     assert report.unreadable == 0
     assert report.lost == []
     assert report.problems == []
+    assert report.from_head > 0  # the first page from the head was checked after kills
     assert list((tmp_path / "record" / ".tmp").iterdir()) == []  # swept by the last reopen
 
 
@@ -34,6 +35,7 @@ def test_kills_during_compactions_lose_nothing(tmp_path: Path) -> None:
     assert report.kills == 30 and report.acknowledged > 100
     assert (report.unreadable, report.lost, report.problems) == (0, [], [])
     assert generation(data_dir) > 10  # it did fold, many times
+    assert report.from_head > 0
 
 
 def test_two_processes_adding_at_once_lose_nothing(tmp_path: Path) -> None:

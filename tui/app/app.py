@@ -41,9 +41,10 @@ from tui.app.themes import app_variable_defaults, prepare_themes
 from tui.app.work import DRAFT_KEY, Services
 from tui.core.app_state import LAST_PROFILE, load_state
 from tui.core.config import Config
+from tui.core.gc_pause import end_start
 from tui.core.incidents import Incident, IncidentLog
 from tui.core.keys import KeyRing
-from tui.core.pricing import builtin_prices
+from tui.core.pricing import PriceTable, builtin_prices
 from tui.core.record_access import Records
 from tui.core.safe_text import one_line, strip_controls
 from tui.core.store import Store, StoreError
@@ -107,7 +108,6 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.shutdown = shutdown or Shutdown()
         self.stop_note = StopNote()
         self.config = config
-        self.prices = builtin_prices().with_overrides(config.prices)  # what replies cost
         self.keyring = keyring
         self.data_dir = data_dir
         self.clock = clock
@@ -129,6 +129,12 @@ class ThreadApp(App[None], inherit_bindings=False):
             state_dir=data_dir,  # the choice is remembered in state.json, never the config
         )
         self.theme = self.theme_start.choice.name
+
+    @cached_property
+    def prices(self) -> PriceTable:
+        """What replies cost: the shipped table with the config's overrides, read when a
+        cost is first shown (not for the first screen)."""
+        return builtin_prices().with_overrides(self.config.prices)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
@@ -182,13 +188,15 @@ class ThreadApp(App[None], inherit_bindings=False):
                 await self.records.call(Store.set_meta, DRAFT_KEY, text)
 
     def _settle_memory(self) -> None:
-        """Exempt what start-up built (modules, styles, the index rows) from the cyclic GC.
+        """Exempt what start-up built (modules, styles, the index rows) from the cyclic GC,
+        and end the pause it ran under (``tui.core.gc_pause``, taken by the console script).
 
         A full collection walks every tracked object; with 10,000 rows and Textual loaded it
         took 150-450 ms and came every second or two while a reply streamed, freezing the
         screen each time. Frozen objects are never scanned; what is made later still is.
         """
         gc.freeze()
+        end_start()
 
     # ------------------------------------------------------------ the error boundary
 

@@ -200,7 +200,9 @@ class MainScreen(LongWork, Screen[None]):
             self.notify("What you had typed when threadtui last closed is back in the composer",
                         timeout=8)
         if len(first) == work.FIRST_PAGE:
-            self.run(work.load_rows(self.services, self.post_message), group="rows")
+            # After the first paint: the rest is the whole index, read and checked on the
+            # record's thread (the first page came from its head), which holds the GIL.
+            self.call_after_refresh(self._load_rows)
         self.run(work.report_problems(self.services, self.post_message), group="problems")
         self.refresh_costs()
         self.apply_width(self.app.size.width)
@@ -208,6 +210,10 @@ class MainScreen(LongWork, Screen[None]):
         # After the first paint: the first client build imports the SDK (hundreds of ms of
         # CPU, even in a thread it holds the GIL), which must not delay the first screen.
         self.call_after_refresh(self.connect, self.profile_name, True)
+
+    @guarded
+    def _load_rows(self) -> None:
+        self.run(work.load_rows(self.services, self.post_message), group="rows")
 
     def _say_read_only(self) -> None:
         """A record opened read-only is said once in full and stays said in the bar."""

@@ -96,6 +96,8 @@ Post = Callable[[Message], object]
 
 FIRST_PAGE = 200
 """Rows put on screen before the rest of a large record is added (start-up latency)."""
+ROWS_RETRY_SECONDS = 5.0
+"""How often the rest of the rows is asked for again after the record refused it."""
 
 TITLE_LENGTH = 60
 SEARCH_DEBOUNCE_SECONDS = 0.25
@@ -198,12 +200,32 @@ def _note_identity(post: Post, profile: str, backend: Backend) -> None:
 
 
 async def load_rows(services: Services, post: Post) -> None:
-    """The first page for the first paint, then the rest of a large record."""
+    """The first page for the first paint, then the rest of a large record.
+
+    The rest is where a record opened lazily (``Store.open``) is read whole, so its refusals
+    land here (another process holding it past the bound, a newer threadtui's record): the
+    first page stays listed, the user is told once, and it is tried again until it reads.
+    """
     records = services.records
     first = await records.call(Store.list_threads, limit=FIRST_PAGE)
     post(RowsLoaded(first, replace=True))
-    if len(first) == FIRST_PAGE:
-        post(RowsLoaded(await records.call(Store.list_threads), replace=True))
+    if len(first) < FIRST_PAGE:
+        return
+    told = False
+    while True:
+        try:
+            rows = await records.call(Store.list_threads)
+        except StoreError as error:
+            if not told:
+                post(Notice(f"Only the newest {FIRST_PAGE} threads are listed: {error}."
+                            " Reading the rest is tried again every few seconds.",
+                            "Local record", severity="warning", timeout=20))
+                told = True
+            await asyncio.sleep(ROWS_RETRY_SECONDS)
+            continue
+        post(RowsLoaded(rows, replace=True))
+        await report_problems(services, post)  # what reading it whole found
+        return
 
 
 async def poll(services: Services, post: Post) -> None:

@@ -11,18 +11,11 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.commands.context import CliContext
 from tui.commands.local_record import error, open_record
 from tui.commands.progress_line import ProgressLine
-from tui.core.history_import import (
-    HistoryFormatError,
-    HistoryKind,
-    detect_history,
-    read_history,
-    record_history,
-)
 from tui.core.records import Profile, ThreadRecord
 from tui.core.safe_text import printable
 from tui.core.store import ImportResult, Store, ThreadImport
@@ -35,6 +28,9 @@ from tui.core.transfer import (
     parse_id_list,
     record_for_id,
 )
+
+if TYPE_CHECKING:  # the readers (zipfile, sqlite, JSON streams) load when an import runs:
+    from tui.core.history_import import HistoryKind  # not at every start of the app
 
 IMPORT_HELP = f"""\
 FILE is a JSON backup from `threadtui export`, a ChatGPT data export (its conversations.json
@@ -73,6 +69,8 @@ def register(subparsers: Any) -> None:
 
 
 def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    from tui.core.history_import import detect_history
+
     if args.file != "-":
         kind = detect_history(Path(args.file))
         if kind is not None:
@@ -89,6 +87,8 @@ def _import_history(
     args: argparse.Namespace, ctx: CliContext, path: Path, kind: HistoryKind
 ) -> int:
     """A ChatGPT export or llm's logs: threads that live only in the record."""
+    from tui.core.history_import import HistoryFormatError, read_history, record_history
+
     if args.check or args.replace:
         flag = "--check" if args.check else "--replace"
         error(ctx, f"{flag} does not apply to a {kind}: its conversations live only in the "

@@ -27,6 +27,7 @@ from pathlib import Path
 from tui.app.shutdown import Shutdown
 from tui.commands.context import CliContext
 from tui.core.config import Config, load_config
+from tui.core.gc_pause import end_start
 from tui.core.keys import KeyRing
 from tui.core.store import RecordWriteFailed, Store, StoreError
 
@@ -85,6 +86,7 @@ def run_app(
         app.run()
         return app.return_code or 0
     finally:
+        end_start()  # the app ended before its first paint: the collector runs again
         store.close()
 
 
@@ -93,9 +95,12 @@ def open_record(data_dir: Path) -> tuple[Store, str | None]:
 
     A record the disk will not let us write (a read-only mount, a snapshot, a backup, a
     directory of another user) is still worth opening: its threads can be read, searched and
-    exported. Any other refusal (a full disk is not one: the store opens on it) propagates."""
+    exported. Any other refusal (a full disk is not one: the store opens on it) propagates,
+    here or, the record opened lazily (``Store.open``), from the app's first call that reads
+    the whole index."""
     try:
-        return Store.open(data_dir), None
+        # Lazily: the first screen needs the index's first page, not all of it.
+        return Store.open(data_dir, lazy=True), None
     except RecordWriteFailed as exc:
         if exc.errno not in READ_ONLY_ERRNOS:
             raise

@@ -15,13 +15,15 @@ On disk, in the data directory::
                           meta, _store (schema version and generation)
     index.journal         changes since the snapshot, one checksummed line each
     index.lock            flock target and change counters; never replaced
+    index.head            the first rows in list order, derived (``tui.core.index_head``):
+                          written when the snapshot is folded and when a store that
+                          changed the record closes
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,8 @@ from tinydb.table import Table
 
 from tui.core.damage import Damage, ProblemKind, StoreTooNew
 from tui.core.files import CorruptFile, parse_json
+from tui.core.gc_pause import paused
+from tui.core.index_head import head_path, write_head, written_position
 from tui.core.locks import InterProcessLock
 from tui.core.migrations import (
     CURRENT_VERSION,
@@ -43,33 +47,13 @@ from tui.core.migrations import (
 )
 from tui.core.record_changes import NOTHING, RecordChanges
 from tui.core.safe_text import printable
-from tui.core.storage import JournalStorage, TableChanges
+from tui.core.storage import JournalPosition, JournalStorage, TableChanges
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.wording import agree, plural
 
 INDEX_NAME = "index.json"
 JOURNAL_NAME = "index.journal"
 LOCK_NAME = "index.lock"
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic GC while the index is parsed, and what it built frozen after.
-
-    Parsing 100,000 rows makes millions of objects, none of them in a cycle; the collector
-    would walk them all, again and again, as the parse allocates (with it, opening 100,000
-    threads took about 2.5 times as long). Frozen (``gc.freeze``, process-wide: whatever
-    exists then), later collections skip them too; they are still freed by reference counting
-    when replaced.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.freeze()
 
 
 class KeyedTable:
@@ -134,10 +118,43 @@ class RecordIndex:
         self.seen_commits = 0
         self._changes = NOTHING  # others' changes taken in since ``take_changes`` last ran
         self._ever_loaded = False
+        self._tmp_dir = tmp_dir
+        self._head_position: JournalPosition | None = None  # of the head we wrote last
+        self._folds_seen = 0
+        self.before_load: Callable[[], None] | None = None
+        """Run once, before the first transaction (and so the first read of the index): a
+        store opened from the head finishes opening there (``Store.open(lazy=True)``)."""
 
     def close(self) -> None:
+        self.keep_head()
         self.storage.close()
         self.lock.close()
+
+    def note_everything(self) -> None:
+        """Rows may differ anywhere from what a caller was shown (the head, read before the
+        whole index): the next ``take_changes`` says so."""
+        self._changes |= RecordChanges(everything=True)
+
+    # -- the head --------------------------------------------------------------------------
+    def keep_head(self) -> None:
+        """Write the head (``tui.core.index_head``) of the data held unless the last one we
+        wrote describes it: at close, and after a fold. Derived data: a disk that refuses it
+        costs the next start its speed, nothing else."""
+        position = self.storage.position
+        if self.read_only or position is None or position == self._head_position:
+            return
+        path = head_path(self.data_dir)
+        written = written_position(path)
+        if written is not None and _not_older(written, position):
+            # Another process wrote it (or we did, earlier), of this data or newer: a close
+            # outside the lock must not put back an older head over a fold's.
+            self._head_position = position
+            return
+        data = self.storage.read()
+        assert data is not None
+        with contextlib.suppress(OSError):
+            write_head(path, self._tmp_dir, data, position)
+            self._head_position = position
 
     # -- reading ---------------------------------------------------------------------------
     def data(self) -> dict[str, dict[str, Any]]:
@@ -193,6 +210,13 @@ class RecordIndex:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Lock, catch up with other processes, run the change, write once, publish."""
+        if self.before_load is not None and not self.lock.held:
+            opening, self.before_load = self.before_load, None
+            try:
+                opening()
+            except BaseException:
+                self.before_load = opening  # tried again by the next call
+                raise
         with self.lock.hold() as outermost:
             if not outermost:
                 yield
@@ -209,6 +233,10 @@ class RecordIndex:
                 if self.storage.dirty:
                     self.storage.flush()
                     index_written = True
+                if self.storage.folds != self._folds_seen:
+                    # A new snapshot (a fold, a repair): its head with it, not at each write.
+                    self._folds_seen = self.storage.folds
+                    self.keep_head()
             except BaseException:
                 if self.storage.dirty:
                     self.storage.discard()
@@ -239,7 +267,7 @@ class RecordIndex:
             return
         raw, file_sig = loaded
         try:
-            with gc_paused():
+            with paused():  # millions of objects, no cycles (gc_pause)
                 data, changed = self._prepare(parse_json(self.path, raw))
         except CorruptFile as exc:
             # Damaged under a running session: what this session last read is worth keeping.
@@ -255,7 +283,7 @@ class RecordIndex:
                 aside,
             )
             return
-        with gc_paused():
+        with paused():  # millions of objects, no cycles (gc_pause)
             self._note(self.storage.adopt(data, file_sig))
         self._report_damaged_lines()
         if changed and not self.read_only:
@@ -341,3 +369,12 @@ class RecordIndex:
             copy_path,
         )
         return True
+
+
+def _not_older(written: JournalPosition, ours: JournalPosition) -> bool:
+    """Whether a head derived at ``written`` is at least as new as the data at ``ours``
+    (generations only grow; within one, a journal only grows)."""
+    if written.generation != ours.generation:
+        return written.generation > ours.generation
+    return (written.snapshot == ours.snapshot and written.journal_inode == ours.journal_inode
+            and written.journal_end >= ours.journal_end)

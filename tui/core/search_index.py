@@ -62,7 +62,8 @@ _DIGEST = 8  # bytes of blake2b per turn: what tells a changed turn from an unch
 _BATCH_THREADS = 200  # threads per transaction while building: a writer waits at most that long
 _BUSY_MS = 10_000
 _PREFIX_MIN = 3
-_CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
+_CJK = "([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])"
+"""Compiled at its first use (``re``'s cache), not at every start: its ranges cost ms."""
 _UNITS = re.compile(r'"([^"]*)"?|([^\s"]+)')
 _DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 """What says the file itself is damaged (anything else, e.g. a busy database, is not)."""
@@ -90,7 +91,7 @@ def fts5_available() -> bool:
 def index_text(text: str) -> str:
     """The form text is indexed and queried in (``normalise``, CJK characters spaced)."""
     text = normalise(text)
-    return text if text.isascii() else _CJK.sub(r" \1 ", text)
+    return text if text.isascii() else re.sub(_CJK, r" \1 ", text)
 
 
 def fts_query(text: str) -> str | None:

@@ -30,7 +30,7 @@ import contextlib
 import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinydb.storages import Storage
 
@@ -62,10 +62,12 @@ __all__ = [
     "CorruptFile",
     "FileSignature",
     "InterProcessLock",
+    "JournalPosition",
     "JournalStorage",
     "ReplyMarks",
     "TableChanges",
     "Tables",
+    "apply_lines",
     "atomic_write",
     "dumps",
     "ensure_private_dir",
@@ -87,6 +89,16 @@ snapshot's: replaying it at open then costs at most a fraction of parsing the sn
 the rewrite of the snapshot is paid once per thousands of changes."""
 _ABSENT = object()
 Change = list[Any]  # [table, key, document or None]
+
+
+class JournalPosition(NamedTuple):
+    """Where the data held stands on disk: the snapshot of ``generation`` (its signature)
+    with its journal (that inode) applied up to byte ``journal_end``."""
+
+    generation: int
+    snapshot: FileSignature
+    journal_inode: int
+    journal_end: int
 
 
 def generation_of(data: Tables) -> int:
@@ -122,6 +134,7 @@ class JournalStorage(Storage):
         self._durable = False
         self.damaged_lines = 0  # journal lines that failed their checksum, since last taken
         self.version = 0
+        self.folds = 0  # snapshots written (``compact``): a derived head follows each
 
     # -- the TinyDB interface ------------------------------------------------------------
     def read(self) -> Tables | None:
@@ -179,6 +192,15 @@ class JournalStorage(Storage):
 
     def _remember(self, table: str, key: str, rows: dict[str, Any]) -> None:
         self._undo.setdefault((table, key), rows.get(key, _ABSENT))
+
+    @property
+    def position(self) -> JournalPosition | None:
+        """Where the data held stands on disk; None when it is not just a snapshot and its
+        journal (not loaded, a journal to be started afresh, changes not yet written)."""
+        if (self._data is None or self._fd < 0 or self._stale or self._pending
+                or self._snapshot_sig is None):
+            return None
+        return JournalPosition(self._generation, self._snapshot_sig, self._inode, self._end)
 
     @property
     def loaded(self) -> bool:
@@ -250,6 +272,7 @@ class JournalStorage(Storage):
         self._snapshot_sig, self._snapshot_size = snapshot_sig, len(payload)
         self._stale = False
         self._forget_pending()
+        self.folds += 1
 
     # -- reading from disk ---------------------------------------------------------------
     def changed_on_disk(self) -> bool:
@@ -293,7 +316,7 @@ class JournalStorage(Storage):
             generation = _journal_generation(header)
             self._fd, self._inode, self._end = fd, os.fstat(fd).st_ino, found.end
             if generation == self._generation or (any_generation and generation is not None):
-                _apply_all(data, found.values[1:], None)
+                apply_lines(data, found.values[1:], None)
                 self.damaged_lines += found.damaged
                 self._stale = generation != self._generation
         changes = None if self._data is None else _reuse_equal_documents(self._data, data)
@@ -336,7 +359,7 @@ class JournalStorage(Storage):
         if _journal_generation(header) != self._generation + 1:
             os.close(fd)
             return None
-        _apply_all(self._data, found.values[1:], changes)
+        apply_lines(self._data, found.values[1:], changes)
         self.damaged_lines += found.damaged
         self.close()
         self._fd, self._inode, self._end = fd, os.fstat(fd).st_ino, found.end
@@ -356,7 +379,7 @@ class JournalStorage(Storage):
         found: Lines = parse(raw, self._end)
         self._seen = self._end + len(raw)
         if found.values or found.damaged:
-            _apply_all(self._data, found.values, changes)
+            apply_lines(self._data, found.values, changes)
             self.damaged_lines += found.damaged
             self.version += 1
         self._end = found.end
@@ -383,7 +406,7 @@ def _journal_generation(header: Any) -> int | None:
     return generation if isinstance(generation, int) and not isinstance(generation, bool) else None
 
 
-def _apply_all(data: Tables, lines: list[Any], changes: TableChanges | None) -> None:
+def apply_lines(data: Tables, lines: list[Any], changes: TableChanges | None) -> None:
     """Apply journal lines in order; a line of another shape is skipped (never ours)."""
     for line in lines:
         batch = line.get("c") if isinstance(line, dict) else None

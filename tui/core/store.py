@@ -22,6 +22,10 @@ On disk, in the data directory (created 0700, files 0600), schema v3::
                           and _store ({"schema_version": 3, "generation": G})
     index.journal         the changes since the snapshot, one line each (below)
     index.lock            flock target and change counters; never replaced
+    index.head            derived: the first rows in list order and the app state, with the
+                          snapshot and journal position they were read at, so an app opens
+                          on its first page without reading every row
+                          (``tui.core.index_head``; ignored and rewritten when stale)
     transcripts/<id>.json one per thread, checksummed JSON lines (below)
     replies/              one mark per reply being received (``tui.core.locks.ReplyMarks``)
     trash/<id>.json       deleted and forgotten threads, restorable for 30 days (``tui.core.trash``)
@@ -88,6 +92,7 @@ from tui.core.damage import (
     sweep_tmp,
 )
 from tui.core.files import dumps, ensure_private_dir
+from tui.core.index_head import Head, read_head
 from tui.core.locks import ReplyMarks
 from tui.core.record_changes import RecordChanges
 from tui.core.record_index import RecordIndex
@@ -103,6 +108,7 @@ from tui.core.thread_docs import (
     to_record,
     turn_docs,
 )
+from tui.core.thread_query import newest_first
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.transcripts import dialect_for_id, merge_turns, transcript_file_name
 from tui.core.trash import TRASH_DIR, TrashEntry, TrashFiles, TrashReason, restorable_row
@@ -192,6 +198,8 @@ class Store:
                                   read_only=read_only)
         self._transcripts.search = self.search
         self._queries = ThreadQueries(self._transcripts.contains, self.search.search)
+        self._head: Head | None = None
+        """While a lazy open is not finished: the first rows, read from the index's head."""
 
     # -- opening and closing ---------------------------------------------------------------
     @classmethod
@@ -201,6 +209,7 @@ class Store:
         *,
         clock: Callable[[], float] = time.time,
         lock_timeout: float | None = None,
+        lazy: bool = False,
     ) -> Store:
         """Open (creating, upgrading or repairing) the record; read ``problems`` afterwards.
 
@@ -212,25 +221,58 @@ class Store:
         ``RecordBusy`` when another process holds the record past the bound, ``OSError`` when
         the directory cannot be used at all. A full disk does not stop it opening: the
         housekeeping that could not be written is reported as a problem and done next time.
+
+        ``lazy`` (the app): when the head of the index (``tui.core.index_head``) is current,
+        only it is read now, and ``list_threads`` of a first page and ``get_meta`` are
+        answered from it; the rest of the opening (the whole index, checked, and the
+        housekeeping above) is done by the first call that needs more, before it, on the
+        caller's thread (the app's: the record's thread, after the first paint). What any
+        call sees or changes is the same as after a full open; only the errors above may come
+        from that first call instead. Without a usable head it opens fully at once.
         """
         store = cls(Path(data_dir), clock, lock_timeout=lock_timeout)
         try:
-            try:
-                with store._writing("tidy the record"), store._index.transaction():
-                    sweep_tmp(store._tmp_dir)
-                    store._trash.purge(
-                        clock(), store._index.threads_data(), leftover=store._take_back
-                    )
-            except RecordWriteFailed as exc:
-                store._damage.report(ProblemKind.WRITE_FAILED, f"{exc}; tried again next time.")
-                if exc.errno == errno.EROFS or exc.errno == errno.EACCES:
-                    raise
-            store._index.seen_commits = store._index.lock.counters()[0]
-            store.recover_unanswered()
+            if lazy and not store._replies.pending():  # a lost reply: its thread is marked now
+                index = store._index
+                store._head = read_head(store.data_dir, index.path, index.storage.journal_path)
+            if store._head is not None:
+                store._index.before_load = store._finish_open
+            else:
+                store._finish_open()
         except BaseException:
             store.close()
             raise
         return store
+
+    def _finish_open(self) -> None:
+        """The opening's work on the whole index: load and check it, tidy, mark lost replies."""
+        try:
+            with self._writing("tidy the record"), self._index.transaction():
+                sweep_tmp(self._tmp_dir)
+                self._trash.purge(
+                    self._clock(), self._index.threads_data(), leftover=self._take_back
+                )
+        except RecordWriteFailed as exc:
+            self._damage.report(ProblemKind.WRITE_FAILED, f"{exc}; tried again next time.")
+            if exc.errno == errno.EROFS or exc.errno == errno.EACCES:
+                raise
+        self._index.seen_commits = self._index.lock.counters()[0]
+        head, self._head = self._head, None
+        if head is not None and not self._head_still_holds(head):
+            self._index.note_everything()  # another process wrote since: every row, again
+        self.recover_unanswered()
+
+    def _head_still_holds(self, head: Head) -> bool:
+        """Whether the rows and state answered from the head are still the index's."""
+        threads = self._index.threads_data()
+        shown = [row["id"] for row in head.rows]
+        if newest_first(threads)[: len(shown)] != shown:
+            return False
+        if head.complete and len(threads) != len(shown):
+            return False
+        return all(threads[row["id"]] == row for row in head.rows) and (
+            self._index.meta_data() == head.meta
+        )
 
     @classmethod
     def open_read_only(
@@ -253,6 +295,12 @@ class Store:
             store.close()
             raise
         return store
+
+    @property
+    def fully_open(self) -> bool:
+        """Whether the whole index has been read (a lazy open answers from its head until
+        a call needs more)."""
+        return self._head is None and self._index.storage.loaded
 
     def close(self) -> None:
         self.search.close()
@@ -303,6 +351,11 @@ class Store:
         organization, project, owner; any case); with ``full_text`` a thread whose transcript
         contains ``text`` also matches (which reads them: slower).
         """
+        head = self._head
+        if (head is not None and limit is not None and offset == 0 and not text
+                and profile is None and owner is None and statuses is None
+                and (limit <= len(head.rows) or head.complete)):
+            return [to_record(doc) for doc in head.rows[:limit]]  # the first page: no more
         ids = self._matching_ids(profile, owner, text, full_text, statuses)
         end = None if limit is None else offset + limit
         threads = self._index.threads_data()
@@ -604,7 +657,8 @@ class Store:
 
     # -- app state -------------------------------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
-        doc = self._index.meta_data().get(key)
+        meta = self._index.meta_data() if self._head is None else self._head.meta
+        doc = meta.get(key)
         if not isinstance(doc, dict) or "value" not in doc:
             return default
         return copy.deepcopy(doc["value"])

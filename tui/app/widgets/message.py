@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from markdown_it import MarkdownIt  # Textual's own Markdown parser (it depends on it)
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -24,10 +23,12 @@ from textual.widgets import Static
 from tui.app.errors import guarded
 from tui.app.formatting import message_time
 from tui.app.markdown_bounds import TableBounds, bound_markdown
-from tui.app.widgets.reply_markdown import ReplyMarkdown
 from tui.core.pricing import format_dollars
 from tui.core.records import Role, Turn, Usage
 from tui.core.safe_text import strip_controls
+
+if TYPE_CHECKING:  # imported where a reply is drawn: Markdown is not needed for the first screen
+    from tui.app.widgets.reply_markdown import ReplyMarkdown
 
 #: Longest text drawn for a stored message; a 1 MB paste would take seconds to wrap and lay
 #: out. The whole text is kept, copied with y, and exported; only the drawing is cut.
@@ -51,6 +52,8 @@ def hidden_note(text: str, limit: int = DISPLAY_LIMIT) -> str:
 
 def code_blocks(text: str) -> list[str]:
     """The fenced (and indented) code blocks of a Markdown text, in order, as their code."""
+    from markdown_it import MarkdownIt  # Textual's own Markdown parser (it depends on it)
+
     tokens = MarkdownIt("commonmark").parse(text)
     return [token.content for token in tokens if token.type in ("fence", "code_block")]
 
@@ -127,6 +130,8 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         yield Static(self._header(), classes="message-header", markup=False)
         text = shown_text(self.turn.text)
         if self.turn.role is Role.ASSISTANT:
+            from tui.app.widgets.reply_markdown import ReplyMarkdown
+
             self._body = ReplyMarkdown(bound_markdown(text), classes="message-body")
         else:
             self._body = Static(Content(text), classes="message-body", markup=False)
@@ -198,7 +203,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
 
     @property
     def markdown(self) -> ReplyMarkdown | None:
-        return self._body if isinstance(self._body, ReplyMarkdown) else None
+        return None if isinstance(self._body, Static | None) else self._body
 
     def start_stream(self) -> None:
         assert self.markdown is not None, "only assistant messages stream"
