@@ -115,7 +115,8 @@ class ThreadApp(App[None], inherit_bindings=False):
         self.pool = BackendPool(config, keyring, self.records, factory=backend_factory)
         self.services = Services(config, self.records, self.pool, data_dir, export_dir,
                                  stop=self.stop_note, remember=remember_theme,
-                                 read_only=read_only, prices=self.prices)
+                                 read_only=read_only,
+                                 price_source=lambda: self.prices)
         self.incidents = IncidentLog(data_dir, keyring.known_keys)
         self.keymap: dict[str, str] = dict(config.keymap)
         self._first_profile = first_profile(config, profile, data_dir if remember_theme else None)

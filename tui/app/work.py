@@ -123,10 +123,17 @@ class Services:
     it can be written. Every write action then says it is disabled instead of trying."""
     stop: StopNote = field(default_factory=StopNote)
     """Why a reply is being cancelled when it is not esc (SIGHUP, SIGTERM, no terminal)."""
-    prices: PriceTable = field(default_factory=PriceTable)
-    """What replies cost (the shipped table with the config's overrides)."""
+    price_source: Callable[[], PriceTable] = PriceTable
+    """What replies cost (the shipped table with the config's overrides), asked for when a
+    cost is first counted: the table is a TOML resource not worth reading before the first
+    screen."""
     tally: CostTally = field(default_factory=CostTally)
     """The month's replies per thread, kept so the bar's sums read only what changed."""
+
+    @property
+    def prices(self) -> PriceTable:
+        """The price table the workers count with (read on first use)."""
+        return self.price_source()
 
 
 def title_from(text: str) -> str:
