@@ -79,6 +79,7 @@ class LongWork:
 
     # ------------------------------------------------------------ costs in the bar
 
+    @guarded
     def refresh_costs(self) -> None:
         """Sum the active profile's and its organization's spend again (after a reply, a
         switch, another process's write): in a worker, on the record's thread."""

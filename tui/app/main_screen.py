@@ -204,7 +204,8 @@ class MainScreen(LongWork, Screen[None]):
             # record's thread (the first page came from its head), which holds the GIL.
             self.call_after_refresh(self._load_rows)
         self.run(work.report_problems(self.services, self.post_message), group="problems")
-        self.refresh_costs()
+        # After the first paint too: the month's sums need the whole index.
+        self.call_after_refresh(self.refresh_costs)
         self.apply_width(self.app.size.width)
         self.set_interval(STORE_POLL_SECONDS, self._poll)
         # After the first paint: the first client build imports the SDK (hundreds of ms of
