@@ -353,8 +353,14 @@ class ThreadList(OptionList):
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
         virtual_size = Size(width, len(cache.lines))
         if virtual_size != self.virtual_size:
-            self.virtual_size = virtual_size
+            # Set without the layout the reactive asks for: the list's own size is the
+            # sidebar's (1fr), whatever its rows, and a layout is a reflow of the whole screen
+            # whose resizes repaint the scrollbar once more in a frame of its own, after the
+            # one that showed the rows. The scrollbar is updated here, before that frame; when
+            # it appears or goes, ``show_vertical_scrollbar`` still asks for the layout.
+            self.set_reactive(OptionList.virtual_size, virtual_size)
             self._scroll_update(virtual_size)
+            self.refresh()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._rows) * ROW_HEIGHT
