@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,10 +19,16 @@ from tui.core.records import ThreadRecord, ThreadStatus
 from tui.core.safe_text import display_width, fit, json_text, printable
 from tui.core.store import Store
 
-LIST_HELP = """\
+FULL_TEXT_LIMIT = 50
+"""Matches a transcript search shows by default: the best ones, as a search engine would
+(ranking and showing every thread that holds a common word costs more than it tells)."""
+
+LIST_HELP = f"""\
 Threads newest first (pinned ones on top), from every profile; --profile NAME shows only that
 profile's threads. Threads marked gone (no profile can see them any more) are left out unless
---all is given; the count of those left out goes to stderr."""
+--all is given; the count of those left out goes to stderr. A search of the transcripts
+(--full-text) shows the {FULL_TEXT_LIMIT} best matches unless --limit says otherwise; when a
+limit leaves threads out, how many goes to stderr."""
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +47,11 @@ def register(subparsers: Any) -> None:
         help="with --search, also search the transcripts (those that match come first, best "
         "match first)"
     )
-    parser.add_argument("-n", "--limit", type=positive, metavar="N", help="at most N threads")
+    parser.add_argument(
+        "-n", "--limit", type=_limit, metavar="N",
+        help=f"at most N threads; 0 for no limit (the default, except with --full-text: "
+        f"{FULL_TEXT_LIMIT})",
+    )
     parser.set_defaults(func=run_list)
 
 
@@ -64,33 +75,77 @@ def _known_profile(name: str, store: Store, ctx: CliContext) -> bool:
     return False
 
 
+def _limit(text: str) -> int:
+    """``--limit``: a positive number, or 0 for none."""
+    return 0 if text.strip() == "0" else positive(text)
+
+
+@dataclass(slots=True)
+class Listing:
+    """What ``threadtui list`` shows: the rows, and what a limit or ``--all`` left out."""
+
+    records: list[ThreadRecord]
+    total: int
+    """Threads that match among the statuses shown (more than ``records`` under a limit)."""
+    hidden: int
+    """Threads that match but are marked gone, left out without ``--all``."""
+
+
+def select(
+    store: Store,
+    *,
+    profile: str | None,
+    search: str | None,
+    full_text: bool,
+    show_all: bool,
+    limit: int | None,
+) -> Listing:
+    """The rows to show and the counts to say, from an open record. ``limit`` None: the
+    default (every thread, or ``FULL_TEXT_LIMIT`` for a transcript search); 0: every thread.
+    The store answers the three questions from one search (the index keeps its last answer
+    while the record is unchanged)."""
+    filters: dict[str, Any] = {"profile": profile, "text": search, "full_text": full_text}
+    if limit is None:
+        limit = FULL_TEXT_LIMIT if full_text and search else 0
+    statuses = None if show_all else _SHOWN
+    records = store.list_threads(**filters, statuses=statuses, limit=limit or None)
+    total = len(records)
+    if limit and total == limit:
+        total = store.count_threads(**filters, statuses=statuses)
+    hidden = 0 if show_all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])
+    return Listing(records, total, hidden)
+
+
+def write(listing: Listing, out: TextIO, err: TextIO, *, as_json: bool, width: int) -> None:
+    """The rows on ``out`` (a table, or JSON lines); what was left out on ``err``."""
+    records = listing.records
+    if as_json:
+        out.write("".join(json_text(record.to_dict()) + "\n" for record in records))
+    elif records:
+        _print_table(records, out, width)
+    more = listing.total - len(records)
+    if more > 0:
+        print(f"… {more:,} more (of {listing.total:,}); --limit 0 lists them all", file=err)
+    if listing.hidden:
+        print(f"({listing.hidden} thread(s) marked gone not shown; --all shows them)",
+              file=err)
+
+
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     profile: str | None = getattr(args, "profile", None)
     with open_record(ctx, read_only_ok=True) as store:
         if store is None:
             return 1
-        filters: dict[str, Any] = {
-            "profile": profile,
-            "text": args.search,
-            "full_text": args.full_text,
-        }
         if profile and not _known_profile(profile, store, ctx):
             return 2
         if args.full_text and args.search and store.search.needs_building():
             print("threadtui: indexing the transcripts for search (once; at a million "
                   "messages this takes a minute or two)…", file=ctx.err, flush=True)
-        statuses = None if args.all else _SHOWN
-        records = store.list_threads(**filters, statuses=statuses, limit=args.limit)
-        hidden = 0 if args.all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])
-    if args.json:
-        for record in records:
-            print(json_text(record.to_dict()), file=ctx.out)
-    elif records:
-        _print_table(records, ctx.out, _terminal_width())
-    if not records:
+        listing = select(store, profile=profile, search=args.search, full_text=args.full_text,
+                         show_all=args.all, limit=args.limit)
+    if not listing.records:
         error(ctx, _nothing_found(profile, args.search, ctx.data_dir))
-    if hidden:
-        print(f"({hidden} thread(s) marked gone not shown; --all shows them)", file=ctx.err)
+    write(listing, ctx.out, ctx.err, as_json=args.json, width=_terminal_width())
     return 0
 
 
