@@ -10,13 +10,14 @@ import argparse
 import shutil
 import time
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any, TextIO
 
 from tui.commands.context import CliContext
 from tui.commands.local_record import error, open_record, positive
 from tui.core.records import ThreadRecord, ThreadStatus
-from tui.core.safe_text import display_width, fit, json_text, printable
+from tui.core.safe_text import UNSAFE, display_width, fit, json_text, printable
 from tui.core.store import Store
 
 FULL_TEXT_LIMIT = 50
@@ -161,19 +162,35 @@ _HEADERS = ("ID", "TITLE", "PROFILE", "ORG/PROJECT", "LAST ACTIVE", "STATUS")
 _SHRINK_ORDER = ((1, 12), (3, 10), (2, 7))
 
 
-def _row(record: ThreadRecord) -> tuple[str, ...]:
-    where = " / ".join(p for p in (record.organization, record.project) if p) or "-"
+def _columns(records: list[ThreadRecord]) -> list[list[str]]:
+    """The table's columns, header first, every cell printable: built column by column, so
+    that the check for unsafe characters is one scan of a column, not one per cell."""
+    wheres = [" / ".join(p for p in (r.organization, r.project) if p) or "-" for r in records]
+    texts = [
+        [r.id for r in records],
+        [r.title or "-" for r in records],
+        [r.profile or "-" for r in records],
+        wheres,
+    ]
+    columns = [[header, *_printable(column)]
+               for header, column in zip(_HEADERS[:4], texts, strict=True)]
+    columns.append([_HEADERS[4], *[_minute(r.last_active) for r in records]])
+    columns.append([_HEADERS[5], *map(_status, records)])
+    return columns
+
+
+def _printable(cells: list[str]) -> list[str]:
+    """``printable`` of each cell; one scan when none holds an unsafe character (the rule
+    escapes, never drops, so a cell stays non-empty)."""
+    if UNSAFE.search("".join(cells)) is None:
+        return cells
+    return [printable(cell) for cell in cells]
+
+
+def _status(record: ThreadRecord) -> str:
     # "foreign" (from older versions) is not a state of the thread: it is "ok" elsewhere.
     shown = ThreadStatus.OK if record.status is ThreadStatus.FOREIGN else record.status
-    status = str(shown) + (" pinned" if record.pinned else "")
-    return (
-        printable(record.id),
-        printable(record.title) or "-",
-        printable(record.profile) or "-",
-        printable(where),
-        _minute(record.last_active),
-        status,
-    )
+    return str(shown) + (" pinned" if record.pinned else "")
 
 
 def _minute(moment: float) -> str:
@@ -189,16 +206,27 @@ _MINUTES: dict[int, str] = {}
 
 
 def _print_table(records: list[ThreadRecord], out: TextIO, width: int) -> None:
-    columns = list(zip(_HEADERS, *map(_row, records), strict=True))
+    columns = _columns(records)
     # Column by column, each cell measured once: the measure sizes the column and pads it.
-    measures = [list(map(display_width, column)) for column in columns]
+    ascii_only = ["".join(column).isascii() for column in columns]
+    measures = [list(map(len if plain else display_width, column))
+                for column, plain in zip(columns, ascii_only, strict=True)]
     widths = [max(measure) for measure in measures]
     _fit_widths(widths, width)
     padded = [
-        [_pad(cell, used, w) for cell, used in zip(column, measure, strict=True)]
-        for column, measure, w in zip(columns, measures, widths, strict=True)
+        _padded(column, measure, w, plain)
+        for column, measure, w, plain in zip(columns[:-1], measures, widths, ascii_only,
+                                              strict=False)
     ]
-    out.write("".join("  ".join(cells).rstrip() + "\n" for cells in zip(*padded, strict=True)))
+    padded.append(columns[-1])  # the last column is not padded: lines end with their text
+    out.write("".join(map("{}\n".format, map("  ".join, zip(*padded, strict=True)))))
+
+
+def _padded(column: list[str], measure: list[int], width: int, plain: bool) -> list[str]:
+    """Each cell cut or padded to exactly ``width`` columns."""
+    if plain and max(measure) <= width:  # ASCII, nothing to cut: padded from C
+        return list(map(str.ljust, column, repeat(width)))
+    return [_pad(cell, used, width) for cell, used in zip(column, measure, strict=True)]
 
 
 def _fit_widths(widths: list[int], total: int) -> None:

@@ -223,10 +223,14 @@ class ThreadRecord:
         ValueError and a missing ``id`` a TypeError, as the constructors say.
 
         Run for every row listed (10,000 for ``threadtui list``): the field names are
-        computed once, not by ``dataclasses.fields`` per row, and the two enums are looked up
-        in a dict first (the constructor, which raises, only for what the dict lacks)."""
+        computed once, not by ``dataclasses.fields`` per row, a row with no unknown key is
+        copied whole, and the two enums are looked up in a dict first (the constructor, which
+        raises, only for what the dict lacks)."""
         known = _THREAD_FIELDS if cls is ThreadRecord else {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        if known.issuperset(data):  # a row as written: no key to drop, copied from C
+            values = dict(data)
+        else:
+            values = {k: v for k, v in data.items() if k in known}
         values["api"] = _member(_DIALECTS, Dialect, values.get("api", Dialect.CONVERSATIONS))
         values["status"] = _member(_STATUSES, ThreadStatus, values.get("status", ThreadStatus.OK))
         values["server_meta"] = dict(values.get("server_meta") or {})
