@@ -464,3 +464,26 @@ def test_list_without_full_text_keeps_every_row_unless_limited(
     with pytest.raises(SystemExit):
         cli.main(["list", "-n", "-1"])
     assert "not a positive number" in capsys.readouterr().err
+
+
+def test_list_table_columns_line_up_in_terminal_columns(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wide (CJK, emoji) and combining characters are measured in terminal columns, one
+    unsafe character is spelt out in its cell only, and no line ends in padding."""
+    from tui.core.safe_text import display_width
+
+    with Store.open(data_dir) as store:
+        for n, title in enumerate(["表計算の質問", "deploy 🚀 notes", "cafe\u0301 au lait",
+                                   "plain", "bell\x07 here"]):
+            store.upsert(ThreadRecord(id=f"conv_{n}", title=title, profile="work",
+                                      last_active=100.0 - n))
+    monkeypatch.setenv("COLUMNS", "120")
+    _, out, _ = run(capsys, "list")
+    lines = out.splitlines()
+    assert all(line == line.rstrip() for line in lines)
+    profile_at = {display_width(line[: line.index(" work ") + 1]) for line in lines[1:]}
+    # Every row's PROFILE starts in the same terminal column, the header's.
+    assert profile_at == {display_width(lines[0][: lines[0].index("PROFILE")])}
+    assert "bell\\x07 here" in out and "\x07" not in out
+    assert "plain " in out and "\\x" not in out.replace("bell\\x07", "")
