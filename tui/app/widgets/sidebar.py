@@ -13,6 +13,7 @@ import bisect
 import gc
 from collections.abc import Collection, Iterable
 from itertools import chain
+from operator import itemgetter
 from typing import ClassVar
 
 from textual import on
@@ -41,6 +42,7 @@ NARROW_COLUMNS = 30
 """A narrow terminal (the sidebar shown on request, ctrl+b) gives it at most this."""
 
 FULL_TEXT_PREFIX = "?"
+_RECORD = itemgetter(0)  # of a (record, haystack) pair
 MATCH_CACHE_SIZE = 32
 WARM_CHUNK = 4_000
 """Rows whose haystack is made per turn of the event loop after a load (a few ms each), so
@@ -305,7 +307,7 @@ class Sidebar(Vertical):
                 if (len(found), len(left)) < (len(candidates), len(todo)):
                     candidates, todo = found, left
         candidates = keep_matching(candidates, todo)
-        records = [pair[0] for pair in candidates]
+        records = list(map(_RECORD, candidates))  # from C: at 100,000 rows, a third
         if len(self._match_cache) >= MATCH_CACHE_SIZE:
             self._match_cache.pop(next(iter(self._match_cache)))
         self._match_cache[words] = (candidates, records)
