@@ -224,9 +224,13 @@ def _print_table(records: list[ThreadRecord], out: TextIO, width: int) -> None:
 
 def _padded(column: list[str], measure: list[int], width: int, plain: bool) -> list[str]:
     """Each cell cut or padded to exactly ``width`` columns."""
-    if plain and max(measure) <= width:  # ASCII, nothing to cut: padded from C
+    if plain:  # ASCII: a character is a column; cut (as ``fit`` does), then padded from C
+        if max(measure) > width:
+            cut = max(width - 1, 0)
+            column = [cell if len(cell) <= width else cell[:cut] + "…" for cell in column]
         return list(map(str.ljust, column, repeat(width)))
-    return [_pad(cell, used, width) for cell, used in zip(column, measure, strict=True)]
+    return [cell + " " * (width - used) if used <= width else _pad(cell, used, width)
+            for cell, used in zip(column, measure, strict=True)]
 
 
 def _fit_widths(widths: list[int], total: int) -> None:
