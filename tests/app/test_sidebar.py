@@ -275,3 +275,43 @@ async def test_a_click_opens_the_row_under_the_mouse_after_filters_and_scrolling
         await idle(pilot, app)
         assert app.main.chat.record.id == "conv_057"
         assert len(app.main.sidebar._options) < 40  # options made for rows drawn, not all
+
+
+async def test_rows_drawn_before_a_filter_carry_their_new_place_after_it(
+    app_env: AppEnv,
+) -> None:
+    """A row's drawn lines are kept across filters (laying out its text again was most of a
+    keystroke's drawing), but each line on screen names the row it is now, which is what a
+    click or the mouse reads."""
+    for n in range(60):  # 60 rows, 20 with "beta": both lists scroll, as wide as each other
+        app_env.record(f"conv_{n:03}", f"thread {n:03}" + (" beta" if n % 3 == 0 else ""),
+                       age_days=n + 1)
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        listing = app.main.sidebar.thread_list
+
+        def places() -> list[tuple[int, str]]:
+            """(row named by the line's mouse data, the thread drawn there), per line."""
+            shown = []
+            for y in range(min(listing.size.height, 2 * len(listing.shown_records))):
+                strip = listing.render_line(y)
+                metas = [s.style.meta for s in strip if s.style is not None and s.style.meta]
+                row = metas[0]["option"]
+                shown.append((row, listing.shown_records[row].id))
+            return shown
+
+        def expected() -> list[tuple[int, str]]:
+            rows = [(y // 2, listing.shown_records[y // 2].id)
+                    for y in range(min(listing.size.height, 2 * len(listing.shown_records)))]
+            return rows
+
+        assert places() == expected()  # every row of the first screen drawn
+        await to_list(pilot, app)
+        await pilot.press("slash", *"beta")
+        await pilot.pause()
+        assert [r.id for r in listing.shown_records][:3] == ["conv_000", "conv_003", "conv_006"]
+        assert places() == expected()  # conv_003 was row 3, is row 1
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert places() == expected()

@@ -404,3 +404,86 @@ def test_the_installed_command(env: Path) -> None:
         "saved in 2024",
         "unknown",
     )
+
+
+def seed_matches(data_dir: Path, count: int) -> None:
+    """``count`` threads whose transcripts say "walrus" ``n + 1`` times (the best match is
+    the last made, which list order puts last), and one marked gone."""
+    with Store.open(data_dir) as store:
+        for n in range(count):
+            thread_id = f"conv_w{n:03}"
+            store.upsert(ThreadRecord(id=thread_id, title=f"thread {n}", profile="work",
+                                      last_active=1000.0 - n))
+            store.append_turn(thread_id, Turn(role=Role.USER, at=1000.0 - n,
+                                              text=" ".join(["walrus"] * (n + 1) + ["end"])))
+        store.upsert(ThreadRecord(id="conv_gone", title="walrus gone", profile="work",
+                                  status=ThreadStatus.GONE))
+
+
+def listed(out: str) -> list[str]:
+    return [line.split()[0] for line in out.splitlines()[1:]]
+
+
+def test_list_full_text_shows_the_best_fifty_and_says_how_many_more(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    from tui.commands.list_cmd import FULL_TEXT_LIMIT
+
+    seed_matches(data_dir, 60)
+    status, out, err = run(capsys, "list", "-s", "walrus", "--full-text")
+    assert status == 0 and FULL_TEXT_LIMIT == 50
+    # Best first: the most mentions first (list order would put conv_w000 first).
+    assert listed(out) == [f"conv_w{n:03}" for n in range(59, 9, -1)]
+    assert "… 10 more (of 60); --limit 0 lists them all" in err
+    assert "1 thread(s) marked gone not shown" in err
+    _, out, err = run(capsys, "list", "-s", "walrus", "--full-text", "--limit", "0")
+    assert len(listed(out)) == 60 and "more" not in err
+    _, out, err = run(capsys, "list", "-s", "walrus", "--full-text", "-n", "3", "--all")
+    assert listed(out) == ["conv_w059", "conv_w058", "conv_w057"]
+    assert "… 58 more (of 61)" in err and "marked gone" not in err
+    _, out, err = run(capsys, "list", "-s", "walrus", "--full-text", "--json")
+    assert [json.loads(line)["id"] for line in out.splitlines()][:2] == [
+        "conv_w059", "conv_w058"]
+    assert len(out.splitlines()) == 50 and "… 10 more" in err
+    # Few enough: all of them, nothing said.
+    _, out, err = run(capsys, "list", "-s", "walrus end", "--full-text", "-n", "60")
+    assert len(listed(out)) == 60 and "more" not in err
+
+
+def test_list_without_full_text_keeps_every_row_unless_limited(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    seed_matches(data_dir, 60)
+    _, out, err = run(capsys, "list")
+    assert listed(out) == [f"conv_w{n:03}" for n in range(60)] and "more" not in err
+    _, out, err = run(capsys, "list", "-s", "thread", "-n", "2")
+    assert listed(out) == ["conv_w000", "conv_w001"]  # list order: newest first
+    assert "… 58 more (of 60); --limit 0 lists them all" in err
+    _, out, _ = run(capsys, "list", "-n", "0")
+    assert len(listed(out)) == 60
+    with pytest.raises(SystemExit):
+        cli.main(["list", "-n", "-1"])
+    assert "not a positive number" in capsys.readouterr().err
+
+
+def test_list_table_columns_line_up_in_terminal_columns(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wide (CJK, emoji) and combining characters are measured in terminal columns, one
+    unsafe character is spelt out in its cell only, and no line ends in padding."""
+    from tui.core.safe_text import display_width
+
+    with Store.open(data_dir) as store:
+        for n, title in enumerate(["表計算の質問", "deploy 🚀 notes", "cafe\u0301 au lait",
+                                   "plain", "bell\x07 here"]):
+            store.upsert(ThreadRecord(id=f"conv_{n}", title=title, profile="work",
+                                      last_active=100.0 - n))
+    monkeypatch.setenv("COLUMNS", "120")
+    _, out, _ = run(capsys, "list")
+    lines = out.splitlines()
+    assert all(line == line.rstrip() for line in lines)
+    profile_at = {display_width(line[: line.index(" work ") + 1]) for line in lines[1:]}
+    # Every row's PROFILE starts in the same terminal column, the header's.
+    assert profile_at == {display_width(lines[0][: lines[0].index("PROFILE")])}
+    assert "bell\\x07 here" in out and "\x07" not in out
+    assert "plain " in out and "\\x" not in out.replace("bell\\x07", "")

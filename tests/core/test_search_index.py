@@ -277,3 +277,22 @@ def test_the_app_builds_in_the_background_and_reads_transcripts_meanwhile(
         while store.search.building and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(indexed(store, "walruses")) == 30
+
+
+def test_a_repeated_search_is_answered_again_after_any_write(data_dir: Path) -> None:
+    """The last answer is kept while the index is unchanged (a command asks up to three
+    times), never past a write: this connection's, or another process's."""
+    with Store.open(data_dir) as first, Store.open(data_dir) as second:
+        add(first, "conv_a", "a walrus here")
+        assert indexed(first, "walrus") == ["conv_a"]
+        answer = indexed(first, "walrus")
+        answer.append("changed by the caller")  # a copy: the kept answer is not the caller's
+        assert indexed(first, "walrus") == ["conv_a"]
+        add(first, "conv_b", "walrus walrus walrus")  # this connection writes
+        assert indexed(first, "walrus") == ["conv_b", "conv_a"]
+        add(second, "conv_c", "walrus walrus walrus walrus walrus")  # another connection
+        assert indexed(first, "walrus") == ["conv_c", "conv_b", "conv_a"]
+        second.delete("conv_b")
+        assert indexed(first, "walrus") == ["conv_c", "conv_a"]
+        assert indexed(first, "walrus", ) == indexed(first, "WALRUS")
+        assert sorted(first.search.search("walrus", ranked=False) or []) == ["conv_a", "conv_c"]

@@ -193,6 +193,28 @@ def test_filters_by_profile_owner_and_status(store: Store) -> None:
     assert store.count_threads(statuses=[ThreadStatus.GONE]) == 1
 
 
+
+def test_status_filters_keep_list_order_and_follow_status_changes(store: Store) -> None:
+    """The status filter answers from a per-version index of statuses: every mix of wanted
+    and left-out statuses, in list order, and a status changed since is seen at once."""
+    statuses = [ThreadStatus.OK, ThreadStatus.GONE, ThreadStatus.UNKNOWN, ThreadStatus.OK,
+                ThreadStatus.INTERRUPTED, ThreadStatus.OK, ThreadStatus.GONE]
+    for n, status in enumerate(statuses):
+        store.upsert(thread(f"conv_{n}", status=status, last_active=100.0 - n))
+    order = ids(store.list_threads())
+    assert order == [f"conv_{n}" for n in range(7)]
+    for wanted in ([], [ThreadStatus.OK], [ThreadStatus.GONE],
+                   [ThreadStatus.OK, ThreadStatus.UNKNOWN, ThreadStatus.INTERRUPTED],
+                   list(ThreadStatus), [ThreadStatus.FOREIGN]):
+        expected = [i for i, s in zip(order, statuses, strict=True) if s in wanted]
+        assert ids(store.list_threads(statuses=wanted)) == expected, wanted
+        assert store.count_threads(statuses=wanted) == len(expected)
+    store.mark_status("conv_0", ThreadStatus.GONE)
+    assert store.count_threads(statuses=[ThreadStatus.GONE]) == 3
+    assert "conv_0" not in ids(store.list_threads(statuses=[ThreadStatus.OK]))
+    store.delete("conv_1")
+    assert ids(store.list_threads(statuses=[ThreadStatus.GONE])) == ["conv_0", "conv_6"]
+
 def test_get_and_contains(store: Store) -> None:
     store.upsert(thread("conv_a"))
     assert "conv_a" in store and "conv_b" not in store

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from tui.core.models import DEFAULT_MODEL
 from tui.core.secrets import redact_optional_url, scrub
@@ -218,16 +219,40 @@ class ThreadRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ThreadRecord:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["api"] = Dialect(values.get("api", Dialect.CONVERSATIONS))
-        values["status"] = ThreadStatus(values.get("status", ThreadStatus.OK))
+        """A record from a row; unknown keys are dropped, a bad ``api`` or ``status`` is a
+        ValueError and a missing ``id`` a TypeError, as the constructors say.
+
+        Run for every row listed (10,000 for ``threadtui list``): the field names are
+        computed once, not by ``dataclasses.fields`` per row, a row with no unknown key is
+        copied whole, and the two enums are looked up in a dict first (the constructor, which
+        raises, only for what the dict lacks)."""
+        known = _THREAD_FIELDS if cls is ThreadRecord else {f.name for f in fields(cls)}
+        if known.issuperset(data):  # a row as written: no key to drop, copied from C
+            values = dict(data)
+        else:
+            values = {k: v for k, v in data.items() if k in known}
+        values["api"] = _member(_DIALECTS, Dialect, values.get("api", Dialect.CONVERSATIONS))
+        values["status"] = _member(_STATUSES, ThreadStatus, values.get("status", ThreadStatus.OK))
         values["server_meta"] = dict(values.get("server_meta") or {})
         return cls(**values)
 
     @property
     def display_title(self) -> str:
         return self.title or self.id
+
+
+_E = TypeVar("_E")
+_THREAD_FIELDS = frozenset(f.name for f in fields(ThreadRecord))
+_DIALECTS: dict[str, Dialect] = {str(member): member for member in Dialect}
+_STATUSES: dict[str, ThreadStatus] = {str(member): member for member in ThreadStatus}
+
+
+def _member(by_value: dict[str, _E], enum: Callable[[Any], _E], value: Any) -> _E:
+    """``enum(value)``, through ``by_value`` when it holds the value."""
+    try:
+        return by_value[value]
+    except (KeyError, TypeError):  # not a member's value, or unhashable: the constructor says
+        return enum(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,9 @@ class ThreadQueries:
         # Every row's filter text in list order, joined, with where each begins: a filter word
         # is then looked for with str.find across all rows at once (C), not row by row.
         self._joined: tuple[int, str, list[int]] = (-1, "", [0])
+        # The ids of each status, per snapshot version: a status filter (every listing
+        # leaves out the gone) passes over the rows only when some have a status left out.
+        self._by_status: tuple[int, dict[str, set[str]]] = (-1, {})
 
     def ordered_ids(self, threads: dict[str, dict[str, Any]], version: int) -> list[str]:
         """Every id in list order, for the snapshot ``version`` whose rows are ``threads``."""
@@ -69,10 +72,9 @@ class ThreadQueries:
         if owner is not None:
             ids = [i for i in ids if threads[i].get("owner") == owner]
         if statuses is not None:
-            wanted = {str(status) for status in statuses}
-            ids = [i for i in ids if threads[i].get("status", "ok") in wanted]
+            ids = self._with_statuses(threads, version, ids, {str(s) for s in statuses})
         words = query_words(text)
-        if not words:
+        if not words or not ids:
             return ids
         matched = self._rows_matching(threads, version, words)
         if full_text and self._indexed is not None:
@@ -86,6 +88,28 @@ class ThreadQueries:
             needle = (text or "").casefold()
             return [i for i in ids if i in matched or self._transcript_contains(i, needle)]
         return [i for i in ids if i in matched]
+
+    def _with_statuses(
+        self, threads: dict[str, dict[str, Any]], version: int, ids: list[str], wanted: set[str]
+    ) -> list[str]:
+        """``ids`` (in order) whose row's status is one of ``wanted``."""
+        if self._by_status[0] != version:
+            by_status: dict[str, set[str]] = {}
+            for thread_id, doc in threads.items():
+                by_status.setdefault(doc.get("status", "ok"), set()).add(thread_id)
+            self._by_status = (version, by_status)
+        by_status = self._by_status[1]
+        kept = [by_status[s] for s in wanted if s in by_status]
+        left_out = [ids_of for s, ids_of in by_status.items() if s not in wanted]
+        if not left_out:
+            return ids
+        if not kept:
+            return []
+        if sum(map(len, kept)) <= sum(map(len, left_out)):
+            keep = set().union(*kept)
+            return [i for i in ids if i in keep]
+        drop = set().union(*left_out)
+        return [i for i in ids if i not in drop]
 
     def _rows_matching(
         self, threads: dict[str, dict[str, Any]], version: int, words: tuple[str, ...]

@@ -19,11 +19,12 @@ from typing import ClassVar, cast, overload
 
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Size, Spacing
 from textual.strip import Strip
 from textual.style import Style
-from textual.visual import Visual
+from textual.visual import Padding, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -294,23 +295,55 @@ class ThreadList(OptionList):
         self._rows = RowView([], self._row_option, {}, self._option_to_index)
         self._options = self._rows  # type: ignore[assignment]
         self._row_look: tuple[str, float, str | None] = ("", 0.0, None)
+        self._drawn: LRUCache[tuple[Option, Style, Spacing, int, bool], list[Strip]] = (
+            LRUCache(maxsize=1024))
 
-    # ------------------------------------------------------------ the highlighted row's look
+    # ------------------------------------------------------------ drawing a row
     # Textual draws an option through _get_option_render (cached per option and style, and the
     # highlighted style is its own key) which asks _get_visual for the prompt's visual; the
-    # highlighted row gets ThreadRow.on_cursor() instead of its usual look.
+    # highlighted row gets ThreadRow.on_cursor() instead of its usual look. Textual's cache is
+    # emptied whenever the rows change (a drawn row carries its index, for the mouse): the
+    # lines of a row are also kept here without the index, by option, style and width, so a
+    # filter keystroke that brings back rows drawn before only stamps them with their new
+    # index instead of laying their text out again (most of a keystroke's drawing).
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        padding = self.get_component_styles("option-list--option").padding
+        strips = self._option_render_cache.get((option, style, padding))
+        if strips is not None:
+            return strips
+        if option._divider:  # never made here; Textual's own way, to be sure
+            return super()._get_option_render(option, style)
         highlighted = self.highlighted
-        self._drawing_cursor = (
+        on_cursor = (
             highlighted is not None
             and highlighted < len(self.options)
             and self.options[highlighted] is option
         )
-        try:
-            return super()._get_option_render(option, style)
-        finally:
-            self._drawing_cursor = False
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        key = (option, style, padding, width, on_cursor)
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            self._drawing_cursor = on_cursor
+            try:
+                visual = self._get_visual(option)
+            finally:
+                self._drawing_cursor = False
+            if padding:
+                visual = Padding(visual, padding)
+            drawn = [
+                strip.extend_cell_length(width, style.rich_style)
+                for strip in visual.to_strips(self, visual, width, None, style)
+            ]
+            self._drawn[key] = drawn
+        meta = {"option": self._option_to_index[option]}
+        strips = [strip.apply_meta(meta) for strip in drawn]
+        self._option_render_cache[(option, style, padding)] = strips
+        return strips
+
+    def _clear_caches(self) -> None:
+        self._drawn.clear()
+        super()._clear_caches()
 
     def _get_visual(self, option: Option) -> Visual:
         prompt = option.prompt
@@ -353,8 +386,14 @@ class ThreadList(OptionList):
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
         virtual_size = Size(width, len(cache.lines))
         if virtual_size != self.virtual_size:
-            self.virtual_size = virtual_size
+            # Set without the layout the reactive asks for: the list's own size is the
+            # sidebar's (1fr), whatever its rows, and a layout is a reflow of the whole screen
+            # whose resizes repaint the scrollbar once more in a frame of its own, after the
+            # one that showed the rows. The scrollbar is updated here, before that frame; when
+            # it appears or goes, ``show_vertical_scrollbar`` still asks for the layout.
+            self.set_reactive(OptionList.virtual_size, virtual_size)
             self._scroll_update(virtual_size)
+            self.refresh()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._rows) * ROW_HEIGHT
