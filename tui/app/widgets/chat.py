@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -19,6 +20,8 @@ from textual.widgets import Static
 
 from tui.app.errors import guarded
 from tui.app.focus import focus_now
+from tui.app.thread_find import ThreadFinder
+from tui.app.widgets.find_bar import FindBar
 from tui.app.widgets.message import MessageView, RovingFocus
 from tui.app.widgets.thread_list import owner_tag, row_badges
 from tui.core.pricing import PriceTable, format_dollars
@@ -77,11 +80,14 @@ class ChatPane(Vertical):
         self.turns: list[Turn] = []
         self.active_profile = ""
         self.now = 0.0
+        self.finder = ThreadFinder(self)
+        self._find_return: Widget | None = None  # where the keyboard was before ctrl+f
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chat-header", markup=False)
         with Transcript(id="transcript"):
             yield Static(EMPTY_TEXT, id="empty", markup=False)
+        yield FindBar(id="find-bar")
 
     @guarded
     def on_mount(self) -> None:
@@ -136,14 +142,26 @@ class ChatPane(Vertical):
 
     async def show(self, record: ThreadRecord | None, turns: list[Turn]) -> None:
         """Replace the pane's content with ``record``'s transcript (``None``: a new chat)."""
+        if (record.id if record else None) != (self.record.id if self.record else None):
+            self.finder.start(None)  # another thread: its newest match, not the old place
         self.record = record
         self.turns = list(turns)
         self._update_header()
         await self._mount_turns(self.turns[-WINDOW:], hidden=max(0, len(self.turns) - WINDOW))
+        if self.find_bar.display:  # the bar stays open: light what the new content holds
+            await self.finder.search(self.finder.query)
+            self._say_found()
 
     async def show_all(self) -> None:
         await self._mount_turns(self.turns, hidden=0)
         self.transcript.scroll_home(animate=False)
+        if self.find_bar.display:
+            await self.finder.show(scroll=False)
+
+    async def show_from(self, index: int) -> None:
+        """Mount the messages from ``index`` on (find reached one behind "earlier")."""
+        index = max(0, min(index, len(self.turns)))
+        await self._mount_turns(self.turns[index:], hidden=index)
 
     async def _mount_turns(self, turns: list[Turn], hidden: int) -> None:
         transcript = self.transcript
@@ -204,6 +222,81 @@ class ChatPane(Vertical):
         if not at_bottom:
             self.transcript.scroll_home(animate=False)
         return True
+
+    # ------------------------------------------------------------ find (ctrl+f)
+
+    @property
+    def find_bar(self) -> FindBar:
+        return self.query_one(FindBar)
+
+    def open_find(self, focused: Widget | None) -> None:
+        """Show the find bar and give it the keyboard at once (keys typed behind ctrl+f are
+        the query). Opened again, its query is selected: typing replaces it."""
+        bar = self.find_bar
+        if not bar.display:
+            self._find_return = focused
+            anchor = None
+            index = self._index_of(focused) if isinstance(focused, MessageView) else None
+            if index is not None:
+                anchor = (index, 0)
+            elif isinstance(focused, EarlierMessages):
+                anchor = (0, 0)
+            self.finder.start(anchor)
+            bar.display = True
+            if bar.query_text:
+                self.run_worker(self._search(bar.query_text), group="find", exclusive=True)
+            else:
+                self._say_found()
+        focus_now(bar.input)
+        bar.input.select_all()
+
+    def _index_of(self, view: MessageView) -> int | None:
+        for index, turn in enumerate(self.turns):
+            if turn is view.turn:
+                return index
+        return None
+
+    async def _search(self, query: str) -> None:
+        await self.finder.search(query)
+        self._say_found()
+
+    def _say_found(self) -> None:
+        finder = self.finder
+        self.find_bar.say(finder.words(), found=bool(finder.matches) or not finder.query)
+
+    @on(FindBar.Changed)
+    @guarded
+    async def _find_changed(self, message: FindBar.Changed) -> None:
+        message.stop()
+        await self._search(message.query)
+
+    @on(FindBar.Step)
+    @guarded
+    async def _find_step(self, message: FindBar.Step) -> None:
+        message.stop()
+        await self.finder.step(message.direction)
+        self._say_found()
+
+    @on(FindBar.Closed)
+    @guarded
+    def _find_closed(self, message: FindBar.Closed) -> None:
+        """Highlights go; the keyboard goes back where it was, but one that was on a message
+        goes to the message of the current match (y or c then act on what was found)."""
+        message.stop()
+        found = self.finder.current_span()
+        view = self.finder.view_of(found.message) if found is not None else None
+        self.finder.clear()
+        self.find_bar.display = False
+        back = self._find_return
+        self._find_return = None
+        if isinstance(back, (MessageView, EarlierMessages)) and view is not None:
+            self.focus_message(view)
+        elif back is not None and back.is_attached and back.focusable:
+            focus_now(back)
+        else:
+            focus_now(self.screen.query_one("#composer"))
+        if view is not None:
+            self.call_after_refresh(view.scroll_visible, animate=False)
 
     def _set_tab_stop(self, target: Widget) -> None:
         for widget in self.transcript.query("EarlierMessages, MessageView"):

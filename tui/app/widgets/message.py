@@ -122,6 +122,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         self.cost_of: Callable[[Usage], float | None] | None = None
         """What a reply's tokens cost at the thread's model (set by the chat pane)."""
         self._code_copied = -1  # the code block ``c`` copied last
+        self._found: Static | None = None  # a reply's plain body while the find bar lights it
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="message-header", markup=False)
@@ -252,6 +253,47 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         self._pending.clear()
         self._stream = None
         self.streaming = False
+
+    # ------------------------------------------------------------ find
+
+    @property
+    def shown_source(self) -> str:
+        """The text drawn for the version shown (what the find bar searches and highlights)."""
+        return shown_text(self.versions()[self.version])
+
+    def show_found(self, content: Content | None) -> None:
+        """Show the body as plain text with the find bar's highlights, or (None) as before.
+
+        A reply's Markdown is hidden, not replaced, while it shows highlights: positions found
+        in the text are exact in plain text, while Textual's Markdown widget keeps no public
+        map from its rendered blocks back to the source; closing the bar puts it back as it
+        was laid out, at no cost."""
+        body = self._body
+        if isinstance(body, Static):  # a question: its body is the plain text already
+            body.update(content if content is not None else Content(self.shown_source))
+            return
+        if body is None:
+            return
+        found = self._found
+        if content is None:
+            if found is not None:
+                found.display = False
+            body.display = True
+            return
+        if found is None:
+            found = self._found = Static(content, classes="message-body found", markup=False)
+            self.mount(found, after=body)
+        else:
+            found.update(content)
+        found.display = True
+        body.display = False
+
+    @property
+    def found_body(self) -> Static | None:
+        """The plain body that shows highlights, when it is shown (None otherwise)."""
+        if isinstance(self._body, Static):
+            return self._body
+        return self._found if self._found is not None and self._found.display else None
 
     @guarded
     def action_page(self, direction: int) -> None:

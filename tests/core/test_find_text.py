@@ -1,0 +1,46 @@
+"""The in-thread find rule: literal text, smart case, order, bound, and which match is current."""
+
+from __future__ import annotations
+
+from tui.core.find_text import Matches, case_sensitive, find_all, pick, step
+
+TEXTS = ["Deploy the API today", "the api answered 404", "nothing here", "api. API* api"]
+
+
+def test_a_lowercase_query_matches_any_case_and_a_capital_makes_it_exact() -> None:
+    assert not case_sensitive("api") and case_sensitive("Api")
+    every = find_all(TEXTS, "api")
+    assert [(s.message, s.start, s.end) for s in every.spans] == [
+        (0, 11, 14), (1, 4, 7), (3, 0, 3), (3, 5, 8), (3, 10, 13)]
+    exact = find_all(TEXTS, "API")
+    assert [(s.message, s.start) for s in exact.spans] == [(0, 11), (3, 5)]
+
+
+def test_pattern_characters_are_text() -> None:
+    assert [(s.message, s.start) for s in find_all(TEXTS, "api.").spans] == [(3, 0)]
+    assert [(s.message, s.start) for s in find_all(TEXTS, "I*").spans] == [(3, 7)]
+    assert len(find_all(TEXTS, ".*")) == 0
+
+
+def test_an_empty_query_matches_nothing_and_says_no_matches() -> None:
+    found = find_all(TEXTS, "")
+    assert len(found) == 0 and found.count_words(None) == "no matches"
+
+
+def test_matches_are_bounded_and_the_bar_says_so() -> None:
+    found = find_all(["a" * 50, "a" * 50], "a", limit=60)
+    assert len(found) == 60 and found.capped
+    assert found.count_words(0) == "1 of 60+"
+    assert found.in_message(1)[0] == (1, 0, 1) and len(found.in_message(1)) == 10
+
+
+def test_the_current_match_starts_at_the_anchor_or_the_newest_and_steps_wrap() -> None:
+    found = find_all(TEXTS, "api")
+    assert pick(found, None) == 4  # no anchor: the newest match, where a chat is read
+    assert pick(found, (1, 0)) == 1
+    assert pick(found, (1, 5)) == 2  # after the anchor's offset: the next message's
+    assert pick(found, (9, 0)) == 0  # past the last: wraps to the first
+    assert pick(Matches(), (0, 0)) is None
+    assert step(4, 5, 1) == 0 and step(0, 5, -1) == 4 and step(2, 5, 1) == 3
+    assert step(None, 5, -1) == 4 and step(None, 0, 1) is None
+    assert found.count_words(2) == "3 of 5"

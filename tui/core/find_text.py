@@ -1,0 +1,102 @@
+"""Finding a query inside one thread's messages: the match rule, smart case, and which match
+is current. Pure (no Textual), so the chat pane's find bar and its tests share one rule.
+
+The rule is the one of ``less`` and of editors' "smart case": a query is found as written,
+literally (no pattern syntax: ``.`` and ``*`` are themselves), in any case unless it holds a
+capital letter, in which case exactly. Matches never overlap and are found left to right, in
+message order. How many are kept is bounded (``MATCH_LIMIT``): a one-letter query in a thread
+of thousands of messages would otherwise build a list of a million spans on every keystroke;
+beyond the bound the bar says "10,000+" and next/previous still move among the first ones.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+MATCH_LIMIT = 10_000
+
+
+class Span(NamedTuple):
+    """One match: (message index, start, end) in that message's text; ordered as read."""
+
+    message: int
+    start: int
+    end: int
+
+
+def case_sensitive(query: str) -> bool:
+    """Smart case: a query with a capital letter is matched exactly, any other in any case."""
+    return any(ch.isupper() for ch in query)
+
+
+def query_pattern(query: str) -> re.Pattern[str] | None:
+    """The compiled rule for ``query`` (literal text, smart case); None for an empty query."""
+    if not query:
+        return None
+    flags = 0 if case_sensitive(query) else re.IGNORECASE
+    return re.compile(re.escape(query), flags)
+
+
+@dataclass
+class Matches:
+    """Every match of a query over a thread's messages, in reading order (bounded)."""
+
+    spans: list[Span] = field(default_factory=list)
+    capped: bool = False
+    """True when there were more than ``MATCH_LIMIT`` and only the first ones are kept."""
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def in_message(self, message: int) -> list[Span]:
+        """The spans inside one message (a slice found by bisection: the list is ordered)."""
+        low = bisect_left(self.spans, (message, -1, -1))
+        high = bisect_left(self.spans, (message + 1, -1, -1))
+        return self.spans[low:high]
+
+    def count_words(self, current: int | None) -> str:
+        """What the bar says: "3 of 17", "1 of 10,000+", or "no matches"."""
+        if not self.spans:
+            return "no matches"
+        total = f"{len(self.spans):,}" + ("+" if self.capped else "")
+        return f"{(current or 0) + 1:,} of {total}"
+
+
+def find_all(texts: Sequence[str], query: str, limit: int = MATCH_LIMIT) -> Matches:
+    """Every match of ``query`` in ``texts`` (one text per message), at most ``limit``."""
+    pattern = query_pattern(query)
+    found = Matches()
+    if pattern is None:
+        return found
+    for index, text in enumerate(texts):
+        for match in pattern.finditer(text):
+            if len(found.spans) >= limit:
+                found.capped = True
+                return found
+            found.spans.append(Span(index, match.start(), match.end()))
+    return found
+
+
+def pick(matches: Matches, anchor: tuple[int, int] | None) -> int | None:
+    """Which match becomes current after the query changed: the first at or after
+    ``anchor`` (message, offset), wrapping to the first; with no anchor the last one (a chat
+    is read from its bottom, where the newest messages are). None when nothing matched."""
+    if not matches.spans:
+        return None
+    if anchor is None:
+        return len(matches.spans) - 1
+    index = bisect_left(matches.spans, (anchor[0], anchor[1], -1))
+    return index if index < len(matches.spans) else 0
+
+
+def step(current: int | None, count: int, direction: int) -> int | None:
+    """The next (``direction`` 1) or previous (-1) match, wrapping at either end."""
+    if count == 0:
+        return None
+    if current is None:
+        return 0 if direction > 0 else count - 1
+    return (current + direction) % count
