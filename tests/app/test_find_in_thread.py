@@ -3,14 +3,15 @@ keys typed as text, focus given back, no matches, and messages not mounted yet."
 
 from __future__ import annotations
 
-from app_harness import AppEnv, idle, open_first
+from app_harness import AppEnv, idle, open_first, wait_until
 from textual import events
 
 from tui.app.app import ThreadApp
 from tui.app.thread_find import CURRENT_STYLE, MATCH_STYLE
-from tui.app.widgets.chat import WINDOW
+from tui.app.widgets.chat import WINDOW, LaterMessages
 from tui.app.widgets.find_bar import FindBar
 from tui.app.widgets.message import MessageView
+from tui.core.records import Role, Turn
 
 TURNS = [
     ("user", "How do I deploy the API?"),
@@ -173,3 +174,93 @@ async def test_a_match_in_messages_not_mounted_yet_mounts_them_and_scrolls_to_it
         await pilot.press("escape")
         await idle(pilot, app)
         assert app.focused is app.main.composer
+
+
+async def test_a_match_early_in_a_long_thread_mounts_a_stretch_and_a_marker_leads_back(
+    app_env: AppEnv,
+) -> None:
+    turns = [("user" if i % 2 == 0 else "assistant", f"message number {i}")
+             for i in range(300)]
+    turns[4] = ("user", "an early needle")
+    turns[250] = ("user", "a later needle")
+    app = make(app_env, turns)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, app)
+        await pilot.press("ctrl+f", *"needle")
+        await idle(pilot, app)
+        assert count(app) == "2 of 2"  # the newest match, mounted from it to the end
+        assert app.main.chat.messages[0].turn.text == "a later needle"
+        await pilot.press("enter")  # wraps to the first: a stretch of 2 * WINDOW from it
+        await idle(pilot, app)
+        assert count(app) == "1 of 2"
+        views = app.main.chat.messages
+        assert len(views) == 2 * WINDOW and views[0].turn.text == "an early needle"
+        later = app.main.chat.transcript.query_one(LaterMessages)
+        assert later.hidden == 300 - 4 - 2 * WINDOW
+        assert "later messages: press enter" in str(later.render())
+        await pilot.press("escape")
+        await pilot.pause()
+        app.main.chat.focus_message(later)
+        await pilot.press("enter")  # back to the newest, as the thread opens
+        await idle(pilot, app)
+        assert not app.main.chat.transcript.query(LaterMessages)
+        assert app.main.chat.messages[-1].turn.text == "message number 299"
+        assert app.focused is app.main.chat.messages[-1]
+        # Sending from a stretch goes back to the newest first
+        app.main.composer.focus()
+        await pilot.press("ctrl+f", "enter")
+        await idle(pilot, app)
+        assert app.main.chat.transcript.query(LaterMessages)
+        await pilot.press("escape")
+        assert app.focused is app.main.composer
+        app.main.composer.load_text("one more")
+        await pilot.press("enter")
+        await idle(pilot, app)
+        assert not app.main.chat.transcript.query(LaterMessages)
+        assert [v.turn.text for v in app.main.chat.messages][-3:-1] == [
+            "message number 299", "one more"]
+
+
+async def test_a_streaming_reply_is_searched_once_it_ends(app_env: AppEnv) -> None:
+    app_env.sandbox.model.update(tokens=300, delay_s=0.02)
+    app = make(app_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, app)
+        app.main.composer.load_text("Tell me about deploy")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.main.replying
+                         and "deploy" in (app.main.chat.messages[-1].turn.text or ""))
+        await pilot.press("ctrl+f", *"deploy")
+        await pilot.pause()
+        streaming = app.main.chat.messages[-1]
+        assert streaming.streaming and not lit(streaming)
+        assert count(app).endswith("· the streaming reply once it ends")
+        assert count(app).startswith("7 of 7")  # the question "Tell me about deploy" too
+        await wait_until(pilot, lambda: not app.main.replying, timeout=20)
+        await pilot.press("enter")  # searched again: the ended reply's matches count now
+        await idle(pilot, app)
+        assert "streaming" not in count(app)
+        assert lit(streaming) and int(count(app).split(" of ")[1]) > 7
+
+
+async def test_a_reply_with_versions_is_searched_in_the_version_shown(app_env: AppEnv) -> None:
+    app = make(app_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, app)
+        view = app.main.chat.messages[-1]
+        view.turn.alternatives = [[Turn(role=Role.ASSISTANT, text="An older zebra answer.")]]
+        app.main.chat.focus_message(view)
+        await pilot.press("ctrl+f", *"zebra")
+        await idle(pilot, app)
+        assert count(app) == "no matches"  # version 1 (current) has no zebra
+        await pilot.press("escape")
+        assert app.focused is view
+        await pilot.press("left_square_bracket")  # the older version
+        await pilot.press("ctrl+f")
+        await idle(pilot, app)
+        assert count(app) == "1 of 1" and lit(view) == [("zebra", CURRENT_STYLE)]
+        await pilot.press("escape")
+        await pilot.press("right_square_bracket")
+        await pilot.press("ctrl+f")
+        await idle(pilot, app)
+        assert count(app) == "no matches" and not lit(view)

@@ -4,8 +4,10 @@ The chat pane owns one ``ThreadFinder``; its find bar (``widgets/find_bar.py``) 
 typed and which way to move, this decides the rest with the rule of ``tui.core.find_text``.
 
 - What is searched is the whole transcript the record holds for the thread, not only the
-  messages mounted: reaching a match in a message behind "… earlier messages" mounts the
-  messages from it on (``ChatPane.show_from``), as pressing enter there would.
+  messages mounted: reaching a match in a message behind "… earlier messages" mounts a
+  stretch of messages from it (``ChatPane.show_from``: as many as opening a thread mounts, so
+  a thread of thousands stays quick), with a marker for the newer ones. While a reply
+  streams, no other stretch is mounted (the reply would leave the screen): the bar says so.
 - Each message is searched as it is drawn (``MessageView.shown_source``): controls removed,
   the version shown by ``[`` / ``]``. A reply still streaming is left out until it ends, and
   the bar says so: its text changes under the highlights with every delta.
@@ -22,9 +24,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from rich.cells import cell_len
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.content import Span as StyleSpan
-from textual.containers import VerticalScroll
 from textual.geometry import Region
 
 from tui.app.widgets.message import MessageView, shown_text
@@ -81,7 +83,9 @@ class ThreadFinder:
         self.anchor: tuple[int, int] | None = None
         """Where a changed query looks from: set when the bar opens and by next/previous."""
         self.streaming_left_out = False
-        self._lit: dict[MessageView, tuple[tuple[Span, ...], Span | None]] = {}
+        self.waits_for_stream = False
+        """The current match is in a message not mounted, shown once the reply ends."""
+        self._lit: dict[MessageView, tuple[tuple[Span, ...], Span | None, int]] = {}
         self._drawn: dict[int, tuple[str, str]] = {}  # id(turn) -> (source, drawn text)
 
     # ------------------------------------------------------------ searching
@@ -147,7 +151,9 @@ class ThreadFinder:
         if not self.query:
             return "esc closes"
         said = self.matches.count_words(self.current)
-        if self.streaming_left_out:
+        if self.waits_for_stream:
+            said += " · earlier: shown when the reply ends"
+        elif self.streaming_left_out:
             said += " · the streaming reply once it ends"
         return said
 
@@ -156,8 +162,13 @@ class ThreadFinder:
     async def show(self, *, scroll: bool) -> None:
         """Light the matches of the mounted messages; bring the current one on screen."""
         span = self.current_span()
+        self.waits_for_stream = False
         if span is not None and self.view_of(span.message) is None:
-            await self.pane.show_from(span.message)
+            if any(view.streaming for view in self.pane.messages):
+                # Mounting another stretch would take the streaming reply off the screen.
+                self.waits_for_stream = True
+            else:
+                await self.pane.show_from(span.message)
         index_of = {id(turn): index for index, turn in enumerate(self.pane.turns)}
         for view in list(self._lit):
             if not view.is_attached:
@@ -171,8 +182,8 @@ class ThreadFinder:
                     del self._lit[view]
                     view.show_found(None)
                 continue
-            if self._lit.get(view) != (spans, current):
-                self._lit[view] = (spans, current)
+            if self._lit.get(view) != (spans, current, view.version):
+                self._lit[view] = (spans, current, view.version)
                 view.show_found(highlighted(view.shown_source, list(spans), current))
         if scroll and span is not None:
             target = self.view_of(span.message)

@@ -59,12 +59,31 @@ class EarlierMessages(RovingFocus, Static, can_focus=True):
 
     @guarded
     def on_mount(self) -> None:
-        self.update(f"… {plural(self.hidden, 'earlier message')}: press enter to show them")
+        self.update(self.words())
+
+    def words(self) -> str:
+        return f"… {plural(self.hidden, 'earlier message')}: press enter to show them"
 
     @guarded
     async def action_show_earlier(self) -> None:
         pane = self.screen.query_one(ChatPane)
         await pane.show_all()
+
+
+class LaterMessages(EarlierMessages):
+    """Below a stretch of older messages that find brought on screen: stands for the newer
+    ones not mounted; enter goes back to the newest (as the thread opens)."""
+
+    def words(self) -> str:
+        return f"… {plural(self.hidden, 'later message')}: press enter to show the newest"
+
+    @guarded
+    async def action_show_earlier(self) -> None:
+        pane = self.screen.query_one(ChatPane)
+        await pane.show_newest()
+        newest = pane.last_view()
+        if newest is not None:
+            pane.focus_message(newest)  # the marker that had the keyboard is gone
 
 
 class Transcript(VerticalScroll, can_focus=False):
@@ -159,11 +178,23 @@ class ChatPane(Vertical):
             await self.finder.show(scroll=False)
 
     async def show_from(self, index: int) -> None:
-        """Mount the messages from ``index`` on (find reached one behind "earlier")."""
+        """Mount the stretch of messages that starts at ``index`` (find reached one that was
+        not mounted): at most ``2 * WINDOW`` of them, so a match early in a thread of
+        thousands costs what opening the thread costs; a marker stands for the newer ones."""
         index = max(0, min(index, len(self.turns)))
-        await self._mount_turns(self.turns[index:], hidden=index)
+        end = min(len(self.turns), index + 2 * WINDOW)
+        if len(self.turns) - end < WINDOW // 2:
+            end = len(self.turns)  # a few more: mount them, no marker
+        await self._mount_turns(self.turns[index:end], hidden=index,
+                                later=len(self.turns) - end)
 
-    async def _mount_turns(self, turns: list[Turn], hidden: int) -> None:
+    async def show_newest(self) -> None:
+        """Back to the newest messages, as the thread opens."""
+        await self._mount_turns(self.turns[-WINDOW:], hidden=max(0, len(self.turns) - WINDOW))
+        if self.find_bar.display:
+            await self.finder.show(scroll=False)
+
+    async def _mount_turns(self, turns: list[Turn], hidden: int, later: int = 0) -> None:
         transcript = self.transcript
         with self.app.batch_update():
             await transcript.remove_children()
@@ -176,11 +207,23 @@ class ChatPane(Vertical):
                 widgets.append(Static(text, id="empty", markup=False))
             if isinstance(widgets[-1], MessageView):
                 widgets[-1].tab_stop = True
+            if later:
+                widgets.append(LaterMessages(later))
             await transcript.mount_all(widgets)
-        transcript.anchor()
+        if not later:
+            transcript.anchor()
+        else:
+            transcript.anchor(False)  # a stretch in the middle: nothing new arrives below it
+
+    @property
+    def newest_shown(self) -> bool:
+        """Whether the newest message is mounted (not a stretch that find brought back)."""
+        return not self.transcript.query(LaterMessages)
 
     async def add_turn(self, turn: Turn, *, streaming: bool = False) -> MessageView:
         """Append a message at the bottom (the user's prompt, or a reply about to stream)."""
+        if not self.newest_shown:
+            await self.show_newest()
         self.turns.append(turn)
         transcript = self.transcript
         empty = transcript.query("#empty")

@@ -322,6 +322,7 @@ class MessageView(RovingFocus, Vertical, can_focus=True):
         if len(versions) < 2 or self.streaming:
             return
         self.version = (self.version + step) % len(versions)
+        self.show_found(None)  # lit spans were of the other version; find lights this one
         text = shown_text(versions[self.version])
         if self.markdown is not None:
             await self.markdown.update(bound_markdown(text))
