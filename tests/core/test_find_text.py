@@ -39,7 +39,7 @@ def test_the_current_match_starts_at_the_anchor_or_the_newest_and_steps_wrap() -
     assert pick(found, None) == 4  # no anchor: the newest match, where a chat is read
     assert pick(found, (1, 0)) == 1
     assert pick(found, (1, 5)) == 2  # after the anchor's offset: the next message's
-    assert pick(found, (9, 0)) == 0  # past the last: wraps to the first
+    assert pick(found, (9, 0)) == 4  # past the last: the nearest before, no jump to the top
     assert pick(Matches(), (0, 0)) is None
     assert step(4, 5, 1) == 0 and step(0, 5, -1) == 4 and step(2, 5, 1) == 3
     assert step(None, 5, -1) == 4 and step(None, 0, 1) is None

@@ -5,17 +5,19 @@ typed and which way to move, this decides the rest with the rule of ``tui.core.f
 
 - What is searched is the whole transcript the record holds for the thread, not only the
   messages mounted: reaching a match in a message behind "… earlier messages" mounts a
-  stretch of messages from it (``ChatPane.show_from``: as many as opening a thread mounts, so
-  a thread of thousands stays quick), with a marker for the newer ones. While a reply
+  stretch of messages from it (``ChatPane.show_from``: as many as opening a thread mounts,
+  so a thread of thousands costs no more), with a marker for the newer ones. While a reply
   streams, no other stretch is mounted (the reply would leave the screen): the bar says so.
 - Each message is searched as it is drawn (``MessageView.shown_source``): controls removed,
   the version shown by ``[`` / ``]``. A reply still streaming is left out until it ends, and
   the bar says so: its text changes under the highlights with every delta.
 - A message with matches shows its text plain with every match lit and the current one
   distinct (see ``MessageView.show_found``); the others keep their Markdown.
-- Each keystroke re-searches from the place the bar was opened at (the focused message, else
-  the newest match: a chat is read from its bottom), as a browser's find does; next/previous
-  move from the current match and wrap. Only messages whose lit spans changed are redrawn.
+- Each keystroke searches again from the current match (at first the focused message, else
+  the newest match: a chat is read from its bottom) and takes the nearest that follows, else
+  the nearest before: typing never jumps to the other end of a long thread, which would mount
+  another stretch of it. Next/previous move from the current match and wrap. Only messages
+  whose lit spans changed are redrawn.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ class ThreadFinder:
         self.matches = Matches()
         self.current: int | None = None
         self.anchor: tuple[int, int] | None = None
-        """Where a changed query looks from: set when the bar opens and by next/previous."""
+        """Where a changed query looks from: the focused message when the bar opens, then
+        the current match (None: from the newest match)."""
         self.streaming_left_out = False
         self.waits_for_stream = False
         """The current match is in a message not mounted, shown once the reply ends."""
@@ -120,6 +123,9 @@ class ThreadFinder:
         self.query = query
         self.matches = find_all(self.texts(), query)
         self.current = pick(self.matches, self.anchor)
+        span = self.current_span()
+        if span is not None:  # the next keystroke looks from here: no jumps while typing
+            self.anchor = (span.message, span.start)
         await self.show(scroll=True)
 
     async def step(self, direction: int) -> None:
@@ -147,15 +153,19 @@ class ThreadFinder:
         return self.matches.spans[self.current]
 
     def words(self) -> str:
-        """What the bar says after the count."""
+        """What the bar's count says (short: it has a fixed width)."""
         if not self.query:
             return "esc closes"
-        said = self.matches.count_words(self.current)
-        if self.waits_for_stream:
-            said += " · earlier: shown when the reply ends"
-        elif self.streaming_left_out:
-            said += " · the streaming reply once it ends"
-        return said
+        return self.matches.count_words(self.current)
+
+    def notes(self) -> list[str]:
+        """What the count cannot say: told once each time the bar opens."""
+        notes = []
+        if self.query and self.waits_for_stream:
+            notes.append("This match is in an earlier message, shown once the reply ends")
+        if self.query and self.streaming_left_out:
+            notes.append("The reply still streaming is searched once it ends (enter: again)")
+        return notes
 
     # ------------------------------------------------------------ showing
 

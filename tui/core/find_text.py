@@ -83,14 +83,15 @@ def find_all(texts: Sequence[str], query: str, limit: int = MATCH_LIMIT) -> Matc
 
 def pick(matches: Matches, anchor: tuple[int, int] | None) -> int | None:
     """Which match becomes current after the query changed: the first at or after
-    ``anchor`` (message, offset), wrapping to the first; with no anchor the last one (a chat
-    is read from its bottom, where the newest messages are). None when nothing matched."""
+    ``anchor`` (message, offset), else the last before it: the nearest that follows, never a
+    jump to the other end of the thread while a query is typed; with no anchor the last one
+    (a chat is read from its bottom, where the newest messages are). None: nothing matched."""
     if not matches.spans:
         return None
     if anchor is None:
         return len(matches.spans) - 1
     index = bisect_left(matches.spans, (anchor[0], anchor[1], -1))
-    return index if index < len(matches.spans) else 0
+    return min(index, len(matches.spans) - 1)
 
 
 def step(current: int | None, count: int, direction: int) -> int | None:

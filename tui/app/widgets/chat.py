@@ -101,6 +101,7 @@ class ChatPane(Vertical):
         self.now = 0.0
         self.finder = ThreadFinder(self)
         self._find_return: Widget | None = None  # where the keyboard was before ctrl+f
+        self._find_told: set[str] = set()  # notes already said since the bar opened
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chat-header", markup=False)
@@ -119,7 +120,7 @@ class ChatPane(Vertical):
 
     @property
     def messages(self) -> list[MessageView]:
-        return list(self.transcript.query(MessageView))
+        return list(self.transcript.query_children(MessageView))  # not every Markdown block
 
     # ------------------------------------------------------------ header
 
@@ -179,10 +180,10 @@ class ChatPane(Vertical):
 
     async def show_from(self, index: int) -> None:
         """Mount the stretch of messages that starts at ``index`` (find reached one that was
-        not mounted): at most ``2 * WINDOW`` of them, so a match early in a thread of
-        thousands costs what opening the thread costs; a marker stands for the newer ones."""
+        not mounted): ``WINDOW`` of them, so a match early in a thread of thousands costs
+        what opening the thread costs; a marker stands for the newer ones."""
         index = max(0, min(index, len(self.turns)))
-        end = min(len(self.turns), index + 2 * WINDOW)
+        end = min(len(self.turns), index + WINDOW)
         if len(self.turns) - end < WINDOW // 2:
             end = len(self.turns)  # a few more: mount them, no marker
         await self._mount_turns(self.turns[index:end], hidden=index,
@@ -278,6 +279,7 @@ class ChatPane(Vertical):
         bar = self.find_bar
         if not bar.display:
             self._find_return = focused
+            self._find_told.clear()
             anchor = None
             index = self._index_of(focused) if isinstance(focused, MessageView) else None
             if index is not None:
@@ -306,6 +308,10 @@ class ChatPane(Vertical):
     def _say_found(self) -> None:
         finder = self.finder
         self.find_bar.say(finder.words(), found=bool(finder.matches) or not finder.query)
+        for note in finder.notes():
+            if note not in self._find_told:
+                self._find_told.add(note)
+                self.app.notify(note, timeout=8)
 
     @on(FindBar.Changed)
     @guarded

@@ -55,7 +55,9 @@ class FindBar(Horizontal):
     }
     FindBar > .find-label { width: auto; padding: 0 1; color: $text-muted; }
     FindBar > FindInput { width: 1fr; border: none; height: 1; padding: 0; }
-    FindBar > .find-count { width: auto; max-width: 36; padding: 0 1; text-wrap: nowrap; }
+    FindBar > .find-count {
+        width: 20; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; text-align: right;
+    }
     """
 
     class Changed(Message):
@@ -91,7 +93,8 @@ class FindBar(Horizontal):
     def say(self, words: str, *, found: bool = True) -> None:
         """Show the count ("3 of 17") or why nothing is found."""
         style = "" if found else "$text-warning"
-        self.query_one(".find-count", Static).update(Content.styled(words, style))
+        # A fixed width: a new count never lays the screen out again (a keystroke's cost).
+        self.query_one(".find-count", Static).update(Content.styled(words, style), layout=False)
 
     @guarded
     def on_input_changed(self, event: Input.Changed) -> None:
