@@ -267,3 +267,20 @@ async def test_a_reply_with_versions_is_searched_in_the_version_shown(app_env: A
         await pilot.press("ctrl+f")
         await idle(pilot, app)
         assert count(app) == "no matches" and not lit(view)
+
+
+def test_find_bar_at_80x24(snap_compare, app_env: AppEnv) -> None:
+    """The bar under the messages, "2 of 6", every match lit and the current one reversed
+    (a reply with matches shown as its plain text)."""
+    app = make(app_env)
+
+    async def run_before(pilot) -> None:
+        await opened(pilot, app)
+        await pilot.press("ctrl+f", *"deploy", "enter", "enter")
+        await idle(pilot, app)
+        app.clear_notifications()
+        for field in app.screen.query("TextArea, Input"):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
