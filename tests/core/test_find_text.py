@@ -27,11 +27,18 @@ def test_an_empty_query_matches_nothing_and_says_no_matches() -> None:
     assert len(found) == 0 and found.count_words(None) == "no matches"
 
 
-def test_matches_are_bounded_and_the_bar_says_so() -> None:
-    found = find_all(["a" * 50, "a" * 50], "a", limit=60)
-    assert len(found) == 60 and found.capped
-    assert found.count_words(0) == "1 of 60+"
-    assert found.in_message(1)[0] == (1, 0, 1) and len(found.in_message(1)) == 10
+def test_past_the_bound_the_matches_nearest_the_place_looked_from_are_kept() -> None:
+    texts = ["a" * 50, "a" * 50, "a" * 50, "a" * 50]
+    newest = find_all(texts, "a", limit=60)  # from the newest message back, whole messages
+    assert newest.capped and len(newest) == 100
+    assert {s.message for s in newest.spans} == {2, 3}
+    assert newest.spans == sorted(newest.spans)
+    assert newest.count_words(0) == "100+ matches"
+    early = find_all(texts, "a", limit=60, around=0)
+    assert {s.message for s in early.spans} == {0, 1}
+    middle = find_all(texts, "a", limit=120, around=2)  # on from it to the end, then back
+    assert {s.message for s in middle.spans} == {1, 2, 3}
+    assert len(find_all(texts, "a")) == 200 and not find_all(texts, "a").capped
 
 
 def test_the_current_match_starts_at_the_anchor_or_the_newest_and_steps_wrap() -> None:

@@ -114,6 +114,11 @@ class ThreadFinder:
             texts.append(drawn)
         return texts
 
+    def _find(self, query: str) -> Matches:
+        """Every match, or past the bound the nearest the place looked from."""
+        return find_all(self.texts(), query,
+                        around=None if self.anchor is None else self.anchor[0])
+
     def start(self, anchor: tuple[int, int] | None) -> None:
         self.anchor = anchor
         self.current = None
@@ -121,7 +126,7 @@ class ThreadFinder:
     async def search(self, query: str) -> None:
         """The query changed: find it again from the anchor, light it, show the current."""
         self.query = query
-        self.matches = find_all(self.texts(), query)
+        self.matches = self._find(query)
         self.current = pick(self.matches, self.anchor)
         span = self.current_span()
         if span is not None:  # the next keystroke looks from here: no jumps while typing
@@ -134,7 +139,7 @@ class ThreadFinder:
         if not self.query:
             return
         here = self.current_span()
-        self.matches = find_all(self.texts(), self.query)
+        self.matches = self._find(self.query)
         if here is not None:
             index = pick(self.matches, (here.message, here.start))
             kept = index is not None and self.matches.spans[index] == here

@@ -6,7 +6,8 @@ literally (no pattern syntax: ``.`` and ``*`` are themselves), in any case unles
 capital letter, in which case exactly. Matches never overlap and are found left to right, in
 message order. How many are kept is bounded (``MATCH_LIMIT``): a one-letter query in a thread
 of thousands of messages would otherwise build a list of a million spans on every keystroke;
-beyond the bound the bar says "10,000+" and next/previous still move among the first ones.
+beyond the bound the ones nearest the place looked from are kept, the bar says "10,000+
+matches", and next/previous move among them.
 """
 
 from __future__ import annotations
@@ -59,25 +60,37 @@ class Matches:
         return self.spans[low:high]
 
     def count_words(self, current: int | None) -> str:
-        """What the bar says: "3 of 17", "1 of 10,000+", or "no matches"."""
+        """What the bar says: "3 of 17", "no matches", or "10,000+ matches" (capped: a
+        place among the nearest would read as a place in the whole thread)."""
         if not self.spans:
             return "no matches"
-        total = f"{len(self.spans):,}" + ("+" if self.capped else "")
-        return f"{(current or 0) + 1:,} of {total}"
+        if self.capped:
+            return f"{len(self.spans):,}+ matches"
+        return f"{(current or 0) + 1:,} of {len(self.spans):,}"
 
 
-def find_all(texts: Sequence[str], query: str, limit: int = MATCH_LIMIT) -> Matches:
-    """Every match of ``query`` in ``texts`` (one text per message), at most ``limit``."""
+def find_all(
+    texts: Sequence[str], query: str, limit: int = MATCH_LIMIT, around: int | None = None
+) -> Matches:
+    """Every match of ``query`` in ``texts`` (one text per message), in reading order.
+
+    Past ``limit`` only the matches nearest message ``around`` are kept (None: the newest
+    message): messages are read from it to the end, then back from it to the start, and each
+    message is kept whole, so what is lit in a message is all it holds."""
     pattern = query_pattern(query)
     found = Matches()
-    if pattern is None:
+    if pattern is None or not texts:
         return found
-    for index, text in enumerate(texts):
-        for match in pattern.finditer(text):
-            if len(found.spans) >= limit:
-                found.capped = True
-                return found
-            found.spans.append(Span(index, match.start(), match.end()))
+    start = len(texts) - 1 if around is None else max(0, min(around, len(texts) - 1))
+    order = [*range(start, len(texts)), *range(start - 1, -1, -1)]
+    spans = found.spans
+    for index in order:
+        if len(spans) >= limit:
+            found.capped = True
+            break
+        spans.extend(Span(index, m.start(), m.end()) for m in pattern.finditer(texts[index]))
+    if start > 0 and len(spans) > 0:
+        spans.sort()
     return found
 
 
