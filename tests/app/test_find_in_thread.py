@@ -123,6 +123,15 @@ async def test_keys_typed_in_one_burst_are_the_query_never_message_keys(
         assert len(app_env.store.list_threads()) == 1  # nothing forked, no new chat
         assert [len(view.versions()) for view in app.main.chat.messages] == [1, 1, 1, 1]
         assert count(app) == "no matches"
+        # ctrl+f from the composer, the query right behind it in the same packet
+        await pilot.press("escape")
+        app.main.composer.focus()
+        await pilot.pause()
+        app.post_message(events.Key("ctrl+f", None))
+        burst(app, "make deploy")
+        await idle(pilot, app)
+        assert bar(app).query_text == "make deploy" and app.main.composer.text == ""
+        assert count(app) == "2 of 2"
 
 
 async def test_closing_from_a_message_focuses_the_message_of_the_current_match(
