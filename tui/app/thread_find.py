@@ -12,7 +12,10 @@ typed and which way to move, this decides the rest with the rule of ``tui.core.f
   the version shown by ``[`` / ``]``. A reply still streaming is left out until it ends, and
   the bar says so: its text changes under the highlights with every delta.
 - A message with matches shows its text plain with every match lit and the current one
-  distinct (see ``MessageView.show_found``); the others keep their Markdown.
+  distinct (see ``MessageView.show_found``); the others keep their Markdown. A reply once
+  shown plain stays plain (unlit when it no longer matches) until the bar closes: swapping
+  it back and forth lays the screen out each time (measured: most of a slow keystroke),
+  while restyling the same text does not.
 - Each keystroke searches again from the current match (at first the focused message, else
   the newest match: a chat is read from its bottom) and takes the nearest that follows, else
   the nearest before: typing never jumps to the other end of a long thread, which would mount
@@ -193,9 +196,9 @@ class ThreadFinder:
             spans = tuple(self.matches.in_message(index)) if index is not None else ()
             current = span if span is not None and span in spans else None
             if not spans:
-                if view in self._lit:
-                    del self._lit[view]
-                    view.show_found(None)
+                if self._lit.get(view, ((),))[0]:  # lit before: stays plain, unlit
+                    self._lit[view] = ((), None, view.version)
+                    view.show_found(highlighted(view.shown_source, [], None))
                 continue
             if self._lit.get(view) != (spans, current, view.version):
                 self._lit[view] = (spans, current, view.version)
