@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.core.find_text import Matches, case_sensitive, find_all, pick, step
+from tui.core.find_text import Matches, Searcher, case_sensitive, find_all, pick, step
 
 TEXTS = ["Deploy the API today", "the api answered 404", "nothing here", "api. API* api"]
 
@@ -51,3 +51,30 @@ def test_the_current_match_starts_at_the_anchor_or_the_newest_and_steps_wrap() -
     assert step(4, 5, 1) == 0 and step(0, 5, -1) == 4 and step(2, 5, 1) == 3
     assert step(None, 5, -1) == 4 and step(None, 0, 1) is None
     assert found.count_words(2) == "3 of 5"
+
+
+def test_the_searcher_answers_as_find_all_while_typing_backspacing_and_after_a_change() -> None:
+    texts = list(TEXTS)
+    searcher = Searcher()
+    for query in ("a", "ap", "api", "api.", "api", "ap", "A", "AP", "Api", ""):
+        assert searcher.find(texts, query).spans == find_all(texts, query).spans, query
+    assert searcher.find(texts, "api") is searcher.find(texts, "api")  # from memory
+    changed = [*texts[:2], "an api appears", texts[3]]
+    assert len(searcher.find(changed, "api")) == len(find_all(changed, "api")) == 6
+    assert searcher.find(changed, "api ").spans == find_all(changed, "api ").spans
+
+
+def test_the_searcher_narrows_to_the_messages_the_shorter_query_matched() -> None:
+    reads: list[int] = []
+
+    class Spy(list):
+        def __getitem__(self, index):
+            reads.append(index)
+            return super().__getitem__(index)
+
+    texts = Spy(["zebra", "apple", "banana", "applied"])
+    searcher = Searcher()
+    searcher.find(texts, "ap")
+    reads.clear()
+    assert [s.message for s in searcher.find(texts, "appl").spans] == [1, 3]
+    assert sorted(reads) == [1, 3]

@@ -35,7 +35,7 @@ from textual.content import Span as StyleSpan
 from textual.geometry import Region
 
 from tui.app.widgets.message import MessageView, shown_text
-from tui.core.find_text import Matches, Span, find_all, pick, step
+from tui.core.find_text import Matches, Searcher, Span, pick, step
 from tui.core.records import Turn
 
 MATCH_STYLE = "$text on $warning-muted"
@@ -93,6 +93,7 @@ class ThreadFinder:
         """The current match is in a message not mounted, shown once the reply ends."""
         self._lit: dict[MessageView, tuple[tuple[Span, ...], Span | None, int]] = {}
         self._drawn: dict[int, tuple[str, str]] = {}  # id(turn) -> (source, drawn text)
+        self._searcher = Searcher()
 
     # ------------------------------------------------------------ searching
 
@@ -119,8 +120,8 @@ class ThreadFinder:
 
     def _find(self, query: str) -> Matches:
         """Every match, or past the bound the nearest the place looked from."""
-        return find_all(self.texts(), query,
-                        around=None if self.anchor is None else self.anchor[0])
+        return self._searcher.find(self.texts(), query,
+                                   around=None if self.anchor is None else self.anchor[0])
 
     def start(self, anchor: tuple[int, int] | None) -> None:
         self.anchor = anchor

@@ -70,19 +70,25 @@ class Matches:
 
 
 def find_all(
-    texts: Sequence[str], query: str, limit: int = MATCH_LIMIT, around: int | None = None
+    texts: Sequence[str], query: str, limit: int = MATCH_LIMIT, around: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> Matches:
     """Every match of ``query`` in ``texts`` (one text per message), in reading order.
 
     Past ``limit`` only the matches nearest message ``around`` are kept (None: the newest
     message): messages are read from it to the end, then back from it to the start, and each
-    message is kept whole, so what is lit in a message is all it holds."""
+    message is kept whole, so what is lit in a message is all it holds. ``only``: the
+    messages to look in (ascending), when the others are known not to match."""
     pattern = query_pattern(query)
     found = Matches()
     if pattern is None or not texts:
         return found
     start = len(texts) - 1 if around is None else max(0, min(around, len(texts) - 1))
-    order = [*range(start, len(texts)), *range(start - 1, -1, -1)]
+    if only is not None:
+        order = list(only)
+        start = 0  # read in order: no sort needed
+    else:
+        order = [*range(start, len(texts)), *range(start - 1, -1, -1)]
     spans = found.spans
     for index in order:
         if len(spans) >= limit:
@@ -114,3 +120,45 @@ def step(current: int | None, count: int, direction: int) -> int | None:
     if current is None:
         return 0 if direction > 0 else count - 1
     return (current + direction) % count
+
+
+class Searcher:
+    """``find_all`` again and again as a query is typed, at the cost of what changed.
+
+    A query that extends the last one (same case rule, not capped) can only match in the
+    messages the last one matched, so only those are read; a query seen before over the same
+    texts (backspace) is answered from memory. The texts are compared by identity, message
+    by message: the caller hands the same string objects while a message is unchanged."""
+
+    MEMORY = 32
+
+    def __init__(self) -> None:
+        self._texts: Sequence[str] | None = None
+        self._seen: dict[tuple[str, int | None], Matches] = {}
+        self._last: tuple[str, Matches] | None = None
+
+    def find(self, texts: Sequence[str], query: str, around: int | None = None) -> Matches:
+        if not self._same(texts):
+            self._texts = texts
+            self._seen.clear()
+            self._last = None
+        found = self._seen.get((query, None))
+        if found is None:
+            found = self._seen.get((query, around))
+        if found is None:
+            only = None
+            last = self._last
+            if (last is not None and query.startswith(last[0]) and not last[1].capped
+                    and case_sensitive(query) == case_sensitive(last[0])):
+                only = sorted({span.message for span in last[1].spans})
+            found = find_all(texts, query, around=around, only=only)
+            if len(self._seen) >= self.MEMORY:
+                del self._seen[next(iter(self._seen))]
+            self._seen[(query, around if found.capped else None)] = found
+        self._last = (query, found)
+        return found
+
+    def _same(self, texts: Sequence[str]) -> bool:
+        old = self._texts
+        return old is not None and len(old) == len(texts) and all(
+            a is b for a, b in zip(old, texts, strict=True))
