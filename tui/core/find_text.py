@@ -148,7 +148,8 @@ class Searcher:
         if found is None:
             only = None
             last = self._last
-            if (last is not None and query.startswith(last[0]) and not last[1].capped
+            if (last is not None and last[0] and query.startswith(last[0])
+                    and not last[1].capped
                     and case_sensitive(query) == case_sensitive(last[0])):
                 only = sorted({span.message for span in last[1].spans})
             found = find_all(texts, query, around=around, only=only)
