@@ -46,7 +46,7 @@ def highlighted(text: str, spans: list[Span], current: Span | None) -> Content:
     """``text`` with every span lit, the current one distinctly (built in one go: a message
     with a thousand matches must not copy its span list a thousand times)."""
     styles = [
-        StyleSpan(span.start, span.end, CURRENT_STYLE if span == current else MATCH_STYLE)
+        StyleSpan(span[1], span[2], CURRENT_STYLE if span == current else MATCH_STYLE)
         for span in spans
     ]
     return Content(text, spans=styles)
@@ -134,7 +134,7 @@ class ThreadFinder:
         self.current = pick(self.matches, self.anchor)
         span = self.current_span()
         if span is not None:  # the next keystroke looks from here: no jumps while typing
-            self.anchor = (span.message, span.start)
+            self.anchor = span[:2]
         await self.show(scroll=True)
 
     async def step(self, direction: int) -> None:
@@ -145,7 +145,7 @@ class ThreadFinder:
         here = self.current_span()
         self.matches = self._find(self.query)
         if here is not None:
-            index = pick(self.matches, (here.message, here.start))
+            index = pick(self.matches, here[:2])
             kept = index is not None and self.matches.spans[index] == here
             # If the current match is gone, the one after its place is the next already.
             self.current = index if (kept or direction < 0) else (
@@ -153,7 +153,7 @@ class ThreadFinder:
         self.current = step(self.current, len(self.matches), direction)
         span = self.current_span()
         if span is not None:
-            self.anchor = (span.message, span.start)
+            self.anchor = span[:2]
         await self.show(scroll=True)
 
     def current_span(self) -> Span | None:
@@ -182,12 +182,12 @@ class ThreadFinder:
         """Light the matches of the mounted messages; bring the current one on screen."""
         span = self.current_span()
         self.waits_for_stream = False
-        if span is not None and self.view_of(span.message) is None:
+        if span is not None and self.view_of(span[0]) is None:
             if any(view.streaming for view in self.pane.messages):
                 # Mounting another stretch would take the streaming reply off the screen.
                 self.waits_for_stream = True
             else:
-                await self.pane.show_from(span.message)
+                await self.pane.show_from(span[0])
         index_of = {id(turn): index for index, turn in enumerate(self.pane.turns)}
         for view in list(self._lit):
             if not view.is_attached:
@@ -205,7 +205,7 @@ class ThreadFinder:
                 self._lit[view] = (spans, current, view.version)
                 view.show_found(highlighted(view.shown_source, list(spans), current))
         if scroll and span is not None:
-            target = self.view_of(span.message)
+            target = self.view_of(span[0])
             if target is not None:
                 self.pane.call_after_refresh(self._scroll_to, target, span)
 
@@ -230,7 +230,7 @@ class ThreadFinder:
         body = view.found_body
         if body is None or not view.is_attached:
             return
-        row = rows_before(view.shown_source, span.start, body.content_size.width)
+        row = rows_before(view.shown_source, span[1], body.content_size.width)
         y = view.virtual_region.y + body.virtual_region.y + row
         self.pane.transcript.scroll_to_region(
             Region(0, y, 1, 1), animate=False, center=True, immediate=True)

@@ -16,17 +16,13 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 MATCH_LIMIT = 10_000
 
 
-class Span(NamedTuple):
-    """One match: (message index, start, end) in that message's text; ordered as read."""
-
-    message: int
-    start: int
-    end: int
+Span = tuple[int, int, int]
+"""One match: (message index, start, end) in that message's text; ordered as read. A plain
+tuple: a NamedTuple's constructor cost most of a one-letter search's time (10,000 spans)."""
 
 
 def case_sensitive(query: str) -> bool:
@@ -94,7 +90,7 @@ def find_all(
         if len(spans) >= limit:
             found.capped = True
             break
-        spans.extend(Span(index, m.start(), m.end()) for m in pattern.finditer(texts[index]))
+        spans.extend([(index, m.start(), m.end()) for m in pattern.finditer(texts[index])])
     if start > 0 and len(spans) > 0:
         spans.sort()
     return found
@@ -151,7 +147,7 @@ class Searcher:
             if (last is not None and last[0] and query.startswith(last[0])
                     and not last[1].capped
                     and case_sensitive(query) == case_sensitive(last[0])):
-                only = sorted({span.message for span in last[1].spans})
+                only = sorted({span[0] for span in last[1].spans})
             found = find_all(texts, query, around=around, only=only)
             if len(self._seen) >= self.MEMORY:
                 del self._seen[next(iter(self._seen))]

@@ -333,7 +333,7 @@ class ChatPane(Vertical):
         goes to the message of the current match (y or c then act on what was found)."""
         message.stop()
         found = self.finder.current_span()
-        view = self.finder.view_of(found.message) if found is not None else None
+        view = self.finder.view_of(found[0]) if found is not None else None
         self.finder.clear()
         self.find_bar.display = False
         back = self._find_return
