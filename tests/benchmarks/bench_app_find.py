@@ -15,10 +15,14 @@ early message: its current match lies behind "earlier", so that keystroke mounts
 of messages; it is the max.
 
 Two floors, measured in the same run: the match rule alone on the same texts and queries
-(``tui.core.find_text.find_all`` over every message's drawn text: what any find over this
-transcript costs before anything is lit or drawn), and the same keys typed into the composer
-of the same open thread (what a keystroke costs this screen, Textual laying it out, with
-nothing found: the find bar cannot be cheaper than that).
+(``tui.core.find_text.find_all`` over every message's drawn text: a search from scratch; the
+app's ``Searcher`` reads only the messages the shorter query matched and remembers queries
+for backspace, so it can beat this), and the same keys typed into the composer of the same
+open thread (what a keystroke costs this screen, Textual laying it out, with nothing found).
+
+Measured (2 shared cores): 2,000 messages median 18 ms, p95 52 ms; 10,000 messages median
+37 ms, p95 56 ms; a key in the composer 17 ms; the one keystroke that mounts a stretch of
+messages (an early match) 0.8-0.9 s, what opening a thread costs.
 """
 
 from __future__ import annotations

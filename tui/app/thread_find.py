@@ -25,6 +25,7 @@ typed and which way to move, this decides the rest with the rule of ``tui.core.f
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -145,11 +146,11 @@ class ThreadFinder:
         here = self.current_span()
         self.matches = self._find(self.query)
         if here is not None:
-            index = pick(self.matches, here[:2])
-            kept = index is not None and self.matches.spans[index] == here
-            # If the current match is gone, the one after its place is the next already.
-            self.current = index if (kept or direction < 0) else (
-                None if index is None else index - 1)
+            spans = self.matches.spans
+            after = bisect_left(spans, (here[0], here[1], -1))  # the first at or after it
+            kept = after < len(spans) and spans[after] == here
+            # A current match that is gone leaves its place: the next is the one after it.
+            self.current = after if kept or direction < 0 else after - 1
         self.current = step(self.current, len(self.matches), direction)
         span = self.current_span()
         if span is not None:
