@@ -222,6 +222,7 @@ def test_every_binding_has_a_unique_id() -> None:
     from tui.app.screens.profile_picker import ProfilePicker
     from tui.app.widgets.chat import EarlierMessages
     from tui.app.widgets.composer import Composer
+    from tui.app.widgets.find_bar import FindInput
     from tui.app.widgets.message import MessageView
     from tui.app.widgets.owner_prompt import OwnerPrompt
     from tui.app.widgets.sidebar import FilterInput
@@ -229,7 +230,7 @@ def test_every_binding_has_a_unique_id() -> None:
 
     owners = (ThreadApp, MainScreen, ThreadList, FilterInput, MessageView, EarlierMessages,
               Composer, ProfilePicker, OwnerPrompt, ConfirmScreen, RenameScreen, HelpScreen,
-              FirstRunScreen)
+              FirstRunScreen, FindInput)
     bindings = [b for owner in owners for b in owner.BINDINGS if isinstance(b, Binding)]
     assert len(bindings) > 30 and all(b.id for b in bindings)
     ids = [b.id for b in bindings]

@@ -1,8 +1,8 @@
 """The app benchmarks run in quick mode, so they cannot rot; no timing is asserted here.
 
 What is asserted is what each benchmark checks itself: the streamed reply on screen equals
-what the server sent, the filtered list holds exactly the matching threads, and both start-up
-children show the newest thread.
+what the server sent, the filtered list holds exactly the matching threads, the find bar
+counts exactly the matches of its rule, and both start-up children show the newest thread.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def load(name: str) -> ModuleType:
 
 @pytest.mark.slow  # a benchmark
 @pytest.mark.parametrize(
-    "name", ["bench_app_startup", "bench_app_stream", "bench_app_filter", "bench_wide_table"]
+    "name", ["bench_app_startup", "bench_app_stream", "bench_app_filter", "bench_wide_table",
+             "bench_app_find"]
 )
 def test_benchmark_runs_in_quick_mode(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert load(name).main(["--quick"]) == 0

@@ -281,10 +281,13 @@ async def test_markup_and_unicode_in_profile_names_and_keymap_are_shown_literall
             await pilot.press("f1")
             await pilot.pause()
             help_text = screen_text(app)
-            for scroll in app.screen.query(VerticalScroll):  # the rest of a long help
-                scroll.scroll_end(animate=False)
-            await pilot.pause()
-            help_text += screen_text(app)
+            for scroll in app.screen.query(VerticalScroll):  # every page of a long help
+                for _page in range(50):
+                    if scroll.scroll_y >= scroll.max_scroll_y:
+                        break
+                    scroll.scroll_page_down(animate=False)
+                    await pilot.pause()
+                    help_text += screen_text(app)
             assert "chat.copy" in help_text and "[/oops]" in help_text, help_text
             await pilot.press("escape", "ctrl+o")
             await pilot.pause()

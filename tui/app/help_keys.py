@@ -2,6 +2,8 @@
 
 Taken from the widgets' own ``BINDINGS`` so the help cannot disagree with the keys; the few
 keys handled in code (enter in the composer, up to recall) are described as plain pairs.
+The screen's priority keys that act on one widget (``/`` on a message, the filter's keys) are
+listed with that widget.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from tui.app.screens.help import HelpGroup
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.widgets.chat import EarlierMessages
 from tui.app.widgets.composer import Composer
+from tui.app.widgets.find_bar import FindInput
 from tui.app.widgets.message import MessageView
 from tui.app.widgets.owner_prompt import OwnerPrompt
 from tui.app.widgets.sidebar import FilterInput
@@ -30,8 +33,9 @@ def help_groups(app_bindings: Iterable[BindingType] = ()) -> list[HelpGroup]:
     under "Anywhere", but the filter keys the screen handles join the filter box."""
     app_keys = _bindings(app_bindings)
     in_filter = [b for b in app_keys if (b.id or "").startswith(("filter.", "sidebar.filter"))]
+    on_message = [b for b in app_keys if b.id == "chat.find_here"]
     return [
-        ("Anywhere", [*(b for b in app_keys if b not in in_filter),
+        ("Anywhere", [*(b for b in app_keys if b not in in_filter and b not in on_message),
                       ("tab / shift+tab", "Move focus")]),
         (
             "Past chats (sidebar)",
@@ -46,8 +50,15 @@ def help_groups(app_bindings: Iterable[BindingType] = ()) -> list[HelpGroup]:
                 *in_filter,
             ],
         ),
-        ("Chat (a message has focus)", [*_bindings(MessageView.BINDINGS),
+        ("Chat (a message has focus)", [*_bindings(MessageView.BINDINGS), *on_message,
                                         *_bindings(EarlierMessages.BINDINGS)]),
+        (
+            "Find bar (ctrl+f)",
+            [
+                ("words", "Find as you type (any case; a capital: exact case)"),
+                *_bindings(FindInput.BINDINGS),
+            ],
+        ),
         (
             "Composer",
             [

@@ -41,7 +41,7 @@ from tui.app.screens.first_run import FirstRunScreen, first_run_text
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.screens.rename import ExportFolderScreen, RenameScreen
 from tui.app.screens.thread_settings import ForkEditScreen, InstructionsScreen, ModelPicker
-from tui.app.widgets.chat import ChatPane
+from tui.app.widgets.chat import ChatPane, EarlierMessages
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
 from tui.app.widgets.message import MessageView
 from tui.app.widgets.owner_prompt import OwnerPrompt
@@ -105,6 +105,10 @@ class MainScreen(LongWork, Screen[None]):
                 tooltip="Filter (?words: search transcripts)"),
         Binding("down,enter", "focus_threads", "To list", show=False, priority=True,
                 id="filter.to_list", tooltip="From the filter box to the list"),
+        Binding("ctrl+f", "find", "Find", show=False, priority=True, id="chat.find",
+                tooltip="Find in this thread (enter next, shift+enter previous, esc closes)"),
+        Binding("slash", "find_here", "Find", show=False, priority=True, id="chat.find_here",
+                tooltip="Find in this thread from this message"),
     ]
 
     profile: reactive[Profile] = reactive(Profile(name="-"), init=False)
@@ -1078,6 +1082,16 @@ class MainScreen(LongWork, Screen[None]):
                                                Path(folder).expanduser()),
                                    group="export", what="Export")
 
+    @guarded
+    def action_find(self) -> None:
+        """The chat pane's find bar takes the keyboard (tui/app/thread_find.py)."""
+        self.chat.open_find(self.focused)
+
+    @guarded
+    def action_find_here(self) -> None:
+        """``/`` on a message: find from it (only there: ``/`` is text or the filter elsewhere)."""
+        self.chat.open_find(self.focused)
+
     # ------------------------------------------------------------ moving between messages
 
     def _message_views(self) -> list[Widget]:
@@ -1126,6 +1140,8 @@ class MainScreen(LongWork, Screen[None]):
             return not self.replying
         if action == "retry":
             return self.retry_text() is not None and not self.replying
+        if action == "find_here":
+            return isinstance(self.focused, (MessageView, EarlierMessages))
         if action in ("clear_filter", "filter", "focus_threads"):
             try:
                 sidebar = self.sidebar

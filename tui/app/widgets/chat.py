@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -19,6 +20,8 @@ from textual.widgets import Static
 
 from tui.app.errors import guarded
 from tui.app.focus import focus_now
+from tui.app.thread_find import ThreadFinder
+from tui.app.widgets.find_bar import FindBar
 from tui.app.widgets.message import MessageView, RovingFocus
 from tui.app.widgets.thread_list import owner_tag, row_badges
 from tui.core.pricing import PriceTable, format_dollars
@@ -56,12 +59,31 @@ class EarlierMessages(RovingFocus, Static, can_focus=True):
 
     @guarded
     def on_mount(self) -> None:
-        self.update(f"… {plural(self.hidden, 'earlier message')}: press enter to show them")
+        self.update(self.words())
+
+    def words(self) -> str:
+        return f"… {plural(self.hidden, 'earlier message')}: press enter to show them"
 
     @guarded
     async def action_show_earlier(self) -> None:
         pane = self.screen.query_one(ChatPane)
         await pane.show_all()
+
+
+class LaterMessages(EarlierMessages):
+    """Below a stretch of older messages that find brought on screen: stands for the newer
+    ones not mounted; enter goes back to the newest (as the thread opens)."""
+
+    def words(self) -> str:
+        return f"… {plural(self.hidden, 'later message')}: press enter to show the newest"
+
+    @guarded
+    async def action_show_earlier(self) -> None:
+        pane = self.screen.query_one(ChatPane)
+        await pane.show_newest()
+        newest = pane.last_view()
+        if newest is not None:
+            pane.focus_message(newest)  # the marker that had the keyboard is gone
 
 
 class Transcript(VerticalScroll, can_focus=False):
@@ -77,11 +99,15 @@ class ChatPane(Vertical):
         self.turns: list[Turn] = []
         self.active_profile = ""
         self.now = 0.0
+        self.finder = ThreadFinder(self)
+        self._find_return: Widget | None = None  # where the keyboard was before ctrl+f
+        self._find_told: set[str] = set()  # notes already said since the bar opened
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chat-header", markup=False)
         with Transcript(id="transcript"):
             yield Static(EMPTY_TEXT, id="empty", markup=False)
+        yield FindBar(id="find-bar")
 
     @guarded
     def on_mount(self) -> None:
@@ -94,7 +120,7 @@ class ChatPane(Vertical):
 
     @property
     def messages(self) -> list[MessageView]:
-        return list(self.transcript.query(MessageView))
+        return list(self.transcript.query_children(MessageView))  # not every Markdown block
 
     # ------------------------------------------------------------ header
 
@@ -136,16 +162,40 @@ class ChatPane(Vertical):
 
     async def show(self, record: ThreadRecord | None, turns: list[Turn]) -> None:
         """Replace the pane's content with ``record``'s transcript (``None``: a new chat)."""
+        if (record.id if record else None) != (self.record.id if self.record else None):
+            self.finder.start(None)  # another thread: its newest match, not the old place
         self.record = record
         self.turns = list(turns)
         self._update_header()
         await self._mount_turns(self.turns[-WINDOW:], hidden=max(0, len(self.turns) - WINDOW))
+        if self.find_bar.display:  # the bar stays open: light what the new content holds
+            await self.finder.search(self.finder.query)
+            self._say_found()
 
     async def show_all(self) -> None:
         await self._mount_turns(self.turns, hidden=0)
         self.transcript.scroll_home(animate=False)
+        if self.find_bar.display:
+            await self.finder.show(scroll=False)
 
-    async def _mount_turns(self, turns: list[Turn], hidden: int) -> None:
+    async def show_from(self, index: int) -> None:
+        """Mount the stretch of messages that starts at ``index`` (find reached one that was
+        not mounted): ``WINDOW`` of them, so a match early in a thread of thousands costs
+        what opening the thread costs; a marker stands for the newer ones."""
+        index = max(0, min(index, len(self.turns)))
+        end = min(len(self.turns), index + WINDOW)
+        if len(self.turns) - end < WINDOW // 2:
+            end = len(self.turns)  # a few more: mount them, no marker
+        await self._mount_turns(self.turns[index:end], hidden=index,
+                                later=len(self.turns) - end)
+
+    async def show_newest(self) -> None:
+        """Back to the newest messages, as the thread opens."""
+        await self._mount_turns(self.turns[-WINDOW:], hidden=max(0, len(self.turns) - WINDOW))
+        if self.find_bar.display:
+            await self.finder.show(scroll=False)
+
+    async def _mount_turns(self, turns: list[Turn], hidden: int, later: int = 0) -> None:
         transcript = self.transcript
         with self.app.batch_update():
             await transcript.remove_children()
@@ -158,11 +208,23 @@ class ChatPane(Vertical):
                 widgets.append(Static(text, id="empty", markup=False))
             if isinstance(widgets[-1], MessageView):
                 widgets[-1].tab_stop = True
+            if later:
+                widgets.append(LaterMessages(later))
             await transcript.mount_all(widgets)
-        transcript.anchor()
+        if not later:
+            transcript.anchor()
+        else:
+            transcript.anchor(False)  # a stretch in the middle: nothing new arrives below it
+
+    @property
+    def newest_shown(self) -> bool:
+        """Whether the newest message is mounted (not a stretch that find brought back)."""
+        return not self.transcript.query(LaterMessages)
 
     async def add_turn(self, turn: Turn, *, streaming: bool = False) -> MessageView:
         """Append a message at the bottom (the user's prompt, or a reply about to stream)."""
+        if not self.newest_shown:
+            await self.show_newest()
         self.turns.append(turn)
         transcript = self.transcript
         empty = transcript.query("#empty")
@@ -204,6 +266,86 @@ class ChatPane(Vertical):
         if not at_bottom:
             self.transcript.scroll_home(animate=False)
         return True
+
+    # ------------------------------------------------------------ find (ctrl+f)
+
+    @property
+    def find_bar(self) -> FindBar:
+        return self.query_one(FindBar)
+
+    def open_find(self, focused: Widget | None) -> None:
+        """Show the find bar and give it the keyboard at once (keys typed behind ctrl+f are
+        the query). Opened again, its query is selected: typing replaces it."""
+        bar = self.find_bar
+        if not bar.display:
+            self._find_return = focused
+            self._find_told.clear()
+            anchor = None
+            index = self._index_of(focused) if isinstance(focused, MessageView) else None
+            if index is not None:
+                anchor = (index, 0)
+            elif isinstance(focused, EarlierMessages):
+                anchor = (0, 0)
+            self.finder.start(anchor)
+            bar.display = True
+            if bar.query_text:
+                self.run_worker(self._search(bar.query_text), group="find", exclusive=True)
+            else:
+                self._say_found()
+        focus_now(bar.input)
+        bar.input.select_all()
+
+    def _index_of(self, view: MessageView) -> int | None:
+        for index, turn in enumerate(self.turns):
+            if turn is view.turn:
+                return index
+        return None
+
+    async def _search(self, query: str) -> None:
+        await self.finder.search(query)
+        self._say_found()
+
+    def _say_found(self) -> None:
+        finder = self.finder
+        self.find_bar.say(finder.words(), found=bool(finder.matches) or not finder.query)
+        for note in finder.notes():
+            if note not in self._find_told:
+                self._find_told.add(note)
+                self.app.notify(note, timeout=8)
+
+    @on(FindBar.Changed)
+    @guarded
+    async def _find_changed(self, message: FindBar.Changed) -> None:
+        message.stop()
+        await self._search(message.query)
+
+    @on(FindBar.Step)
+    @guarded
+    async def _find_step(self, message: FindBar.Step) -> None:
+        message.stop()
+        await self.finder.step(message.direction)
+        self._say_found()
+
+    @on(FindBar.Closed)
+    @guarded
+    def _find_closed(self, message: FindBar.Closed) -> None:
+        """Highlights go; the keyboard goes back where it was, but one that was on a message
+        goes to the message of the current match (y or c then act on what was found)."""
+        message.stop()
+        found = self.finder.current_span()
+        view = self.finder.view_of(found[0]) if found is not None else None
+        self.finder.clear()
+        self.find_bar.display = False
+        back = self._find_return
+        self._find_return = None
+        if isinstance(back, (MessageView, EarlierMessages)) and view is not None:
+            self.focus_message(view)
+        elif back is not None and back.is_attached and back.focusable:
+            focus_now(back)
+        else:
+            focus_now(self.screen.query_one("#composer"))
+        if view is not None:
+            self.call_after_refresh(view.scroll_visible, animate=False)
 
     def _set_tab_stop(self, target: Widget) -> None:
         for widget in self.transcript.query("EarlierMessages, MessageView"):
