@@ -17,10 +17,10 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
 
-from tui.app import work
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.import_history import ImportPathScreen
 from tui.app.widgets.progress_strip import ProgressStrip
+from tui.core import history_import
 from tui.core.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "core" / "fixtures"
@@ -205,7 +205,7 @@ async def test_an_unforeseen_failure_ends_the_bar_with_the_incident(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug while recording")
 
-    monkeypatch.setattr(work, "record_history", broken)
+    monkeypatch.setattr(history_import, "record_history", broken)
     app = app_env.make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await idle(pilot, app)

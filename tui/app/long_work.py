@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Coroutine
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -26,10 +26,12 @@ from tui.app.screens.import_history import ImportPathScreen, import_question
 from tui.app.widgets.progress_strip import ProgressStrip
 from tui.app.widgets.sidebar import Sidebar
 from tui.core.bar_costs import BarCosts
-from tui.core.history_import import HistoryKind
 from tui.core.records import Identity, Profile
 from tui.core.safe_text import one_line
 from tui.core.wording import plural
+
+if TYPE_CHECKING:  # the history readers load when an import runs
+    from tui.core.history_import import HistoryKind
 
 
 class Host(Protocol):

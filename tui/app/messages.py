@@ -11,15 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from tui.core.api.base import ApiError
 from tui.core.bar_costs import BarCosts
-from tui.core.history_import import HistoryKind
 from tui.core.incidents import Incident
 from tui.core.ownership import Ownership
 from tui.core.records import DeleteReport, Identity, ThreadRecord, Turn
+
+if TYPE_CHECKING:  # the history readers load when an import runs
+    from tui.core.history_import import HistoryKind
 
 
 @dataclass

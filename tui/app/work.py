@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -75,14 +76,6 @@ from tui.core.continuation import (
     continue_thread,
     fork_thread,
 )
-from tui.core.history_import import (
-    HistoryFormatError,
-    HistoryKind,
-    HistoryResult,
-    detect_history,
-    read_history,
-    record_history,
-)
 from tui.core.keys import KeyResolutionError
 from tui.core.ownership import Ownership, is_retired, resolve_not_found
 from tui.core.pricing import PriceTable
@@ -91,6 +84,9 @@ from tui.core.records import Dialect, Identity, Role, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
 from tui.core.store import Store, StoreError
 from tui.core.wording import plural
+
+if TYPE_CHECKING:  # the readers load when an import runs (zipfile and more)
+    from tui.core.history_import import HistoryKind
 
 Post = Callable[[Message], object]
 
@@ -346,6 +342,8 @@ async def count_costs(
 async def check_import(post: Post, path: Path) -> None:
     """What ``path`` holds (a few bytes read, off the event loop), for the screen to ask
     about before anything is imported."""
+    from tui.core.history_import import detect_history  # zipfile and the readers: not at start
+
     kind = await asyncio.to_thread(detect_history, path)
     exists = await asyncio.to_thread(path.exists)
     problem = "" if kind is not None else (
@@ -359,6 +357,8 @@ async def import_history(
     """A ChatGPT export or an llm logs database into the record, as ``threadtui import`` does
     it (read in a thread, recorded on the record's thread), with the progress bar; then the
     summary and the new rows for the sidebar."""
+    from tui.core.history_import import HistoryFormatError, read_history, record_history
+
     with reporting(post, "import", f"reading the {kind}") as progress:
         try:
             batch = await asyncio.to_thread(read_history, kind, path, progress)
@@ -366,7 +366,7 @@ async def import_history(
             progress.fail(f"Not imported: {exc}")
             return
         progress.relabel("recording", len(batch.items))
-        result: HistoryResult = await services.records.call(
+        result = await services.records.call(
             record_history, batch.items, progress
         )
         rows = await services.records.call(Store.get_many, [*result.added, *result.updated])

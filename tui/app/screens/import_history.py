@@ -9,7 +9,7 @@ that opened it (one SSH packet) submits nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,8 +22,10 @@ from textual.widgets import Input, Static
 from tui.app.errors import guarded
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.list_picker import Settling
-from tui.core.history_import import HistoryKind
 from tui.core.safe_text import one_line
+
+if TYPE_CHECKING:  # the history readers load when an import runs
+    from tui.core.history_import import HistoryKind
 
 PATH_MAX = 4096
 
