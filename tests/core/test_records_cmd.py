@@ -450,6 +450,31 @@ def test_list_full_text_shows_the_best_fifty_and_says_how_many_more(
     assert len(listed(out)) == 60 and "more" not in err
 
 
+def test_list_full_text_past_the_ranking_bound_is_newest_first_and_says_so(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``RANK_AT_MOST`` matching threads the ranking costs more than it tells: the rows
+    come in the list's order (newest first) and stderr says why; at the bound, best first."""
+    from tui.core import search_index
+
+    seed_matches(data_dir, 12)
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 12)
+    _, out, err = run(capsys, "list", "-s", "walrus", "--full-text", "-n", "3")
+    assert listed(out) == ["conv_w011", "conv_w010", "conv_w009"]  # best: most mentions
+    assert "too many to rank" not in err
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 11)
+    _, out, err = run(capsys, "list", "-s", "walrus", "--full-text", "-n", "3")
+    assert listed(out) == ["conv_w000", "conv_w001", "conv_w002"]  # newest first
+    assert "(12 threads hold it: too many to rank, newest first)" in err
+    assert "… 9 more (of 12)" in err and "1 thread(s) marked gone not shown" in err
+    # A title match the transcripts lack still comes, in its place in the list.
+    with Store.open(data_dir) as store:
+        store.upsert(ThreadRecord(id="conv_title", title="walrus in the title only",
+                                  profile="work", last_active=999.5))
+    _, out, _ = run(capsys, "list", "-s", "walrus", "--full-text", "-n", "3")
+    assert listed(out) == ["conv_w000", "conv_title", "conv_w001"]
+
+
 def test_list_without_full_text_keeps_every_row_unless_limited(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:

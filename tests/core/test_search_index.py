@@ -66,6 +66,29 @@ def test_the_index_answers_ranked_and_is_private(store: Store, data_dir: Path) -
     assert stat.S_IMODE((data_dir / INDEX_NAME).stat().st_mode) == 0o600
 
 
+def test_an_unranked_answer_kept_never_answers_a_ranked_question(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index keeps its last answer while nothing changed; an unranked one (the sidebar's)
+    must not be handed to a ranked question (the CLI's), nor, past the ranking bound, be
+    called best first."""
+    from tui.core import search_index
+
+    add(store, "conv_once", "a walrus once")
+    add(store, "conv_many", "walrus walrus walrus", last_active=50.0)
+    add(store, "conv_twice", "walrus and walrus", last_active=10.0)
+    unranked = store.search.search("walrus", ranked=False) or []
+    assert sorted(unranked) == ["conv_many", "conv_once", "conv_twice"]
+    assert indexed(store, "walrus") == ["conv_many", "conv_twice", "conv_once"]
+    monkeypatch.setattr(search_index, "RANK_AT_MOST", 2)
+    store.search.forget_answers()
+    answer = indexed(store, "walrus")
+    assert sorted(answer) == ["conv_many", "conv_once", "conv_twice"]
+    assert not search_index.is_best_first(answer)
+    # Newest first, the list's own order, when too many match to rank.
+    assert found(store, "walrus") == ["conv_once", "conv_many", "conv_twice"]
+
+
 def test_titles_and_ids_still_match_after_the_transcript_matches(store: Store) -> None:
     add(store, "conv_a", "about budgets")
     add(store, "conv_b", "nothing", last_active=500.0)

@@ -18,6 +18,7 @@ from tui.commands.context import CliContext
 from tui.commands.local_record import error, open_record, positive
 from tui.core.records import ThreadRecord, ThreadStatus
 from tui.core.safe_text import UNSAFE, display_width, fit, json_text, printable
+from tui.core.search_index import is_best_first
 from tui.core.store import Store
 
 FULL_TEXT_LIMIT = 50
@@ -90,6 +91,9 @@ class Listing:
     """Threads that match among the statuses shown (more than ``records`` under a limit)."""
     hidden: int
     """Threads that match but are marked gone, left out without ``--all``."""
+    unranked: int = 0
+    """How many threads' transcripts matched when that was too many to rank (the rows are
+    then newest first); 0 when the matches are best first or the search was not full-text."""
 
 
 def select(
@@ -114,7 +118,12 @@ def select(
     if limit and total == limit:
         total = store.count_threads(**filters, statuses=statuses)
     hidden = 0 if show_all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])
-    return Listing(records, total, hidden)
+    unranked = 0
+    if full_text and search:
+        found = store.search.search(search)  # the answer just used, kept while unchanged
+        if found is not None and not is_best_first(found):
+            unranked = len(found)
+    return Listing(records, total, hidden, unranked)
 
 
 def write(listing: Listing, out: TextIO, err: TextIO, *, as_json: bool, width: int) -> None:
@@ -124,6 +133,9 @@ def write(listing: Listing, out: TextIO, err: TextIO, *, as_json: bool, width: i
         out.write("".join(json_text(record.to_dict()) + "\n" for record in records))
     elif records:
         _print_table(records, out, width)
+    if listing.unranked:
+        print(f"({listing.unranked:,} threads hold it: too many to rank, newest first)",
+              file=err)
     more = listing.total - len(records)
     if more > 0:
         print(f"… {more:,} more (of {listing.total:,}); --limit 0 lists them all", file=err)

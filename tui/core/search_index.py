@@ -116,6 +116,22 @@ def fts_query(text: str) -> str | None:
     return " AND ".join(parts)
 
 
+RANK_AT_MOST = 10_000
+"""Up to this many matching threads a ranked search puts the best first (bm25); more, and
+the answer keeps no order (see ``SearchIndex.search``)."""
+
+_MATCHING = ("SELECT thread_id FROM threads WHERE num IN"
+             " (SELECT rowid >> ? FROM chunks WHERE chunks MATCH ?)")
+_BEST_FIRST = ("SELECT t.thread_id FROM (SELECT rowid >> ? AS num, min(rank) AS score"
+               " FROM chunks WHERE chunks MATCH ? GROUP BY num) AS hits"
+               " JOIN threads AS t USING (num) ORDER BY hits.score, t.thread_id")
+
+
+def is_best_first(found: Sequence[str]) -> bool:
+    """Whether a ranked search's answer is in rank order (few enough matched to rank)."""
+    return len(found) <= RANK_AT_MOST
+
+
 class SearchIndex:
     """The search index of one record. Thread-safe: the record's worker writes and searches,
     a background thread may build (``start_building``)."""
@@ -137,8 +153,9 @@ class SearchIndex:
         self.progress: tuple[int, int] | None = None
         """(done, total) while a build runs; None otherwise."""
         self._said_unavailable = False
-        self._last: tuple[tuple[Any, ...], list[str]] | None = None
-        """The last answer, and what it was for (query, order, connection, state)."""
+        self._last: tuple[tuple[Any, ...], bool, list[str]] | None = None
+        """The last answer: what it was for (query, connection, state), whether it serves a
+        ranked question too (it was ranked, or too many matched to rank), the ids."""
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -230,7 +247,12 @@ class SearchIndex:
         """Thread ids whose transcripts match ``text``, best first (``ranked``; else in no
         particular order, which spares ranking every match when the caller sorts anyway);
         None when the index cannot answer now (being built, unavailable, read-only and
-        behind): read the transcripts."""
+        behind): read the transcripts.
+
+        A ranked answer is best first only when at most ``RANK_AT_MOST`` threads match
+        (``is_best_first`` says which): past that, ranking is most of the search's cost (bm25
+        for every match, 100 ms for a word in each of 50,000 threads) and tells little, since
+        words that common weigh next to nothing; the caller keeps its own order."""
         query = fts_query(text)
         if not fts5_available():
             self._say_unavailable()
@@ -245,21 +267,15 @@ class SearchIndex:
                 # A command asks the same question up to three times (the rows, how many
                 # match, how many are marked gone); the answer stands while the index is
                 # unchanged: no commit from another connection (data_version) nor this one.
-                state = (query, ranked, db, db.execute("PRAGMA data_version").fetchone()[0],
+                state = (query, db, db.execute("PRAGMA data_version").fetchone()[0],
                          db.total_changes)
-                if self._last is not None and self._last[0] == state:
-                    return list(self._last[1])
-                rows = db.execute(
-                    "SELECT t.thread_id FROM (SELECT rowid >> ? AS num, min(rank) AS score"
-                    " FROM chunks WHERE chunks MATCH ? GROUP BY num) AS hits"
-                    " JOIN threads AS t USING (num) ORDER BY hits.score, t.thread_id"
-                    if ranked else
-                    "SELECT thread_id FROM threads WHERE num IN"
-                    " (SELECT rowid >> ? FROM chunks WHERE chunks MATCH ?)",
-                    (_RUN_BITS, query),
-                ).fetchall()
-                found = [row[0] for row in rows]
-                self._last = (state, found)
+                last = self._last
+                if last is not None and last[0] == state and (last[1] or not ranked):
+                    return list(last[2])
+                found = [row[0] for row in db.execute(_MATCHING, (_RUN_BITS, query))]
+                if ranked and is_best_first(found):
+                    found = [row[0] for row in db.execute(_BEST_FIRST, (_RUN_BITS, query))]
+                self._last = (state, ranked or not is_best_first(found), found)
                 return list(found)
             except sqlite3.DatabaseError as exc:
                 if _damaged(exc):

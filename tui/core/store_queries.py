@@ -20,6 +20,7 @@ from itertools import accumulate
 from typing import Any
 
 from tui.core.records import ThreadStatus
+from tui.core.search_index import is_best_first
 from tui.core.thread_query import doc_haystack, newest_first, query_words
 
 TranscriptSearch = Callable[[str, str], bool]
@@ -27,8 +28,8 @@ TranscriptSearch = Callable[[str, str], bool]
 _ROW_BREAK = "\x00"  # between two rows' filter texts: no filter word holds it (nor a newline)
 
 IndexedSearch = Callable[[str], "list[str] | None"]
-"""Query text -> the ids of the threads whose transcripts match, best first; None when the
-index cannot answer now."""
+"""Query text -> the ids of the threads whose transcripts match, best first when few enough
+match to rank (``search_index.is_best_first``); None when the index cannot answer now."""
 
 
 class ThreadQueries:
@@ -78,10 +79,13 @@ class ThreadQueries:
             return ids
         matched = self._rows_matching(threads, version, words)
         if full_text and self._indexed is not None:
-            ranked = self._indexed(text or "")
-            if ranked is not None:
+            indexed = self._indexed(text or "")
+            if indexed is not None and not is_best_first(indexed):
+                hits = set(indexed)  # too many to rank: the list's own order
+                return [i for i in ids if i in hits or i in matched]
+            if indexed is not None:
                 allowed = set(ids)
-                found = [i for i in ranked if i in allowed]
+                found = [i for i in indexed if i in allowed]
                 seen = set(found)
                 return found + [i for i in ids if i in matched and i not in seen]
         if full_text:
