@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App
+from textual.keys import _character_to_key  # the driver's own names for typed keys
 from textual.notifications import Notification
 
 from tui.app.app import ThreadApp
@@ -150,6 +152,18 @@ def notifications(app: App[Any]) -> list[Notification]:
 def notification_text(app: App[Any]) -> str:
     """Every notification's message, one per line (for ``in`` checks)."""
     return "\n".join(n.message for n in notifications(app))
+
+
+def burst(app: App[Any], text: str) -> None:
+    """Keys queued back to back, as one SSH packet delivers them (a newline or a carriage
+    return is enter): every key is posted before the first is handled, as the driver hands
+    them over, with the names its driver gives them. Pilot's ``press`` waits between keys
+    and would hide what typing ahead does."""
+    for character in text:
+        if character in "\r\n":
+            app.post_message(events.Key("enter", "\r"))
+        else:
+            app.post_message(events.Key(_character_to_key(character), character))
 
 
 async def wait_until(pilot: Any, predicate: Callable[[], object], timeout: float = 5.0) -> None:

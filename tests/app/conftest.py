@@ -9,7 +9,30 @@ from typing import Any
 import pytest
 from app_harness import AppEnv, make_app_env
 
+from tui.app.widgets.progress_strip import ProgressStrip
 from tui.sandbox import Sandbox
+
+Step = tuple[str, str, int, "int | None"]
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> list[Step]:
+    """Every step the progress strip was given (job, label, done, total), and
+    (job, "end …", 0, None) when a job ended, with its error if it failed."""
+    steps: list[Step] = []
+    real_show, real_end = ProgressStrip.show, ProgressStrip.end
+
+    def show(self: ProgressStrip, job: str, label: str, done: int, total: int | None) -> None:
+        steps.append((job, label, done, total))
+        real_show(self, job, label, done, total)
+
+    def end(self: ProgressStrip, job: str, error: str | None = None) -> None:
+        steps.append((job, f"end {error or ''}".strip(), 0, None))
+        real_end(self, job, error)
+
+    monkeypatch.setattr(ProgressStrip, "show", show)
+    monkeypatch.setattr(ProgressStrip, "end", end)
+    return steps
 
 
 @pytest.fixture(autouse=True)

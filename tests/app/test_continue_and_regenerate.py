@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_harness import ENV, AppEnv, idle, notification_text, open_first, to_list, wait_until
+from app_harness import ENV, AppEnv, burst, idle, notification_text, open_first, to_list, wait_until
 from textual import events
 
 from tui.app.screens.confirm import ConfirmScreen
@@ -186,14 +186,6 @@ async def test_keys_typed_ahead_with_m_or_i_change_nothing(app_env: AppEnv) -> N
         await idle(pilot, app)
     stored = app_env.store.get(record.id)
     assert stored.model == "gpt-4.1-mini" and stored.instructions is None
-
-
-def burst(app, text: str) -> None:  # type: ignore[no-untyped-def]
-    """Keys queued back to back, as one SSH packet delivers them."""
-    for character in text:
-        key = {"\r": "enter", " ": "space", "-": "minus", ".": "full_stop"}.get(
-            character, character)
-        app.post_message(events.Key(key, None if key == "enter" else character))
 
 
 async def test_e_on_a_question_forks_a_thread_with_the_edited_question(app_env: AppEnv) -> None:

@@ -3,7 +3,7 @@ keys typed as text, focus given back, no matches, and messages not mounted yet."
 
 from __future__ import annotations
 
-from app_harness import AppEnv, idle, open_first, wait_until
+from app_harness import AppEnv, burst, idle, open_first, wait_until
 from textual import events
 
 from tui.app.app import ThreadApp
@@ -19,13 +19,6 @@ TURNS = [
     ("user", "And roll back a deploy?"),
     ("assistant", "Run `make rollback`; a Deploy tag marks each release."),
 ]
-
-
-def burst(app: ThreadApp, text: str) -> None:
-    """Keys queued back to back, as one SSH packet delivers them."""
-    for ch in text:
-        key = {" ": "space", "/": "slash", "?": "question_mark"}.get(ch, ch)
-        app.post_message(events.Key(key, ch))
 
 
 def bar(app: ThreadApp) -> FindBar:

@@ -12,38 +12,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from app_harness import AppEnv, idle, notification_text, wait_until
-from textual import events
-from textual.keys import _character_to_key
+from app_harness import AppEnv, burst, idle, notification_text, wait_until
 from textual.widgets import Input
 
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.import_history import ImportPathScreen
-from tui.app.widgets.progress_strip import ProgressStrip
 from tui.core import history_import
 from tui.core.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "core" / "fixtures"
 SPLIT = FIXTURES / "chatgpt_export_split"
-
-
-@pytest.fixture
-def shown(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int, int | None]]:
-    """Every step the progress strip was given, and a ("end", error) when a job ended."""
-    steps: list[tuple[str, str, int, int | None]] = []
-    real_show, real_end = ProgressStrip.show, ProgressStrip.end
-
-    def show(self, job: str, label: str, done: int, total: int | None) -> None:
-        steps.append((job, label, done, total))
-        real_show(self, job, label, done, total)
-
-    def end(self, job: str, error: str | None = None) -> None:
-        steps.append((job, f"end {error or ''}".strip(), 0, None))
-        real_end(self, job, error)
-
-    monkeypatch.setattr(ProgressStrip, "show", show)
-    monkeypatch.setattr(ProgressStrip, "end", end)
-    return steps
 
 
 def llm_database(tmp_path: Path) -> Path:
@@ -52,15 +30,6 @@ def llm_database(tmp_path: Path) -> Path:
         connection.executescript((FIXTURES / "llm_logs.sql").read_text())
     connection.close()
     return path
-
-
-def burst(app, text: str) -> None:  # type: ignore[no-untyped-def]
-    """Keys queued back to back, as one SSH packet brings them (``\\n`` is enter)."""
-    for ch in text:
-        if ch == "\n":
-            app.post_message(events.Key("enter", "\r"))
-        else:
-            app.post_message(events.Key(_character_to_key(ch), ch))
 
 
 async def open_dialog(pilot, app) -> ImportPathScreen:  # type: ignore[no-untyped-def]

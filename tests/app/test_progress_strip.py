@@ -14,29 +14,10 @@ import pytest
 from app_harness import AppEnv, idle, notification_text, to_list, wait_until
 
 from tui.app.screens.profile_picker import ProfilePicker
-from tui.app.widgets.progress_strip import ProgressStrip
 from tui.core import search_index
 
 Step = tuple[str, str, int, "int | None"]
-
-
-@pytest.fixture
-def shown(monkeypatch: pytest.MonkeyPatch) -> list[Step]:
-    """Every step the strip was given, and ("job", "end …") when a job ended."""
-    steps: list[Step] = []
-    real_show, real_end = ProgressStrip.show, ProgressStrip.end
-
-    def show(self, job: str, label: str, done: int, total: int | None) -> None:
-        steps.append((job, label, done, total))
-        real_show(self, job, label, done, total)
-
-    def end(self, job: str, error: str | None = None) -> None:
-        steps.append((job, f"end {error or ''}".strip(), 0, None))
-        real_end(self, job, error)
-
-    monkeypatch.setattr(ProgressStrip, "show", show)
-    monkeypatch.setattr(ProgressStrip, "end", end)
-    return steps
+"""One step the strip was shown (job, label, done, total), from the ``shown`` fixture."""
 
 
 async def test_continuing_a_long_thread_shows_a_determinate_bar_then_it_goes(
