@@ -7,8 +7,9 @@ The bar is summed again after every reply, on a profile switch and when another 
 wrote. Measured on a real record in a temp directory: ``threadtui usage`` over the whole
 record (every transcript read), ``usage --since month`` (the month's transcripts read), the
 tally's first count, and its refresh after one new reply. The floor, measured in the same
-run, is what any refresh must do after a reply: list the month's rows in the record as it now
-is (the write moved the list order) and read the one transcript that changed.
+run, is what any refresh must do after a reply: find the month's rows in the record as it now is
+(one pass over the rows; a walk in list order would first sort every id again after the
+write) and read the one transcript that changed.
 Target: a refresh ≤ 3 × the floor. It runs on the record's thread, never the event loop.
 """
 
@@ -66,7 +67,7 @@ def timed(fn: Callable[[], object], repeats: int = REPEATS) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tui.core.bar_costs import CostTally, active_since, month_start
+    from tui.core.bar_costs import CostTally, month_start
     from tui.core.pricing import builtin_prices
     from tui.core.records import Role, Turn, Usage
     from tui.core.store import Store
@@ -114,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 store.append_turn(ids[counter[0]], Turn(
                     Role.ASSISTANT, "more", at=now, usage=Usage(10, 10, 20)))
                 started = time.perf_counter()
-                for _ in active_since(store, since):
-                    pass
+                store.active_since(since)
                 store.transcript(ids[counter[0]])
                 floors.append((time.perf_counter() - started) * 1000)
             floor = statistics.median(floors)

@@ -544,3 +544,20 @@ def test_the_store_filter_lets_through_exactly_what_the_filter_rule_does(store: 
         words = query_words(query)
         expected = [r.id for r in records if matches(words, record_haystack(r))]
         assert ids(store.list_threads(text=query)) == expected, query
+
+
+def test_active_since_is_every_thread_active_from_then_whatever_its_status_or_pin(
+    store: Store,
+) -> None:
+    """The bar's sums read the month's threads with it: each one once, at ``since`` or later,
+    pinned or not, gone or not; nothing older, also after a write moved the list order."""
+    store.upsert(thread("conv_old", last_active=99.0))
+    store.upsert(thread("conv_old_pinned", last_active=50.0, pinned=True))
+    store.upsert(thread("conv_at", last_active=100.0))
+    store.upsert(thread("conv_gone", last_active=150.0, status=ThreadStatus.GONE))
+    store.upsert(thread("conv_new", last_active=200.0))
+    assert sorted(r.id for r in store.active_since(100.0)) == ["conv_at", "conv_gone", "conv_new"]
+    store.append_turn("conv_old", Turn(role=Role.USER, text="back", at=300.0))
+    assert sorted(r.id for r in store.active_since(100.0)) == [
+        "conv_at", "conv_gone", "conv_new", "conv_old"]
+    assert [r.id for r in store.active_since(250.0)] == ["conv_old"]

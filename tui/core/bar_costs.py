@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import calendar
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,9 +26,6 @@ from tui.core.pricing import PriceTable
 from tui.core.records import ThreadRecord, Turn
 from tui.core.store import Store
 from tui.core.usage_report import UsageLine, replies_since
-
-PAGE = 500
-"""Rows read per page while scanning the list for the month's threads."""
 
 
 def day_start(now: float) -> float:
@@ -97,7 +93,7 @@ class CostTally:
         mine = Spend.empty(profile)
         ours = Spend.empty(organization) if organization else None
         seen: set[str] = set()
-        for record in active_since(store, since):
+        for record in store.active_since(since):
             seen.add(record.id)
             replies = self._replies(store, record, since)
             if record.profile == profile:
@@ -118,22 +114,6 @@ class CostTally:
             replies = tuple(replies_since(store.transcript(record.id), since))
             kept = self._kept[record.id] = _Kept(stamp, replies)
         return kept.replies
-
-
-def active_since(store: Store, since: float) -> Iterator[ThreadRecord]:
-    """Every thread (any status) active at or after ``since``: the list is newest first after
-    the pinned rows, so reading stops at the first unpinned row older than ``since``."""
-    offset = 0
-    while True:
-        page = store.list_threads(offset=offset, limit=PAGE)
-        for record in page:
-            if record.last_active >= since:
-                yield record
-            elif not record.pinned:
-                return
-        if len(page) < PAGE:
-            return
-        offset += PAGE
 
 
 def _file_stamp(store: Store, thread_id: str) -> tuple[int, int]:

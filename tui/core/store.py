@@ -333,6 +333,13 @@ class Store:
         threads = self._index.threads_data()
         return [to_record(threads[i]) for i in thread_ids if i in threads]
 
+    def active_since(self, since: float) -> list[ThreadRecord]:
+        """Every thread (any status) last active at or after ``since``, in no particular
+        order: one pass over the rows. A walk in list order would sort every id again after
+        each write (200 ms at 100,000 threads) for the bar's sums, which need no order."""
+        return [to_record(doc) for doc in self._index.threads_data().values()
+                if doc.get("last_active", 0.0) >= since]
+
     def list_threads(
         self,
         *,
