@@ -19,12 +19,14 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from tui.app.errors import guarded
+from tui.app.widgets.steady_input import SteadyInput
 
 FIND_PLACEHOLDER = "any case; a capital: exact case"
 
 
-class FindInput(Input):
-    """The query box; next/previous/close are its own keys, everything else is text."""
+class FindInput(SteadyInput):
+    """The query box; next/previous/close are its own keys, everything else is text. One
+    line of the bar's width: a keystroke repaints it and lays out nothing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,down", "step(1)", "Next match", id="find.next",

@@ -20,13 +20,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import Reactive, reactive
+from textual.reactive import reactive
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
+from tui.app.widgets.steady_input import SteadyInput
 from tui.app.widgets.thread_list import ThreadList
 from tui.core.records import ThreadRecord
 from tui.core.thread_query import keep_matching, query_words, record_haystack, record_sort_key
@@ -55,16 +55,9 @@ def _narrows(earlier: tuple[str, ...], later: tuple[str, ...]) -> bool:
     return all(any(old in new for new in later) for old in earlier)
 
 
-class FilterInput(Input):
-    """The filter box; esc clears (down/enter to the list are app-level, see ThreadApp).
-
-    Its size is fixed (one line, the sidebar's width), so the width of what is typed in it
-    never needs a layout: ``Input`` sets ``virtual_size`` (the text's width, for scrolling
-    within the box) on every change, and that reactive asks for a layout of the whole screen
-    on every keystroke. Here it repaints the box only; scrolling reads the value as before.
-    """
-
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+class FilterInput(SteadyInput):
+    """The filter box; esc clears (down/enter to the list are app-level, see ThreadApp). One
+    line, the sidebar's width: a keystroke repaints it and lays out nothing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "screen.clear_filter", "Clear filter", id="filter.clear",
