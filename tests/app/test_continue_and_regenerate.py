@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app_harness import ENV, AppEnv, burst, idle, notification_text, open_first, to_list, wait_until
 from textual import events
+from textual.widgets import Input
 
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.profile_picker import ProfilePicker
@@ -65,6 +66,8 @@ async def test_an_enter_typed_ahead_with_c_does_not_continue_anything(app_env: A
         await idle(pilot, app)
         assert len(app_env.store) == 1  # nothing was copied
         assert isinstance(app.screen, ProfilePicker)  # still asking
+        # Every letter typed with the c is the filter's, the first one too.
+        assert app.screen.query_one(Input).value == "home"
         await pilot.press("escape")
 
 

@@ -115,7 +115,7 @@ async def test_keys_typed_ahead_never_start_an_import(app_env: AppEnv) -> None:
         await idle(pilot, app)
         # Text, not commands: the enter before the dialog settled submitted nothing.
         assert app.screen is dialog and dialog.query_one(Input).value.endswith(
-            "chatgpt_export_splity")
+            "chatgpt_export_splity") and dialog.query_one(Input).value == f"{SPLIT}y"
         assert app.main.sidebar.count == 0
         # Settled: what follows the enter in the same packet reaches the path before the
         # dialog reads it, so a path with text after it is looked at, not imported blindly.

@@ -22,6 +22,7 @@ from textual.widgets import Input, Static
 from tui.app.errors import guarded
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.list_picker import Settling
+from tui.app.screens.typed_ahead import KeepsTypedAhead
 from tui.core.safe_text import one_line
 
 if TYPE_CHECKING:  # the history readers load when an import runs
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # the history readers load when an import runs
 PATH_MAX = 4096
 
 
-class ImportPathScreen(Settling, ModalScreen[str | None]):
+class ImportPathScreen(KeepsTypedAhead[str | None], Settling, ModalScreen[str | None]):
     """The path of what to import; esc imports nothing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,6 +56,7 @@ class ImportPathScreen(Settling, ModalScreen[str | None]):
 
     @guarded
     def on_mount(self) -> None:
+        self.take_keyboard()
         self.start_settling()
 
     @on(Input.Submitted)

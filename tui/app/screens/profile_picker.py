@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
 from tui.app.screens.list_picker import ListPicker
+from tui.app.screens.typed_ahead import KeepsTypedAhead
 from tui.core.records import Profile
 from tui.core.safe_text import one_line
 
@@ -62,7 +63,7 @@ def match_rank(profile: Profile, query: str) -> int:
     return 2
 
 
-class ProfilePicker(ListPicker):
+class ProfilePicker(KeepsTypedAhead[str | None], ListPicker):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "move(1)", "Down", show=False, id="picker.down"),
@@ -98,7 +99,7 @@ class ProfilePicker(ListPicker):
     def on_mount(self) -> None:
         self.start_settling()
         self._show("")
-        self.query_one("#picker-filter", Input).focus()
+        self.take_keyboard()
 
     def _show(self, query: str) -> None:
         listing = self.listing

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
 from tui.app.screens.list_picker import ListPicker, Settling
+from tui.app.screens.typed_ahead import KeepsTypedAhead
 from tui.core.config import instructions_problem
 from tui.core.safe_text import one_line, unsafe_in_value
 
@@ -36,7 +37,7 @@ def model_label(model: str, shuts_down: dt.date | None, current: str | None) -> 
     return label
 
 
-class ModelPicker(ListPicker):
+class ModelPicker(KeepsTypedAhead[str | None], ListPicker):
     """Pick the thread's model; a name typed that the list lacks (a local server's) is taken
     as it is."""
 
@@ -72,7 +73,7 @@ class ModelPicker(ListPicker):
     def on_mount(self) -> None:
         self.start_settling()
         self._show("")
-        self.query_one("#model-filter", Input).focus()
+        self.take_keyboard()
 
     def _show(self, query: str) -> None:
         listing = self.listing
