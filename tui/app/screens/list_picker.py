@@ -1,5 +1,5 @@
-"""What every pick-one-from-a-list dialog shares: up/down move, a click chooses, esc cancels,
-and a settle delay.
+"""What every pick-one-from-a-list dialog shares: a filter box, up/down move, a click chooses,
+esc cancels, and a settle delay.
 
 A picker opened by a key (``c`` continues, ``m`` sets the model) makes something when it
 chooses; an enter typed ahead with that key (one SSH packet) must not choose. Until
@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 
+from textual import on
 from textual.screen import ModalScreen
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
+from tui.app.screens.typed_ahead import KeepsTypedAhead
 
 
 class Settling:
@@ -30,13 +33,40 @@ class Settling:
         return time.monotonic() >= self._ready_at
 
 
-class ListPicker(Settling, ModalScreen[str | None]):
-    """A dialog with one ``OptionList``, dismissed with the chosen option's id (None: esc).
-    Subclasses compose the list and bind ``move(1)``, ``move(-1)`` and ``cancel``."""
+class ListPicker(KeepsTypedAhead[str | None], Settling, ModalScreen[str | None]):
+    """A dialog with a filter box over one ``OptionList``, dismissed with the chosen option's
+    id (None: esc). Subclasses compose both, say which options a query shows (``options``)
+    and bind ``move(1)``, ``move(-1)`` and ``cancel``."""
 
-    def __init__(self, settle_seconds: float = 0.0) -> None:
+    def __init__(self, current: str | None, settle_seconds: float = 0.0) -> None:
         super().__init__(classes="dialog-screen")
+        self._current = current
         self._settle_seconds = settle_seconds
+
+    def options(self, query: str) -> list[Option]:
+        """The options ``query`` (as typed) shows, best first, each with its id."""
+        raise NotImplementedError
+
+    def show(self, query: str) -> None:
+        """List what ``query`` shows; the highlight on the current one while nothing is
+        typed, else on the best match."""
+        options = self.options(query)
+        self.listing.set_options(options)
+        if options:
+            ids = [option.id for option in options]
+            on_current = not query.strip() and self._current in ids
+            self.listing.highlighted = ids.index(self._current) if on_current else 0
+
+    @guarded
+    def on_mount(self) -> None:
+        self.start_settling()
+        self.show("")
+        self.take_keyboard()
+
+    @on(Input.Changed)
+    @guarded
+    def _filter(self, event: Input.Changed) -> None:
+        self.show(event.value)
 
     @property
     def listing(self) -> OptionList:

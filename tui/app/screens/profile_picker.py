@@ -19,12 +19,11 @@ from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
 from tui.app.screens.list_picker import ListPicker
-from tui.app.screens.typed_ahead import KeepsTypedAhead
 from tui.core.records import Profile
 from tui.core.safe_text import one_line
 
 
-def profile_prompt(profile: Profile, current: str) -> Content:
+def profile_prompt(profile: Profile, current: str | None) -> Content:
     marker = ("● ", "$accent") if profile.name == current else ("  ", "")
     where = "/".join(one_line(v, 28) for v in (profile.organization, profile.project) if v)
     return Content.assemble(
@@ -63,7 +62,7 @@ def match_rank(profile: Profile, query: str) -> int:
     return 2
 
 
-class ProfilePicker(KeepsTypedAhead[str | None], ListPicker):
+class ProfilePicker(ListPicker):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "move(1)", "Down", show=False, id="picker.down"),
@@ -82,9 +81,8 @@ class ProfilePicker(KeepsTypedAhead[str | None], ListPicker):
     ) -> None:
         # Where choosing makes something (a copy of a thread), an enter typed ahead with the
         # key that opened the picker must not choose: it is ignored until the picker settles.
-        super().__init__(settle_seconds)
+        super().__init__(current, settle_seconds)
         self._profiles = list(profiles)
-        self._current = current
         self._title = title  # the same picker chooses where a thread is continued
         self._keys = keys
 
@@ -95,29 +93,13 @@ class ProfilePicker(KeepsTypedAhead[str | None], ListPicker):
             yield OptionList(id="picker-list", markup=False)
             yield Static(self._keys, classes="dialog-keys", markup=False)
 
-    @guarded
-    def on_mount(self) -> None:
-        self.start_settling()
-        self._show("")
-        self.take_keyboard()
-
-    def _show(self, query: str) -> None:
-        listing = self.listing
+    def options(self, query: str) -> list[Option]:
         shown = [p for p in self._profiles if profile_matches(p, query)]
         if query.strip():
             # The best match first (sorted() is stable: config order among equals), and the
             # highlight on it, even when the current profile also matches.
             shown.sort(key=lambda p: match_rank(p, query))
-        listing.set_options(Option(profile_prompt(p, self._current), id=p.name) for p in shown)
-        if shown:
-            names = [p.name for p in shown]
-            on_current = not query.strip() and self._current in names
-            listing.highlighted = names.index(self._current) if on_current else 0
-
-    @on(Input.Changed, "#picker-filter")
-    @guarded
-    def _filter(self, event: Input.Changed) -> None:
-        self._show(event.value)
+        return [Option(profile_prompt(p, self._current), id=p.name) for p in shown]
 
     @on(Input.Submitted, "#picker-filter")
     @guarded

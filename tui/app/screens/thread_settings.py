@@ -21,7 +21,6 @@ from textual.widgets.option_list import Option
 
 from tui.app.errors import guarded
 from tui.app.screens.list_picker import ListPicker, Settling
-from tui.app.screens.typed_ahead import KeepsTypedAhead
 from tui.core.config import instructions_problem
 from tui.core.safe_text import one_line, unsafe_in_value
 
@@ -37,7 +36,7 @@ def model_label(model: str, shuts_down: dt.date | None, current: str | None) -> 
     return label
 
 
-class ModelPicker(KeepsTypedAhead[str | None], ListPicker):
+class ModelPicker(ListPicker):
     """Pick the thread's model; a name typed that the list lacks (a local server's) is taken
     as it is."""
 
@@ -54,9 +53,8 @@ class ModelPicker(KeepsTypedAhead[str | None], ListPicker):
         note: str = "",
         settle_seconds: float = 0.0,
     ) -> None:
-        super().__init__(settle_seconds)
+        super().__init__(current, settle_seconds)
         self._models = list(models)
-        self._current = current
         self._note = note
 
     def compose(self) -> ComposeResult:
@@ -69,26 +67,10 @@ class ModelPicker(KeepsTypedAhead[str | None], ListPicker):
                 yield Static(self._note, classes="dialog-keys", markup=False)
             yield Static("enter picks · esc cancels", classes="dialog-keys", markup=False)
 
-    @guarded
-    def on_mount(self) -> None:
-        self.start_settling()
-        self._show("")
-        self.take_keyboard()
-
-    def _show(self, query: str) -> None:
-        listing = self.listing
+    def options(self, query: str) -> list[Option]:
         wanted = query.strip().casefold()
-        shown = [(m, d) for m, d in self._models if wanted in m.casefold()]
-        listing.set_options(Option(model_label(m, d, self._current), id=m) for m, d in shown)
-        names = [m for m, _ in shown]
-        if names:
-            listing.highlighted = names.index(self._current) if (
-                not wanted and self._current in names) else 0
-
-    @on(Input.Changed, "#model-filter")
-    @guarded
-    def _filter(self, event: Input.Changed) -> None:
-        self._show(event.value)
+        return [Option(model_label(m, d, self._current), id=m)
+                for m, d in self._models if wanted in m.casefold()]
 
     @on(Input.Submitted, "#model-filter")
     @guarded
