@@ -20,7 +20,7 @@ import pytest
 from tui.core import search_index
 from tui.core.damage import ProblemKind
 from tui.core.records import Role, ThreadRecord, Turn
-from tui.core.search_index import CHUNK_TURNS, INDEX_NAME, fts_query
+from tui.core.search_index import CHUNK_TURNS, INDEX_NAME, Match, match_of
 from tui.core.store import CHECKPOINT, Store
 
 
@@ -146,13 +146,14 @@ def test_user_text_is_never_fts_syntax(store: Store, query: str) -> None:
     found(store, query)
 
 
-def test_fts_query_quotes_every_unit() -> None:
-    assert fts_query('foo" OR') == '"foo" AND "or"'
-    assert fts_query('foo"bar') == '"foo" AND "bar"'
-    assert fts_query("NEAR(") == '"near("'
-    assert fts_query('say "hi there" now') == '"say" AND "hi there" AND "now" *'
-    assert fts_query('a "b""c"') == '"a" AND "b" AND "c"'
-    assert fts_query("* - ( )") is None
+def test_user_text_becomes_quoted_words_and_phrases_of_pairs() -> None:
+    assert match_of('foo" OR') == Match('"foo" AND "or"', None)
+    assert match_of('foo"bar') == Match('"foo" AND "bar"', None)
+    assert match_of("NEAR(") == Match('"near("', None)
+    assert match_of('say "hi there" now') == Match('"say" AND "now" *', '"hi_there"')
+    assert match_of('a "b""c"') == Match('"a" AND "b" AND "c"', None)
+    assert match_of('"Été à Paris" e-mail') == Match(None, '"ete_a a_paris" AND "e_mail"')
+    assert match_of("* - ( )") is None
 
 
 # -- kept current ---------------------------------------------------------------------------

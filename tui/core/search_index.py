@@ -14,10 +14,11 @@ the next search then catches up: it stats every transcript and re-reads those wh
 delete ``search.sqlite3`` and it is built again.
 
 **Rebuilt** when missing (the first search, or ``start_building`` in the app's background),
-when of another schema, and when corrupt (moved aside as ``search.sqlite3.corrupt-…`` and
-reported). While it is being built, and in a read-only record whose index is missing or
-behind, and where this Python's SQLite lacks FTS5 (said once), a search answers ``None`` and
-the caller reads the transcripts as before.
+when made by an older threadtui (quietly: nothing was lost), and when corrupt (moved aside as
+``search.sqlite3.corrupt-…`` and reported). While it is being built, in a read-only record
+whose index is missing or behind, beside a newer threadtui's index, and where this Python's
+SQLite lacks FTS5 (said once), a search answers ``None`` and the caller reads the transcripts
+as before.
 
 **Rows.** One FTS5 row per run of ``CHUNK_TURNS`` consecutive turns of a thread (rowid =
 thread number << 20 | run number): appending a turn re-indexes only the last run, a huge
@@ -25,12 +26,15 @@ thread costs no more to append to than a small one (beyond hashing its turns to 
 changed), and a word common to every thread matches 50,000 rows at a million turns, not a
 million. Text is indexed as ``thread_query.normalise`` gives it (casefolded, NFC: ``ß`` is
 ``ss``), then FTS5's ``unicode61 remove_diacritics 2`` drops accents (``ete`` finds ``été``);
-CJK characters are spaced so that each is a word and a run of them a phrase.
+CJK characters are spaced so that each is a word and a run of them a phrase. Each run is in
+two tables with the same rowid: ``chunks`` (its words) and ``pairs`` (each two adjacent words
+as one, ``search_words``), which answers phrases without reading where every word stands.
 
-**Queries.** ``fts_query`` turns user text into FTS5 syntax safely (user text is never
+**Queries.** ``match_of`` turns user text into FTS5 syntax safely (user text is never
 syntax): each word, or each ``"quoted phrase"``, must occur within one run of turns, words
 whole, except the last when it has three or more characters, which also matches as a prefix
-(what is being typed). Results are thread ids, best first (bm25 of the thread's best run).
+(what is being typed). Words are asked of ``chunks``, phrases of ``pairs``, and a run must
+answer both. Results are thread ids, best first (the summed bm25 of the thread's best run).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +55,19 @@ from tui.core.damage import Damage, ProblemKind
 from tui.core.files import CorruptFile, parse_json, read_file
 from tui.core.journal import decode, looks_like_lines
 from tui.core.safe_text import UNSAFE
+from tui.core.search_words import (
+    PAIR_TOKENIZER,
+    TOKENIZER,
+    pairs_text,
+    phrase_of_pairs,
+    words_of,
+)
 from tui.core.thread_query import normalise
 from tui.core.transcripts import transcript_file_name, transcript_turns
 
 INDEX_NAME = "search.sqlite3"
-SCHEMA = 1
+SCHEMA = 2
+"""2: the pair table (phrases). An older index is built again; a newer one is not used."""
 CHUNK_TURNS = 32
 """Turns per FTS5 row: appending re-indexes at most this many turns."""
 _RUN_BITS = 20
@@ -94,37 +107,86 @@ def index_text(text: str) -> str:
     return text if text.isascii() else re.sub(_CJK, r" \1 ", text)
 
 
-def fts_query(text: str) -> str | None:
-    """User text as an FTS5 query that cannot be a syntax error; None when it holds no word.
+@dataclass(frozen=True)
+class Match:
+    """User text as the index's two tables answer it; a run of turns matches when both do
+    (a part that is None asks nothing of its table)."""
+
+    words: str | None
+    """For the word table: every one-word unit, the last also as a prefix when typed bare."""
+    pairs: str | None
+    """For the pair table: every unit of two or more words, as the phrase of its pairs
+    (``search_words``: FTS5's own phrase match reads where every word stands)."""
+
+    def tables(self) -> list[tuple[str, str]]:
+        """(table, FTS5 query) for each table asked."""
+        return [(table, query) for table, query in (("chunks", self.words),
+                                                    ("pairs", self.pairs)) if query]
+
+    def row_ids_sql(self) -> tuple[str, list[str]]:
+        """The matching runs' ids (column ``id``) as SQL, and its arguments."""
+        tables = self.tables()
+        return (" INTERSECT ".join(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH ?"
+                                   for table, _ in tables),
+                [query for _, query in tables])
+
+
+def match_of(text: str) -> Match | None:
+    """User text as a ``Match`` that cannot be an FTS5 syntax error; None when it holds no
+    word.
 
     Every unit (a word, or a ``"quoted phrase"``; a quote left open runs to the end) becomes
     an FTS5 string, so ``OR``, ``NEAR(``, ``*``, ``-`` and stray quotes are text. A unit
-    without a letter or digit is dropped (FTS5 would see an empty phrase).
+    without a letter or digit is dropped (FTS5 would see an empty phrase). A unit of several
+    words (quoted, or joined by punctuation: ``e-mail``) is a phrase, asked of the pair table.
     """
     units: list[tuple[str, bool]] = []
-    for match in _UNITS.finditer(UNSAFE.sub(" ", text)):
-        quoted, word = match.group(1), match.group(2)
+    for found in _UNITS.finditer(UNSAFE.sub(" ", text)):
+        quoted, word = found.group(1), found.group(2)
         unit = index_text(quoted if quoted is not None else word).strip()
         if any(ch.isalnum() for ch in unit):
             units.append((unit, quoted is None))
     if not units:
         return None
-    parts = ['"' + unit.replace('"', '""') + '"' for unit, _ in units]
-    last, bare = units[-1]
-    if bare and len(last) >= _PREFIX_MIN and last.isalnum():
-        parts[-1] += " *"
-    return " AND ".join(parts)
+    words: list[str] = []
+    pairs: list[str] = []
+    split = words_of([unit for unit, _ in units])
+    for position, ((unit, bare), unit_words) in enumerate(zip(units, split, strict=True)):
+        if len(unit_words) >= 2:
+            pairs.append(phrase_of_pairs(unit_words))
+            continue
+        part = '"' + unit.replace('"', '""') + '"'
+        if position == len(units) - 1 and bare and len(unit) >= _PREFIX_MIN and unit.isalnum():
+            part += " *"
+        words.append(part)
+    return Match(" AND ".join(words) or None, " AND ".join(pairs) or None)
 
 
 RANK_AT_MOST = 10_000
 """Up to this many matching threads a ranked search puts the best first (bm25); more, and
 the answer keeps no order (see ``SearchIndex.search``)."""
 
-_MATCHING = ("SELECT thread_id FROM threads WHERE num IN"
-             " (SELECT rowid >> ? FROM chunks WHERE chunks MATCH ?)")
-_BEST_FIRST = ("SELECT t.thread_id FROM (SELECT rowid >> ? AS num, min(rank) AS score"
-               " FROM chunks WHERE chunks MATCH ? GROUP BY num) AS hits"
-               " JOIN threads AS t USING (num) ORDER BY hits.score, t.thread_id")
+
+def _matching_sql(match: Match) -> tuple[str, list[str]]:
+    runs, args = match.row_ids_sql()
+    return (f"SELECT thread_id FROM threads WHERE num IN (SELECT id >> {_RUN_BITS} FROM"
+            f" ({runs}))", args)
+
+
+def _best_first_sql(match: Match) -> tuple[str, list[str]]:
+    """Threads best first. A run's score is the sum of its tables' bm25, each table's answer
+    taken once as a whole and then joined (a join into an FTS5 table would ask it again for
+    every run); a thread's score is its best run's."""
+    tables = match.tables()
+    names = [f"hits_{table}" for table, _ in tables]
+    taken = ", ".join(f"hits_{table} AS MATERIALIZED (SELECT rowid AS id, rank AS score FROM"
+                      f" {table} WHERE {table} MATCH ?)" for table, _ in tables)
+    runs = (f"SELECT {names[0]}.id AS id, {' + '.join(f'{n}.score' for n in names)} AS score"
+            f" FROM {names[0]}" + "".join(f" JOIN {n} USING (id)" for n in names[1:]))
+    return (f"WITH {taken} SELECT t.thread_id FROM (SELECT id >> {_RUN_BITS} AS num,"
+            f" min(score) AS score FROM ({runs}) GROUP BY num) AS best"
+            " JOIN threads AS t USING (num) ORDER BY best.score, t.thread_id",
+            [query for _, query in tables])
 
 
 def is_best_first(found: Sequence[str]) -> bool:
@@ -253,7 +315,7 @@ class SearchIndex:
         (``is_best_first`` says which): past that, ranking is most of the search's cost (bm25
         for every match, 100 ms for a word in each of 50,000 threads) and tells little, since
         words that common weigh next to nothing; the caller keeps its own order."""
-        query = fts_query(text)
+        match = match_of(text)
         if not fts5_available():
             self._say_unavailable()
             return None
@@ -262,19 +324,19 @@ class SearchIndex:
                 db = self._ready_db()
                 if db is None:
                     return None
-                if query is None:
+                if match is None:
                     return []
                 # A command asks the same question up to three times (the rows, how many
                 # match, how many are marked gone); the answer stands while the index is
                 # unchanged: no commit from another connection (data_version) nor this one.
-                state = (query, db, db.execute("PRAGMA data_version").fetchone()[0],
+                state = (match, db, db.execute("PRAGMA data_version").fetchone()[0],
                          db.total_changes)
                 last = self._last
                 if last is not None and last[0] == state and (last[1] or not ranked):
                     return list(last[2])
-                found = [row[0] for row in db.execute(_MATCHING, (_RUN_BITS, query))]
+                found = [row[0] for row in db.execute(*_matching_sql(match))]
                 if ranked and is_best_first(found):
-                    found = [row[0] for row in db.execute(_BEST_FIRST, (_RUN_BITS, query))]
+                    found = [row[0] for row in db.execute(*_best_first_sql(match))]
                 self._last = (state, ranked or not is_best_first(found), found)
                 return list(found)
             except sqlite3.DatabaseError as exc:
@@ -443,27 +505,22 @@ class SearchIndex:
             )
         first_run = first // CHUNK_TURNS
         base = num << _RUN_BITS
-        db.execute(
-            "DELETE FROM chunks WHERE rowid >= ? AND rowid < ?",
-            (base + first_run, base + (1 << _RUN_BITS)),
-        )
-        db.executemany(
-            "INSERT INTO chunks (rowid, body) VALUES (?, ?)",
-            (
-                (base + run, "\n".join(index_text(texts[i]) for i in
-                                       range(at, min(at + CHUNK_TURNS, len(texts)))))
-                for run, at in enumerate(range(0, len(texts), CHUNK_TURNS))
-                if run >= first_run
-            ),
-        )
+        _remove_runs(db, base + first_run, base + (1 << _RUN_BITS))
+        runs = [
+            (base + run, "\n".join(index_text(texts[i]) for i in
+                                   range(at, min(at + CHUNK_TURNS, len(texts)))))
+            for run, at in enumerate(range(0, len(texts), CHUNK_TURNS))
+            if run >= first_run
+        ]
+        db.executemany("INSERT INTO chunks (rowid, body) VALUES (?, ?)", runs)
+        db.executemany("INSERT INTO pairs (rowid, body) VALUES (?, ?)", _pair_rows(runs))
 
     def _forget(self, db: sqlite3.Connection, thread_id: str) -> None:
         row = db.execute("SELECT num FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()
         if row is None:
             return
         base = row[0] << _RUN_BITS
-        db.execute("DELETE FROM chunks WHERE rowid >= ? AND rowid < ?",
-                   (base, base + (1 << _RUN_BITS)))
+        _remove_runs(db, base, base + (1 << _RUN_BITS))
         db.execute("DELETE FROM threads WHERE num = ?", (row[0],))
 
     # -- the file --------------------------------------------------------------------------
@@ -508,12 +565,22 @@ class SearchIndex:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # derived data: a lost commit is re-read
             with db:
+                db.execute("BEGIN IMMEDIATE")  # one process at a time creates or upgrades
                 tables = {row[0] for row in db.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
+                schema = _meta(db, "schema") if "meta" in tables else None
                 if "meta" not in tables:
                     _create(db)
-                elif _meta(db, "schema") != SCHEMA:
-                    raise sqlite3.DatabaseError(f"schema {_meta(db, 'schema')!r}")
+                elif type(schema) is int and schema < SCHEMA:
+                    # An older threadtui's index: derived, so built again (as when missing),
+                    # not reported as damage.
+                    for table in ("pairs", "chunks", "threads", "meta"):
+                        db.execute(f"DROP TABLE IF EXISTS {table}")
+                    _create(db)
+                elif type(schema) is int and schema > SCHEMA:
+                    raise NewerIndex(f"schema {schema} is a newer threadtui's")
+                elif schema != SCHEMA:
+                    raise sqlite3.DatabaseError(f"schema {schema!r}")
                 db.execute("SELECT count(*) FROM threads WHERE num = 0").fetchone()
         except BaseException:
             db.close()
@@ -551,7 +618,14 @@ class SearchIndex:
 
 
 
+class NewerIndex(sqlite3.DatabaseError):
+    """The index was made by a newer threadtui: left as it is (it would only be built again
+    there), and not used here; searches read the transcripts."""
+
+
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    if isinstance(exc, NewerIndex):
+        return False
     code = getattr(exc, "sqlite_errorcode", None)
     return code is None or code & 0xFF in _DAMAGE_CODES
 
@@ -562,10 +636,30 @@ def _create(db: sqlite3.Connection) -> None:
         "CREATE TABLE threads (num INTEGER PRIMARY KEY, thread_id TEXT UNIQUE NOT NULL,"
         " file TEXT NOT NULL, stamp TEXT NOT NULL, digests BLOB)"
     )
-    db.execute(
-        "CREATE VIRTUAL TABLE chunks USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')"
-    )
+    db.execute(f"CREATE VIRTUAL TABLE chunks USING fts5(body, tokenize = \"{TOKENIZER}\")")
+    db.execute("CREATE VIRTUAL TABLE pairs USING fts5(body, content = '',"
+               f" tokenize = \"{PAIR_TOKENIZER}\")")
     _set_meta(db, "schema", SCHEMA)
+
+
+def _pair_rows(runs: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The pair table's rows for these (rowid, body) runs: a run of fewer than two words has
+    none, on the way in and on the way out alike."""
+    split = words_of([body for _, body in runs])
+    return [(rowid, text) for (rowid, _), words in zip(runs, split, strict=True)
+            if (text := pairs_text(words))]
+
+
+def _remove_runs(db: sqlite3.Connection, low: int, high: int) -> None:
+    """Remove the runs with ``low <= rowid < high`` from both tables. The pair table keeps
+    no text (it would double the index's size), so FTS5 is told which pairs each row held:
+    those made again from the word table's text, the same function of the same text."""
+    runs = db.execute(
+        "SELECT rowid, body FROM chunks WHERE rowid >= ? AND rowid < ?", (low, high)
+    ).fetchall()
+    db.executemany("INSERT INTO pairs (pairs, rowid, body) VALUES ('delete', ?, ?)",
+                   _pair_rows(runs))
+    db.execute("DELETE FROM chunks WHERE rowid >= ? AND rowid < ?", (low, high))
 
 
 def _meta(db: sqlite3.Connection, key: str) -> Any:
