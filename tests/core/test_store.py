@@ -214,6 +214,13 @@ def test_status_filters_keep_list_order_and_follow_status_changes(store: Store) 
     assert "conv_0" not in ids(store.list_threads(statuses=[ThreadStatus.OK]))
     store.delete("conv_1")
     assert ids(store.list_threads(statuses=[ThreadStatus.GONE])) == ["conv_0", "conv_6"]
+    # A command's page and count come from one search: the same as asking each apart.
+    for wanted in ([ThreadStatus.OK], [ThreadStatus.GONE], None):
+        for limit in (None, 1, 2, 10):
+            page, total = store.page_of_threads(statuses=wanted, limit=limit)
+            assert ids(page) == ids(store.list_threads(statuses=wanted, limit=limit))
+            assert total == store.count_threads(statuses=wanted)
+
 
 def test_get_and_contains(store: Store) -> None:
     store.upsert(thread("conv_a"))

@@ -107,16 +107,13 @@ def select(
 ) -> Listing:
     """The rows to show and the counts to say, from an open record. ``limit`` None: the
     default (every thread, or ``FULL_TEXT_LIMIT`` for a transcript search); 0: every thread.
-    The store answers the three questions from one search (the index keeps its last answer
-    while the record is unchanged)."""
+    The rows and their count come from one search; the index keeps its answer for the count
+    of the gone and for whether it was ranked (nothing changed meanwhile)."""
     filters: dict[str, Any] = {"profile": profile, "text": search, "full_text": full_text}
     if limit is None:
         limit = FULL_TEXT_LIMIT if full_text and search else 0
     statuses = None if show_all else _SHOWN
-    records = store.list_threads(**filters, statuses=statuses, limit=limit or None)
-    total = len(records)
-    if limit and total == limit:
-        total = store.count_threads(**filters, statuses=statuses)
+    records, total = store.page_of_threads(**filters, statuses=statuses, limit=limit or None)
     hidden = 0 if show_all else store.count_threads(**filters, statuses=[ThreadStatus.GONE])
     unranked = 0
     if full_text and search:

@@ -368,6 +368,22 @@ class Store:
         threads = self._index.threads_data()
         return [to_record(threads[thread_id]) for thread_id in ids[offset:end]]
 
+    def page_of_threads(
+        self,
+        *,
+        profile: str | None = None,
+        text: str | None = None,
+        full_text: bool = False,
+        statuses: Collection[ThreadStatus] | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[ThreadRecord], int]:
+        """The first ``limit`` threads ``list_threads`` gives and how many match in all, from
+        one search (a command shows 50 and says how many more: two searches of a word held
+        by every thread were a third of its time)."""
+        ids = self._matching_ids(profile, None, text, full_text, statuses)
+        threads = self._index.threads_data()
+        return [to_record(threads[thread_id]) for thread_id in ids[:limit]], len(ids)
+
     def count_threads(
         self,
         *,
