@@ -316,6 +316,11 @@ def bench_scale(root: Path, big: int, repeats: int, report: Report) -> None:
         short, long = _interleaved(append_to(short_id), append_to(long_id), 2 * repeats)
         report.ms("append a turn to a 10-turn thread", short)
         report.ms(f"append a turn to a {big:,}-turn thread", long, 2 * short, short)
+        store.search.build()  # as in the app, which builds it at start: each append keeps it
+        short, long = _interleaved(append_to(short_id), append_to(long_id), 2 * repeats)
+        report.ms("append to 10 turns, with the search index", short)
+        report.ms(f"append to {big:,} turns, with the search index", long,
+                  2 * short, short)
 
         with Store.open(data_dir) as other:  # a second writer: its own lock handle and files
             store.reload()

@@ -183,12 +183,17 @@ def test_a_long_thread_reindexes_only_its_last_run(store: Store) -> None:
     assert indexed(store, "number7") == ["conv_long"]  # the first search builds the index
     db = sqlite3.connect(store.data_dir / INDEX_NAME)
     before = dict(db.execute("SELECT rowid, body FROM chunks"))
+    digests_before = dict(db.execute("SELECT id, digests FROM runs"))
     store.append_turn("conv_long", Turn(role=Role.USER, text="the very last", at=999.0))
     after = dict(db.execute("SELECT rowid, body FROM chunks"))
+    digests_after = dict(db.execute("SELECT id, digests FROM runs"))
     db.close()
     assert len(after) == 4
     changed = [rowid for rowid in after if before.get(rowid) != after[rowid]]
     assert changed == [max(after)]
+    # The turns' digests are kept per run: an append rewrites the last run's only.
+    assert [rowid for rowid in digests_after
+            if digests_before.get(rowid) != digests_after[rowid]] == [max(after)]
     assert indexed(store, "number0") == ["conv_long"]
     assert indexed(store, "last") == ["conv_long"]
 
@@ -225,6 +230,33 @@ def test_a_write_whose_process_died_before_the_index_update_is_caught_up(
     store.reload()
     assert indexed(store, "new") == ["conv_a"]
     assert indexed(store, "old") == ["conv_a"]
+
+
+def test_a_write_after_one_that_died_indexes_what_the_dead_one_changed(
+    store: Store, data_dir: Path
+) -> None:
+    """A process killed after replacing a transcript, before its index update; this one then
+    appends. The append names only its own turn as changed, but its stamp makes the file
+    look indexed to the catch-up: it must compare every run while the index is behind."""
+    add(store, "conv_a", *(f"old{n} words" for n in range(2 * CHUNK_TURNS)))
+    assert indexed(store, "old0") == ["conv_a"]
+    child = (
+        "import os, sys\n"
+        "from tui.core.records import Role, Turn\n"
+        "from tui.core.search_index import SearchIndex\n"
+        "from tui.core.store import Store\n"
+        "SearchIndex._note = lambda *args: os._exit(9)\n"
+        "store = Store.open(sys.argv[1])\n"
+        f"store.replace_transcript('conv_a', [Turn(role=Role.USER, text=f'new{{n}} words')"
+        f" for n in range({2 * CHUNK_TURNS})])\n"
+    )
+    died = subprocess.run([sys.executable, "-c", child, str(data_dir)], timeout=60)
+    assert died.returncode == 9
+    store.reload()
+    store.append_turn("conv_a", Turn(role=Role.USER, text="appended after", at=500.0))
+    assert indexed(store, "new0") == ["conv_a"]
+    assert indexed(store, "old0") == []
+    assert indexed(store, "appended") == ["conv_a"]
 
 
 # -- rebuilt --------------------------------------------------------------------------------

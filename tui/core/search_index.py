@@ -67,7 +67,8 @@ from tui.core.transcripts import transcript_file_name, transcript_turns
 
 INDEX_NAME = "search.sqlite3"
 SCHEMA = 2
-"""2: the pair table (phrases). An older index is built again; a newer one is not used."""
+"""2: the pair table (phrases), digests per run. An older index is built again; a newer one
+is not used."""
 CHUNK_TURNS = 32
 """Turns per FTS5 row: appending re-indexes at most this many turns."""
 _RUN_BITS = 20
@@ -294,7 +295,10 @@ class SearchIndex:
                 else:
                     name = transcript_file_name(thread_id)
                     stamp = _file_stamp(self._transcripts_dir / name)
-                    self._put(db, thread_id, name, stamp, turns, first)
+                    # Behind (another's write never finished): that write may have changed
+                    # turns this one calls unchanged, and the stamp written now would hide
+                    # them from the catch-up; so every run is compared.
+                    self._put(db, thread_id, name, stamp, turns, first if mark else 0)
                 if mark and _meta(db, "pending") == mark:
                     _set_meta(db, "pending", "")
 
@@ -480,40 +484,43 @@ class SearchIndex:
         turns: Sequence[dict[str, Any] | str], changed: int,
     ) -> None:
         """Index ``turns`` (turn documents or texts) as the thread's, those before
-        ``changed`` known unchanged: only the runs from the first changed turn again."""
+        ``changed`` known unchanged: only the runs from the first changed one again.
+
+        Each run's turn digests are a row of their own (``runs``), so that an append reads,
+        hashes and writes one run's, whatever the thread's length: one row of digests per
+        thread was 800 kB rewritten per append to a 100,000-turn thread."""
         texts = _Texts(turns)
-        row = db.execute(
-            "SELECT num, digests FROM threads WHERE thread_id = ?", (thread_id,)
-        ).fetchone()
-        old = b"" if row is None else (row[1] or b"")
-        kept = min(changed, len(old) // _DIGEST, len(texts))
-        digests = old[: kept * _DIGEST] + b"".join(
-            _digest(texts[i]) for i in range(kept, len(texts)))
+        row = db.execute("SELECT num FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()
         if row is None:
-            num = db.execute(
-                "INSERT INTO threads (thread_id, file, stamp, digests) VALUES (?, ?, ?, ?)",
-                (thread_id, name, stamp, digests),
-            ).lastrowid
+            num = db.execute("INSERT INTO threads (thread_id, file, stamp) VALUES (?, ?, ?)",
+                             (thread_id, name, stamp)).lastrowid
             assert num is not None
-            first = 0
+            kept = 0
         else:
             num = row[0]
-            first = _first_change(old, digests)
-            db.execute(
-                "UPDATE threads SET file = ?, stamp = ?, digests = ? WHERE num = ?",
-                (name, stamp, digests, num),
-            )
-        first_run = first // CHUNK_TURNS
-        base = num << _RUN_BITS
-        _remove_runs(db, base + first_run, base + (1 << _RUN_BITS))
-        runs = [
-            (base + run, "\n".join(index_text(texts[i]) for i in
-                                   range(at, min(at + CHUNK_TURNS, len(texts)))))
-            for run, at in enumerate(range(0, len(texts), CHUNK_TURNS))
-            if run >= first_run
-        ]
+            db.execute("UPDATE threads SET file = ?, stamp = ? WHERE num = ?",
+                       (name, stamp, num))
+            kept = min(changed, len(texts)) // CHUNK_TURNS
+        base, end = num << _RUN_BITS, (num + 1) << _RUN_BITS
+        new = [(base + run, b"".join(_digest(texts[i]) for i in
+                                     range(at, min(at + CHUNK_TURNS, len(texts)))))
+               for run, at in enumerate(range(kept * CHUNK_TURNS, len(texts), CHUNK_TURNS),
+                                        start=kept)]
+        old = dict(db.execute("SELECT id, digests FROM runs WHERE id >= ? AND id < ?",
+                              (base + kept, end)))
+        first = next((rowid for rowid, digests in new if old.get(rowid) != digests),
+                     base + kept + len(new))
+        if first == base + kept + len(new) and not any(rowid >= first for rowid in old):
+            return  # as indexed already (a catch-up that found nothing changed)
+        _remove_runs(db, first, end)
+        runs = [(rowid, "\n".join(index_text(texts[i]) for i in range(
+                    (rowid - base) * CHUNK_TURNS,
+                    min((rowid - base + 1) * CHUNK_TURNS, len(texts)))))
+                for rowid, _ in new if rowid >= first]
         db.executemany("INSERT INTO chunks (rowid, body) VALUES (?, ?)", runs)
         db.executemany("INSERT INTO pairs (rowid, body) VALUES (?, ?)", _pair_rows(runs))
+        db.executemany("INSERT INTO runs (id, digests) VALUES (?, ?)",
+                       [(rowid, digests) for rowid, digests in new if rowid >= first])
 
     def _forget(self, db: sqlite3.Connection, thread_id: str) -> None:
         row = db.execute("SELECT num FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()
@@ -574,7 +581,7 @@ class SearchIndex:
                 elif type(schema) is int and schema < SCHEMA:
                     # An older threadtui's index: derived, so built again (as when missing),
                     # not reported as damage.
-                    for table in ("pairs", "chunks", "threads", "meta"):
+                    for table in ("pairs", "chunks", "runs", "threads", "meta"):
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                     _create(db)
                 elif type(schema) is int and schema > SCHEMA:
@@ -634,8 +641,9 @@ def _create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
     db.execute(
         "CREATE TABLE threads (num INTEGER PRIMARY KEY, thread_id TEXT UNIQUE NOT NULL,"
-        " file TEXT NOT NULL, stamp TEXT NOT NULL, digests BLOB)"
+        " file TEXT NOT NULL, stamp TEXT NOT NULL)"
     )
+    db.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, digests BLOB NOT NULL)")
     db.execute(f"CREATE VIRTUAL TABLE chunks USING fts5(body, tokenize = \"{TOKENIZER}\")")
     db.execute("CREATE VIRTUAL TABLE pairs USING fts5(body, content = '',"
                f" tokenize = \"{PAIR_TOKENIZER}\")")
@@ -660,6 +668,7 @@ def _remove_runs(db: sqlite3.Connection, low: int, high: int) -> None:
     db.executemany("INSERT INTO pairs (pairs, rowid, body) VALUES ('delete', ?, ?)",
                    _pair_rows(runs))
     db.execute("DELETE FROM chunks WHERE rowid >= ? AND rowid < ?", (low, high))
+    db.execute("DELETE FROM runs WHERE id >= ? AND id < ?", (low, high))
 
 
 def _meta(db: sqlite3.Connection, key: str) -> Any:
@@ -749,19 +758,3 @@ def _text(turn: Any) -> str:
 
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=_DIGEST).digest()
-
-
-def _first_change(old: bytes, new: bytes) -> int:
-    """The index of the first turn whose digest differs (or that one side lacks)."""
-    if old == new:
-        return len(new) // _DIGEST
-    low, high = 0, min(len(old), len(new)) // _DIGEST
-    # The common prefix, found by halving (bytes compare in C): turns are rarely edited in
-    # the middle, so this mostly confirms that all but the last turn are unchanged.
-    while low < high:
-        middle = (low + high + 1) // 2
-        if old[: middle * _DIGEST] == new[: middle * _DIGEST]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
