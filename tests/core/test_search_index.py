@@ -310,11 +310,19 @@ def test_without_fts5_the_search_reads_transcripts_and_says_so_once(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search_index, "_fts5", False)
-    add(store, "conv_a", "The Walrus said")
+    add(store, "conv_a", "The Walrus said", "Straße and more")
     assert found(store, "walrus") == ["conv_a"]
     assert found(store, "walrus") == ["conv_a"]
     notes = [p for p in store.take_problems() if p.kind is ProblemKind.SEARCH_INDEX]
     assert len(notes) == 1 and "no FTS5" in notes[0].message
+    # The index's query rule, read off the transcripts: words in any order and turn, a
+    # quoted phrase as written (its quotes are not text), case folded alike.
+    assert found(store, "said walrus") == ["conv_a"]
+    assert found(store, "STRASSE walrus") == ["conv_a"]
+    assert found(store, '"walrus  said"') == ["conv_a"]
+    assert found(store, '"said walrus"') == []
+    assert found(store, "walrus lunch") == []
+    assert found(store, '* "') == []
 
 
 def test_the_app_builds_in_the_background_and_reads_transcripts_meanwhile(

@@ -132,6 +132,20 @@ class Match:
                 [query for _, query in tables])
 
 
+def query_units(text: str) -> list[tuple[str, bool]]:
+    """The units of a transcript search, normalised, each with whether it was typed bare:
+    every word, and every ``"quoted phrase"`` (a quote left open runs to the end). A unit
+    without a letter or digit is dropped. One rule for the index and for the reading of
+    every transcript that stands in for it while it cannot answer."""
+    units: list[tuple[str, bool]] = []
+    for found in _UNITS.finditer(UNSAFE.sub(" ", text)):
+        quoted, word = found.group(1), found.group(2)
+        unit = " ".join(normalise(quoted if quoted is not None else word).split())
+        if any(ch.isalnum() for ch in unit):
+            units.append((unit, quoted is None))
+    return units
+
+
 def match_of(text: str) -> Match | None:
     """User text as a ``Match`` that cannot be an FTS5 syntax error; None when it holds no
     word.
@@ -141,12 +155,7 @@ def match_of(text: str) -> Match | None:
     without a letter or digit is dropped (FTS5 would see an empty phrase). A unit of several
     words (quoted, or joined by punctuation: ``e-mail``) is a phrase, asked of the pair table.
     """
-    units: list[tuple[str, bool]] = []
-    for found in _UNITS.finditer(UNSAFE.sub(" ", text)):
-        quoted, word = found.group(1), found.group(2)
-        unit = index_text(quoted if quoted is not None else word).strip()
-        if any(ch.isalnum() for ch in unit):
-            units.append((unit, quoted is None))
+    units = [(index_text(unit).strip(), bare) for unit, bare in query_units(text)]
     if not units:
         return None
     words: list[str] = []

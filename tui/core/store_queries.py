@@ -15,16 +15,16 @@ the answer is in list order.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from itertools import accumulate
 from typing import Any
 
 from tui.core.records import ThreadStatus
-from tui.core.search_index import is_best_first
+from tui.core.search_index import is_best_first, query_units
 from tui.core.thread_query import doc_haystack, newest_first, query_words
 
-TranscriptSearch = Callable[[str, str], bool]
-"""(thread id, casefolded text) -> whether the thread's transcript contains the text."""
+TranscriptSearch = Callable[[str, Sequence[str]], bool]
+"""(thread id, normalised units) -> whether the thread's transcript holds every one."""
 _ROW_BREAK = "\x00"  # between two rows' filter texts: no filter word holds it (nor a newline)
 
 IndexedSearch = Callable[[str], "list[str] | None"]
@@ -91,8 +91,13 @@ class ThreadQueries:
                 seen = set(found)
                 return found + [i for i in ids if i in matched and i not in seen]
         if full_text:
-            needle = (text or "").casefold()
-            return [i for i in ids if i in matched or self._transcript_contains(i, needle)]
+            # The index's units, each found anywhere in the thread as written (no word
+            # bounds, accents as typed): slower and looser, but a "quoted phrase" or words
+            # in another order find what the index would.
+            units = [unit for unit, _ in query_units(text or "")]
+            if not units:
+                return [i for i in ids if i in matched]
+            return [i for i in ids if i in matched or self._transcript_contains(i, units)]
         return [i for i in ids if i in matched]
 
     def _with_statuses(

@@ -50,6 +50,7 @@ from tui.core.journal import decode, encode, looks_like_lines, parse
 from tui.core.migrations import thread_doc_problem, turn_problem
 from tui.core.safe_text import printable
 from tui.core.search_index import SearchIndex
+from tui.core.thread_query import normalise
 from tui.core.transcripts import (
     TRANSCRIPT_FORMAT,
     row_from_transcript,
@@ -328,22 +329,23 @@ class TranscriptFiles:
                     rows[row["id"]] = row
         return rows
 
-    def contains(self, thread_id: str, needle: str) -> bool:
-        """Whether a turn's text contains ``needle`` (casefolded). Lock-free and report-free:
-        a search must not stall writers or move files; it reads each line's text and nothing
-        else (no checks of the other fields: a search only looks)."""
+    def contains(self, thread_id: str, needles: Sequence[str]) -> bool:
+        """Whether every one of ``needles`` (normalised: ``thread_query.normalise``) is in
+        some turn's text. Lock-free and report-free: a search must not stall writers or move
+        files; it reads each line's text and nothing else (no checks of the other fields: a
+        search only looks)."""
         path = self.path(thread_id)
         loaded = read_file(path)
         if loaded is None:
             return False
         raw = loaded[0]
+        texts: list[str] = []
         if not looks_like_lines(raw):
             try:
-                return any(needle in t["text"].casefold()
-                           for t in _parse_file(path, thread_id, raw).turns)
+                texts = [t["text"] for t in _parse_file(path, thread_id, raw).turns]
             except CorruptFile:
                 return False
-        texts: list[str] = []
+            return _holds_all(texts, needles)
         for line in raw.split(b"\n")[1:]:
             value = decode(line)
             turn = value.get("turn") if isinstance(value, dict) else None
@@ -355,7 +357,12 @@ class TranscriptFiles:
                 texts[position] = text
             else:
                 texts.append(text)
-        return any(needle in text.casefold() for text in texts)
+        return _holds_all(texts, needles)
+
+
+def _holds_all(texts: Sequence[str], needles: Sequence[str]) -> bool:
+    folded = [normalise(text) for text in texts]
+    return all(any(needle in text for text in folded) for needle in needles)
 
 
 def _parse_file(path: Path, thread_id: str, raw: bytes) -> Transcript:
