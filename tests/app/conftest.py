@@ -17,17 +17,18 @@ Step = tuple[str, str, int, "int | None"]
 
 @pytest.fixture
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[Step]:
-    """Every step the progress strip was given (job, label, done, total), and
-    (job, "end …", 0, None) when a job ended, with its error if it failed."""
+    """Every step the progress strip was given (kind, label, done, total), and
+    (kind, "end …", 0, None) when a job ended, with its error if it failed. The kind is the
+    job's name without its serial (``export#3``: ``export``)."""
     steps: list[Step] = []
     real_show, real_end = ProgressStrip.show, ProgressStrip.end
 
     def show(self: ProgressStrip, job: str, label: str, done: int, total: int | None) -> None:
-        steps.append((job, label, done, total))
+        steps.append((job.partition("#")[0], label, done, total))
         real_show(self, job, label, done, total)
 
     def end(self: ProgressStrip, job: str, error: str | None = None) -> None:
-        steps.append((job, f"end {error or ''}".strip(), 0, None))
+        steps.append((job.partition("#")[0], f"end {error or ''}".strip(), 0, None))
         real_end(self, job, error)
 
     monkeypatch.setattr(ProgressStrip, "show", show)

@@ -119,3 +119,35 @@ async def test_the_strip_says_the_newest_job_and_how_many_more(app_env: AppEnv) 
         strip.end("import")
         await pilot.pause()
         assert not strip.has_class("-shown")
+
+
+async def test_two_jobs_of_one_kind_are_two_bars_and_a_failure_ends_its_own(
+    app_env: AppEnv,
+) -> None:
+    """Two exports at once: the first to end leaves the other's bar (they once shared a name,
+    and the first's end hid the second's); one that fails unforeseen ends its own bar, and
+    the error boundary's words take its place."""
+    from tui.app.progress import ProgressReporter, reporting
+
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        strip, post = app.main.progress_strip, app.main.post_message
+        first = ProgressReporter(post, "export", "exporting the first")
+        second = ProgressReporter(post, "export", "exporting the second")
+        first(1, 4)
+        second(1, 9)
+        await pilot.pause()
+        assert strip.shown_text == "exporting the second 1/9 (+1 more)"
+        second.end()
+        await pilot.pause()
+        assert strip.shown_text == "exporting the first 1/4"
+        with pytest.raises(RuntimeError), reporting(post, "export", "exporting a third"):
+            await pilot.pause()
+            assert strip.shown_text == "exporting a third (+1 more)"
+            raise RuntimeError("unforeseen")
+        await pilot.pause()
+        assert strip.shown_text == "exporting the first 1/4"
+        first.end()
+        await pilot.pause()
+        assert not strip.has_class("-shown")

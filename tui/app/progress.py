@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,14 +24,19 @@ from tui.app.messages import ProgressEnded, ProgressShown
 INTERVAL = 0.1
 
 
+_serials = itertools.count(1)
+
+
 class ProgressReporter:
     """``reporter(done, total)`` posts the job's progress; ``reporter.end(error)`` ends it.
 
-    Made inside the worker (on the event loop), whose loop it posts to."""
+    Made inside the worker (on the event loop), whose loop it posts to. Its job is named
+    ``kind#serial``: two exports at once are two jobs, and the first to end leaves the
+    other's bar in place (a shared name removed both)."""
 
-    def __init__(self, post: Callable[[Message], object], job: str, label: str) -> None:
+    def __init__(self, post: Callable[[Message], object], kind: str, label: str) -> None:
         self.post = post
-        self.job = job
+        self.job = f"{kind}#{next(_serials)}"
         self.label = label
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
@@ -71,15 +77,12 @@ def reporting(
     post: Callable[[Message], object], job: str, label: str
 ) -> Iterator[ProgressReporter]:
     """The bar for the body's work: shown at once (indeterminate until a total is known),
-    gone when the body ends or is cancelled. An unforeseen exception leaves it to the
-    screen's error boundary (``MainScreen.run_with_progress``), which ends it with the
-    incident's words."""
+    gone when the body ends, is cancelled or fails. An unforeseen failure's words are the
+    screen's error boundary's (``LongWork.run_with_progress``), which says them where the
+    bar was."""
     reporter = ProgressReporter(post, job, label)
     reporter(0, None)
     try:
         yield reporter
-    except asyncio.CancelledError:
-        reporter.end()
-        raise
-    else:
+    finally:
         reporter.end()
