@@ -153,6 +153,59 @@ async def test_closing_from_a_message_focuses_the_message_of_the_current_match(
         assert bar(app).query_text == "api" and count(app) == "1 of 1"
 
 
+async def test_n_and_shift_n_on_a_message_find_again_as_in_less(app_env: AppEnv) -> None:
+    """After the bar is closed, n / N on a message go to the last query's next / previous
+    match (from that message, wrapping), move the keyboard there and light nothing; typed
+    ahead in one packet they only move (n on the list would start a new chat)."""
+    from app_harness import notification_text
+
+    app = make(app_env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, app)
+        views = app.main.chat.messages
+        app.main.chat.focus_message(views[0])
+        await pilot.press("n")
+        await idle(pilot, app)
+        assert "Nothing to find again yet" in notification_text(app)
+        assert app.focused is views[0]
+        app.main.composer.focus()
+        await pilot.press("ctrl+f", *"make")  # "make": twice in message 1, once in 3
+        await idle(pilot, app)
+        assert count(app) == "3 of 3"
+        await pilot.press("escape")
+        await pilot.pause()
+        app.main.chat.focus_message(views[0])
+        await pilot.pause()
+        steps = []
+        for key in ("n", "n", "n", "n", "N", "N", "N"):
+            await pilot.press(key)
+            await idle(pilot, app)
+            found = app.main.chat.finder.current_span()
+            assert found is not None
+            steps.append((views.index(app.focused), app.main.chat.finder.words()))
+            assert all(lit(view) == [] for view in views)  # nothing stays lit
+        assert steps == [(1, "1 of 3"), (1, "2 of 3"), (3, "3 of 3"), (1, "1 of 3"),
+                         (3, "3 of 3"), (1, "2 of 3"), (1, "1 of 3")]
+        assert "make: 1 of 3" in notification_text(app)
+        assert not bar(app).display
+        # From another message: the next match after it, not after the last one found.
+        app.main.chat.focus_message(views[2])
+        await pilot.press("n")
+        await idle(pilot, app)
+        assert app.focused is views[3]
+        app.main.chat.focus_message(views[2])
+        await pilot.press("N")
+        await idle(pilot, app)
+        assert app.focused is views[1] and app.main.chat.finder.words() == "2 of 3"
+        # One packet: every n moves on; no new chat, nothing typed anywhere.
+        burst(app, "nnnN")  # from 2 of 3: 3, 1, 2, then back to 1
+        await idle(pilot, app)
+        assert app.focused is views[1] and app.main.chat.finder.words() == "1 of 3"
+        assert len(app_env.store.list_threads()) == 1 and app.main.composer.text == ""
+        await pilot.press("y")
+        assert app.clipboard == TURNS[1][1]
+
+
 async def test_a_match_in_messages_not_mounted_yet_mounts_them_and_scrolls_to_it(
     app_env: AppEnv,
 ) -> None:

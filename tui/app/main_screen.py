@@ -1092,6 +1092,11 @@ class MainScreen(LongWork, Screen[None]):
         """``/`` on a message: find from it (only there: ``/`` is text or the filter elsewhere)."""
         self.chat.open_find(self.focused)
 
+    @guarded
+    async def action_find_again(self, direction: int) -> None:
+        """``n`` / ``N`` on a message: the last find's next or previous match (as in less)."""
+        await self.chat.find_again(direction, self.focused)
+
     # ------------------------------------------------------------ moving between messages
 
     def _message_views(self) -> list[Widget]:

@@ -295,6 +295,42 @@ class ChatPane(Vertical):
         focus_now(bar.input)
         bar.input.select_all()
 
+    async def find_again(self, direction: int, focused: Widget | None) -> None:
+        """``n`` / ``N`` on a message, as in less: the last query's next (1) or previous (-1)
+        match, from the last one found while the keyboard is still on its message, else
+        from this message. The keyboard goes to the message holding it (``y`` then copies
+        what was found). With the bar closed nothing stays lit, and a note says which match
+        it is; with it open, this is its enter or shift+enter."""
+        query = self.find_bar.query_text
+        if not query:
+            self.app.notify("Nothing to find again yet: ctrl+f finds in this thread",
+                            timeout=5)
+            return
+        finder, bar_open = self.finder, bool(self.find_bar.display)
+        here = self._index_of(focused) if isinstance(focused, MessageView) else None
+        current = finder.current_span()
+        if finder.query == query and current is not None and (bar_open or current[0] == here):
+            await finder.step(direction)
+        else:
+            finder.start(None if here is None else (here, 0))
+            await finder.search(query)  # the first match at or after this message, if any
+            found = finder.current_span()
+            before_here = found is not None and here is not None and found[0] < here
+            if found is not None and (direction > 0) == before_here:
+                await finder.step(direction)  # none after it (wrap), or N: the one before
+        found = finder.current_span()
+        view = finder.view_of(found[0]) if found is not None else None
+        if bar_open:
+            self._say_found()
+        else:
+            finder.clear()
+            notes = finder.notes() if found is not None else []
+            self.app.notify(notes[0] if notes and view is None else
+                            f"{one_line(query, 40)}: {finder.words()}",
+                            timeout=4 if found is not None else 6)
+        if view is not None:
+            self.focus_message(view)
+
     def _index_of(self, view: MessageView) -> int | None:
         for index, turn in enumerate(self.turns):
             if turn is view.turn:
