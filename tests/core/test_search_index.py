@@ -12,7 +12,6 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,6 @@ from tui.core.damage import ProblemKind
 from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.search_index import CHUNK_TURNS, INDEX_NAME, Match, match_of
 from tui.core.store import CHECKPOINT, Store
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "record"
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    with Store.open(data_dir) as opened:
-        yield opened
 
 
 def add(store: Store, thread_id: str, *texts: str, last_active: float = 100.0) -> None:
@@ -51,6 +39,22 @@ def indexed(store: Store, query: str) -> list[str]:
     answer = store.search.search(query)
     assert answer is not None, "the search index did not answer"
     return answer
+
+
+def killed_before_the_index(data_dir: Path, write: str) -> None:
+    """Another process makes ``write`` (Python, with ``store`` and ``Turn`` at hand) and is
+    killed between the transcript's write and the index's update."""
+    child = (
+        "import os, sys\n"
+        "from tui.core.records import Role, Turn\n"
+        "from tui.core.search_index import SearchIndex\n"
+        "from tui.core.store import Store\n"
+        "SearchIndex._note = lambda *args: os._exit(9)\n"
+        "store = Store.open(sys.argv[1])\n"
+        f"{write}\n"
+    )
+    died = subprocess.run([sys.executable, "-c", child, str(data_dir)], timeout=60)
+    assert died.returncode == 9
 
 
 # -- matching -------------------------------------------------------------------------------
@@ -216,17 +220,8 @@ def test_a_write_whose_process_died_before_the_index_update_is_caught_up(
     add(store, "conv_a", "old words")
     assert indexed(store, "old") == ["conv_a"]
     # Another process appends a turn and is killed before it updates the index.
-    child = (
-        "import os, sys\n"
-        "from tui.core.records import Role, Turn\n"
-        "from tui.core.search_index import SearchIndex\n"
-        "from tui.core.store import Store\n"
-        "SearchIndex._note = lambda *args: os._exit(9)\n"
-        "store = Store.open(sys.argv[1])\n"
-        "store.append_turn('conv_a', Turn(role=Role.USER, text='new words', at=5.0))\n"
-    )
-    died = subprocess.run([sys.executable, "-c", child, str(data_dir)], timeout=60)
-    assert died.returncode == 9
+    killed_before_the_index(
+        data_dir, "store.append_turn('conv_a', Turn(role=Role.USER, text='new words', at=5.0))")
     store.reload()
     assert indexed(store, "new") == ["conv_a"]
     assert indexed(store, "old") == ["conv_a"]
@@ -240,18 +235,9 @@ def test_a_write_after_one_that_died_indexes_what_the_dead_one_changed(
     look indexed to the catch-up: it must compare every run while the index is behind."""
     add(store, "conv_a", *(f"old{n} words" for n in range(2 * CHUNK_TURNS)))
     assert indexed(store, "old0") == ["conv_a"]
-    child = (
-        "import os, sys\n"
-        "from tui.core.records import Role, Turn\n"
-        "from tui.core.search_index import SearchIndex\n"
-        "from tui.core.store import Store\n"
-        "SearchIndex._note = lambda *args: os._exit(9)\n"
-        "store = Store.open(sys.argv[1])\n"
-        f"store.replace_transcript('conv_a', [Turn(role=Role.USER, text=f'new{{n}} words')"
-        f" for n in range({2 * CHUNK_TURNS})])\n"
-    )
-    died = subprocess.run([sys.executable, "-c", child, str(data_dir)], timeout=60)
-    assert died.returncode == 9
+    killed_before_the_index(
+        data_dir, "store.replace_transcript('conv_a', [Turn(role=Role.USER, text=f'new{n} words')"
+                  f" for n in range({2 * CHUNK_TURNS})])")
     store.reload()
     store.append_turn("conv_a", Turn(role=Role.USER, text="appended after", at=500.0))
     assert indexed(store, "new0") == ["conv_a"]

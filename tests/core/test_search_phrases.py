@@ -12,10 +12,7 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tui.core import search_words
 from tui.core.damage import ProblemKind
@@ -27,17 +24,6 @@ WORDS = ["the", "budget", "Meeting", "été", "ETE", "crème", "brûlée", "stra
          "naïve", "e\u0301te\u0301", "x\u0308y", "日本", "語", "表計算", "λόγος", "Λόγος",
          "42", "v2", "e-mail", "e_mail", "don't", "a.b", "🚀", "über", "ueber", "ǅx", "ﬁne"]
 GLUE = [" ", " ", " ", "  ", ", ", ". ", "\n", " - ", "/", "\t", " (", ") "]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "record"
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    with Store.open(data_dir) as opened:
-        yield opened
 
 
 def sentence(rng: random.Random, length: int) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,6 @@ from tui.core.store import (
     merge_turns,
     transcript_file_name,
 )
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "record"
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    with Store.open(data_dir) as opened:
-        yield opened
 
 
 def thread(thread_id: str, **fields: object) -> ThreadRecord:

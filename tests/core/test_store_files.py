@@ -18,11 +18,6 @@ from tui.core.store import ProblemKind, Store, StoreProblem, StoreTooNew
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "record"
-
-
 def seed(data_dir: Path) -> None:
     """Two threads, one with a transcript (so it can be rebuilt if the index is lost)."""
     with Store.open(data_dir) as store:

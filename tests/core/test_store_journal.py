@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import errno
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,6 @@ from tui.core import storage
 from tui.core.record_changes import RecordChanges
 from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.store import ProblemKind, RecordWriteFailed, Store
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "record"
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    with Store.open(data_dir) as opened:
-        yield opened
 
 
 def journal(data_dir: Path) -> bytes:

@@ -34,11 +34,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "record"
-
-
 def seed(data_dir: Path, thread_id: str = "conv_a", *, status: ThreadStatus = ThreadStatus.OK,
          clock: Clock | None = None) -> None:
     with Store.open(data_dir, clock=clock or Clock()) as store:
