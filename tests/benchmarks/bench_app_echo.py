@@ -36,6 +36,7 @@ from textual import events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_app_filter import make_store  # the same record as the filter bench
+from bench_keys import p95
 
 TARGET_P95_MS = 50.0
 WRITES_PER_SECOND = 2.0
@@ -60,11 +61,6 @@ def writer(data_dir: Path) -> None:
             store.update_thread(rng.choice(ids), title=f"renamed elsewhere {writes}")
             writes += 1
         print(f"writes {writes}", flush=True)
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
 def _timed(owner: Any, name: str, into: list[float]) -> Callable[[], None]:

@@ -29,6 +29,9 @@ from pathlib import Path
 
 from textual import events
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_keys import keys_for, p95  # what the benchmarks that type share
+
 TARGET_P95_MS = 30.0
 WORDS = ("alpha", "beta", "gamma", "delta", "report", "plan", "schedule", "trip", "notes",
          "draft", "review", "ideas")
@@ -58,17 +61,6 @@ def make_store(data_dir: Path, threads: int) -> None:
         )
 
 
-def keys_for(keystrokes: int) -> list[str]:
-    """The keys typed: each query letter by letter, then backspaced away."""
-    keys: list[str] = []
-    query_index = 0
-    while len(keys) < keystrokes:
-        query = QUERIES[query_index % len(QUERIES)]
-        query_index += 1
-        keys += [*("space" if ch == " " else ch for ch in query), *["backspace"] * len(query)]
-    return keys[:keystrokes]
-
-
 def floor(data_dir: Path, keystrokes: int) -> list[float]:
     """The match rule alone over every row, for the same sequence of filter texts (ms)."""
     from tui.core.store import Store
@@ -78,7 +70,7 @@ def floor(data_dir: Path, keystrokes: int) -> list[float]:
         rows = [(r.id, record_haystack(r)) for r in store.list_threads()]
     text = ""
     samples = []
-    for key in keys_for(keystrokes):
+    for key in keys_for(QUERIES, keystrokes):
         text = text[:-1] if key == "backspace" else text + (" " if key == "space" else key)
         words = query_words(text)
         started = time.perf_counter()
@@ -122,7 +114,7 @@ async def measure(data_dir: Path, keystrokes: int) -> tuple[list[float], int, in
                 app.call_after_refresh(painted.set)
 
             app.main.sidebar.refresh_rows = refresh_rows  # type: ignore[method-assign]
-            for key in keys_for(keystrokes):
+            for key in keys_for(QUERIES, keystrokes):
                 painted.clear()
                 started = time.perf_counter()
                 character = {"space": " ", "backspace": None}.get(key, key)
@@ -140,11 +132,6 @@ async def measure(data_dir: Path, keystrokes: int) -> tuple[list[float], int, in
     finally:
         store.close()
     return samples, checked, made
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
 def main(argv: list[str] | None = None) -> int:

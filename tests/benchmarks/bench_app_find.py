@@ -38,6 +38,9 @@ from pathlib import Path
 
 from textual import events
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_keys import keys_for, p95  # what the benchmarks that type share
+
 TARGET_P95_MS = 50.0
 SETTLE_SECONDS = 1.5
 """After opening: a thread's Markdown is built after it is mounted; not a keystroke's cost."""
@@ -72,17 +75,6 @@ def make_store(data_dir: Path, messages: int) -> list[str]:
     return texts
 
 
-def keys_for(keystrokes: int) -> list[str]:
-    """The keys typed: each query letter by letter, then backspaced away."""
-    keys: list[str] = []
-    query_index = 0
-    while len(keys) < keystrokes:
-        query = QUERIES[query_index % len(QUERIES)]
-        query_index += 1
-        keys += [*("space" if ch == " " else ch for ch in query), *["backspace"] * len(query)]
-    return keys[:keystrokes]
-
-
 def typed(text: str, key: str) -> str:
     return text[:-1] if key == "backspace" else text + (" " if key == "space" else key)
 
@@ -95,7 +87,7 @@ def floor(texts: list[str], keystrokes: int) -> list[float]:
     drawn = [shown_text(text) for text in texts]
     query = ""
     samples = []
-    for key in keys_for(keystrokes):
+    for key in keys_for(QUERIES, keystrokes):
         query = typed(query, key)
         started = time.perf_counter()
         find_all(drawn, query)
@@ -110,7 +102,7 @@ async def composer_keys(app, pilot, keystrokes: int) -> list[float]:
     composer.focus()
     await pilot.pause()
     samples = []
-    for key in keys_for(keystrokes):
+    for key in keys_for(QUERIES, keystrokes):
         painted = asyncio.Event()
         before = composer.text
         started = time.perf_counter()
@@ -159,7 +151,7 @@ async def measure(
 
             chat._say_found = say_found  # type: ignore[method-assign]
             query = ""
-            for key in keys_for(keystrokes):
+            for key in keys_for(QUERIES, keystrokes):
                 painted.clear()
                 query = typed(query, key)
                 started = time.perf_counter()
@@ -182,11 +174,6 @@ async def measure(
     finally:
         store.close()
     return samples, checked, typing
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
 def main(argv: list[str] | None = None) -> int:
