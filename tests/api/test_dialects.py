@@ -178,6 +178,30 @@ async def test_a_refusal_streams_as_it_comes_marked_as_a_refusal(
     assert not any(e.refusal for e in events if isinstance(e, TextDelta | Completed))
 
 
+async def test_a_refusal_stopped_half_way_stays_marked_in_the_record(
+    backend_for: BackendFactory, store: Store, records: Records, sandbox: Sandbox
+) -> None:
+    """Stopped after two deltas (the user's ctrl+c), the part kept is still the model's
+    refusal: the record says so, as the screen did while it streamed; an ordinary reply
+    stopped the same way is not marked."""
+    backend = backend_for("acme")
+    record = await session.create_and_record(records, backend, "Refusal")
+    for fault, marked in ((Fault.refusal(), True), (None, False)):
+        if fault is not None:
+            sandbox.faults.next(fault, path=r"/responses$")
+        stream = session.send_message(records, backend, record, "something")
+        seen: list[str] = []
+        async for event in stream:
+            if isinstance(event, TextDelta):
+                seen.append(event.text)
+                if len(seen) == 2:
+                    break
+        await stream.aclose()
+        kept = store.transcript(record.id)[-1]
+        assert kept.interrupted and kept.text == "".join(seen)
+        assert kept.refusal is marked
+
+
 # ---------------------------------------------------------------- 8. the error event
 
 

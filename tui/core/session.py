@@ -173,7 +173,7 @@ async def send_message(
             async with aclosing(stream) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
-                        saver.add(event.text)
+                        saver.add(event.text, refusal=event.refusal)
                     elif isinstance(event, Completed):
                         ended = True
                         refused = await _record_reply(records, backend, record, event, saver,
@@ -206,13 +206,16 @@ class _CheckpointSaver:
         self.written = 0
         self.failed = 0
         self.error: Exception | None = None
+        self.refusal = False
+        """The reply so far is the model's refusal (its deltas say so)."""
 
     @property
     def text(self) -> str:
         return "".join(self._pieces)
 
-    def add(self, piece: str) -> None:
+    def add(self, piece: str, *, refusal: bool = False) -> None:
         self._pieces.append(piece)
+        self.refusal = refusal
         self._unsaved_bytes += len(piece.encode("utf-8", "surrogatepass"))
         due = (self._unsaved_bytes >= self._policy.every_bytes
                or time.monotonic() - self._last >= self._policy.every_seconds)
@@ -223,7 +226,7 @@ class _CheckpointSaver:
         if self.at is None:
             self.at = time.time()
         turn = Turn(role=Role.ASSISTANT, text=self.text, at=self.at, interrupted=True,
-                    error=CHECKPOINT)
+                    error=CHECKPOINT, refusal=self.refusal)
         self._unsaved_bytes = 0
         self._last = time.monotonic()
         self._task = asyncio.ensure_future(self._write(turn))
@@ -284,7 +287,9 @@ async def _record_interruption(
     saver: _CheckpointSaver,
     flight: Flight,
 ) -> ReplyNotStored | None:
-    turn = Turn(role=Role.ASSISTANT, text=text, interrupted=True, error=why)
+    # A refusal cut off stays marked a refusal in the record, as it was on screen.
+    turn = Turn(role=Role.ASSISTANT, text=text, interrupted=True, error=why,
+                refusal=saver.refusal and bool(text))
     record.last_active = turn.at
     record.status = ThreadStatus.INTERRUPTED
     return await _store_reply(records, record, turn, saver, flight)
