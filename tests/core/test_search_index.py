@@ -139,6 +139,23 @@ def test_cjk_text_is_found_by_part_of_a_run(store: Store) -> None:
     assert indexed(store, "算表") == []
 
 
+def test_a_lone_surrogate_in_a_turn_is_indexed_not_a_failed_write(
+    store: Store, data_dir: Path
+) -> None:
+    """A server's JSON can carry "\\ud800", which SQLite cannot take: the write once
+    failed after the transcript was written (the app's error boundary said internal error),
+    and a build stopped at that thread. Indexed as U+FFFD, it is found like any text."""
+    add(store, "conv_bad", "before \ud800 after", "\udcff")
+    assert indexed(store, "before") == ["conv_bad"]
+    assert indexed(store, '"before after"') == ["conv_bad"]
+    assert indexed(store, "\udcff") == []  # nothing to look for: not a failure
+    for name in os.listdir(data_dir):
+        if name.startswith(INDEX_NAME):
+            os.unlink(data_dir / name)
+    store.search.build()  # built from the transcripts: the same text, read back
+    assert indexed(store, "after") == ["conv_bad"]
+
+
 @pytest.mark.parametrize(
     "query",
     ['foo" OR', "NEAR(", "NEAR(foo bar", "*", '"', '""', "-", "foo -bar", "a:b", "^x",

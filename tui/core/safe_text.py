@@ -67,6 +67,15 @@ def _drop_match(match: re.Match[str]) -> str:
     return REPLACEMENT if _is_surrogate(match.group(0)) else ""
 
 
+_LONE_SURROGATES = re.compile(f"[{_SURROGATES}]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate U+FFFD, the rest as it is: what can be encoded as
+    UTF-8 (SQLite, for one, refuses a lone surrogate) and means the same elsewhere."""
+    return text if text.isascii() else _LONE_SURROGATES.sub(REPLACEMENT, text)
+
+
 def unsafe_in_value(text: str) -> bool:
     """True when a one-line value (a config value, a line of an id list) holds an unsafe
     character other than a tab, which is harmless there."""

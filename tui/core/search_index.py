@@ -54,7 +54,7 @@ from typing import Any
 from tui.core.damage import Damage, ProblemKind
 from tui.core.files import CorruptFile, parse_json, read_file
 from tui.core.journal import decode, looks_like_lines
-from tui.core.safe_text import UNSAFE
+from tui.core.safe_text import UNSAFE, without_surrogates
 from tui.core.search_words import (
     PAIR_TOKENIZER,
     TOKENIZER,
@@ -103,9 +103,10 @@ def fts5_available() -> bool:
 
 
 def index_text(text: str) -> str:
-    """The form text is indexed and queried in (``normalise``, CJK characters spaced)."""
+    """The form text is indexed and queried in (``normalise``, CJK characters spaced, a
+    lone surrogate, which a server's JSON can carry and SQLite cannot take, as U+FFFD)."""
     text = normalise(text)
-    return text if text.isascii() else re.sub(_CJK, r" \1 ", text)
+    return text if text.isascii() else re.sub(_CJK, r" \1 ", without_surrogates(text))
 
 
 @dataclass(frozen=True)
