@@ -225,7 +225,7 @@ class SearchIndex:
         """Build in a thread of its own (the app) instead of within the search (the CLI)."""
         self.progress: tuple[int, int] | None = None
         """(done, total) while a build runs; None otherwise."""
-        self._said_unavailable = False
+        self._said: set[str] = set()
         self._last: tuple[tuple[Any, ...], bool, list[str]] | None = None
         """The last answer: what it was for (query, connection, state), whether it serves a
         ranked question too (it was ranked, or too many matched to rank), the ids."""
@@ -557,6 +557,10 @@ class SearchIndex:
         try:
             self._db = self._connect()
         except sqlite3.DatabaseError as exc:
+            if isinstance(exc, NewerIndex):
+                self._say_once(f"The search index {self.path} was made by a newer threadtui:"
+                               " it is left as it is, and full-text search reads every"
+                               " transcript here (slower with many threads).")
             if self.read_only or not _damaged(exc):
                 return None  # unusable here, or only now (busy): read the transcripts
             self._set_aside(exc)
@@ -625,13 +629,14 @@ class SearchIndex:
         )
 
     def _say_unavailable(self) -> None:
-        if not self._said_unavailable:
-            self._said_unavailable = True
-            self._damage.report(
-                ProblemKind.SEARCH_INDEX,
-                "This Python's SQLite has no FTS5: full-text search reads every transcript "
-                "(slower with many threads).",
-            )
+        self._say_once("This Python's SQLite has no FTS5: full-text search reads every "
+                       "transcript (slower with many threads).")
+
+    def _say_once(self, words: str) -> None:
+        """Why searches read the transcripts, said once per record handle."""
+        if words not in self._said:
+            self._said.add(words)
+            self._damage.report(ProblemKind.SEARCH_INDEX, words)
 
 
 
