@@ -361,8 +361,15 @@ class TranscriptFiles:
 
 
 def _holds_all(texts: Sequence[str], needles: Sequence[str]) -> bool:
-    folded = [normalise(text) for text in texts]
-    return all(any(needle in text for text in folded) for needle in needles)
+    """Whether every needle is in some text; texts are folded one by one, and the reading
+    stops once all are found."""
+    left = set(needles)
+    for text in texts:
+        folded = normalise(text)
+        left = {needle for needle in left if needle not in folded}
+        if not left:
+            return True
+    return not left
 
 
 def _parse_file(path: Path, thread_id: str, raw: bytes) -> Transcript:
