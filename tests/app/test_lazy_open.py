@@ -92,3 +92,36 @@ async def test_a_record_held_elsewhere_keeps_the_first_page_and_says_so(
         held.close()
         env.store.close()
         holder.close()
+
+
+async def test_every_row_is_read_before_the_months_sums(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar's sums read every transcript of the month; counted first, they kept the list
+    waiting for the record's thread (0.9 s at 100,000 threads). The rows come first, then
+    the sums, which still appear."""
+    env = make_app_env(tmp_path, sandbox.base_url, sandbox)
+    env.store.import_threads(
+        ThreadImport(ThreadRecord(id=f"conv_{n:04d}", profile="work", last_active=NOW - n))
+        for n in range(THREADS)
+    )
+    env.store.close()
+    env.store = Store.open(env.data_dir, lazy=True)
+    order: list[str] = []
+    for name in ("list_threads", "active_since"):
+        real = getattr(Store, name)
+
+        def spy(store: Store, *args: object, _name: str = name, _real=real, **kwargs: object):
+            if _name == "active_since" or not kwargs.get("limit"):
+                order.append(_name)
+            return _real(store, *args, **kwargs)
+
+        monkeypatch.setattr(Store, name, spy)
+    app = env.make_app()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: app.main.sidebar.count == THREADS, timeout=10)
+            await wait_until(pilot, lambda: "active_since" in order, timeout=10)
+            assert order[0] == "list_threads", order
+    finally:
+        env.store.close()

@@ -639,7 +639,6 @@ class SearchIndex:
             self._damage.report(ProblemKind.SEARCH_INDEX, words)
 
 
-
 class NewerIndex(sqlite3.DatabaseError):
     """The index was made by a newer threadtui: left as it is (it would only be built again
     there), and not used here; searches read the transcripts."""
