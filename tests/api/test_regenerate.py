@@ -65,6 +65,26 @@ async def test_regenerate_answers_the_same_items_and_keeps_the_old_reply(
     assert not latest.alternatives[0][0].alternatives  # siblings, not nested
 
 
+async def test_a_transcript_just_read_is_not_read_again(
+    backend_for: BackendFactory, store: Store, records: Records,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app reads the transcript to say early when there is nothing to answer anew, and
+    hands it over: until the reply starts, nothing reads it again."""
+    backend = backend_for("acme")
+    record = await two_exchanges(records, backend)
+    turns = store.transcript(record.id)
+    reads: list[str] = []
+    real = Store.transcript
+    monkeypatch.setattr(Store, "transcript",
+                        lambda self, thread_id: reads.append(thread_id) or real(self, thread_id))
+    events = regenerate(records, backend, record, turns=turns)
+    first = await events.__anext__()
+    assert reads == [] and first is not None
+    await drain(events)
+    assert store.transcript(record.id)[-1].alternatives  # folded as before
+
+
 async def test_a_regenerate_that_fails_keeps_the_old_reply_where_it_was(
     sandbox: Sandbox, backend_for: BackendFactory, store: Store, records: Records,
 ) -> None:

@@ -534,7 +534,7 @@ async def regenerate(
     except session.NothingToRegenerate as exc:
         post(Notice(f"Nothing regenerated: {exc}", "Regenerate", "warning", 8))
         return
-    events = session.regenerate(services.records, backend, record)
+    events = session.regenerate(services.records, backend, record, turns=turns)
     await _relay(services, post, profile_name, record, backend, question, retry_key, None,
                  events)
     fresh = await services.records.call(Store.get, record.id)
