@@ -36,11 +36,10 @@ from tui.app.errors import guarded, report
 from tui.app.export import default_export_dir
 from tui.app.focus import focus_now
 from tui.app.long_work import LongWork
-from tui.app.screens.confirm import SETTLE_SECONDS, ConfirmScreen
+from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
-from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.screens.rename import ExportFolderScreen, RenameScreen
-from tui.app.screens.thread_settings import ForkEditScreen, InstructionsScreen, ModelPicker
+from tui.app.thread_actions import ThreadActions
 from tui.app.widgets.chat import ChatPane, EarlierMessages
 from tui.app.widgets.composer import COMPOSER_PLACEHOLDER, Composer
 from tui.app.widgets.message import MessageView
@@ -53,7 +52,7 @@ from tui.core.app_state import SIDEBAR_WIDTH, load_state
 from tui.core.bar_costs import BarCosts
 from tui.core.models import Shutdowns, short_warning
 from tui.core.ownership import ASSISTANTS_SHUTDOWN, Verdict, is_retired
-from tui.core.records import RESPONSE_IDS, Identity, Profile, Role, ThreadRecord, ThreadStatus
+from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
 from tui.core.session import ReplyNotStored
 from tui.core.store import Store, StoreError
@@ -80,7 +79,7 @@ class Body(Horizontal):
             screen.apply_width(event.size.width)
 
 
-class MainScreen(LongWork, Screen[None]):
+class MainScreen(LongWork, ThreadActions, Screen[None]):
     AUTO_FOCUS = "#composer"
     """Keys typed before the first frame (one SSH packet at start-up) are text: they go to the
     composer from the very first key, before anything is loaded."""
@@ -137,7 +136,6 @@ class MainScreen(LongWork, Screen[None]):
         self._shutdowns: dict[str, Shutdowns] = {}  # what each profile's /models said
         self._sidebar_wanted: bool | None = None
         self._stream: tuple[str, MessageView] | None = None
-        self._models: dict[str, list[tuple[str, dt.date | None]]] = {}  # by profile
         self.draft = ""
         """What the composer holds, kept here so it can be saved after the screen is gone."""
 
@@ -814,153 +812,6 @@ class MainScreen(LongWork, Screen[None]):
         self.retry_target = None
         self.run(work.regenerate(self.services, self.post_message, self.profile_name, record,
                                  self.retry_key), group="reply", exclusive=True)
-
-    @guarded
-    def action_continue_thread(self, move: bool = False) -> None:
-        """Continue the thread under a profile the user picks (a new thread with the same
-        history); ``move`` then deletes the original, after asking."""
-        record = self.target_record()
-        if record is None:
-            self.notify("No thread to continue", severity="warning")
-            return
-        if self.refuse_write("Continuing a thread"):
-            return
-        verb = "Move" if move else "Continue"
-        picker = ProfilePicker(
-            list(self.services.config.profiles.values()), self.profile_name,
-            title=f"{verb} “{one_line(record.display_title, 40)}” under…",
-            keys=f"enter {verb.lower()}s it there · esc cancels",
-            settle_seconds=SETTLE_SECONDS,
-        )
-        self.app.push_screen(picker, partial(self._continue_to, record, move))
-
-    @guarded
-    def _continue_to(self, record: ThreadRecord, move: bool, target: str | None) -> None:
-        if not target:
-            return
-        if not move:
-            self.run_with_progress(work.continue_elsewhere(self.services, self.post_message,
-                                                           record, target),
-                                   group="continue", what="Continuing")
-            return
-        body = Content.assemble(
-            (one_line(record.display_title, 60), "bold"), f"\n{one_line(record.id, 60)}\n\n",
-            "Copies the thread to a new one under profile ", (target, "bold"),
-            ", then DELETES the original on its server and moves it to the trash.",
-        )
-        self.app.push_screen(
-            ConfirmScreen("Move thread", body, yes="Move", no="Cancel"),
-            partial(self._move_answer, record, target),
-        )
-
-    @guarded
-    def _move_answer(self, record: ThreadRecord, target: str, yes: bool | None) -> None:
-        if yes:
-            self.run_with_progress(work.continue_elsewhere(self.services, self.post_message,
-                                                           record, target, move=True),
-                                   group="continue", what="Moving")
-
-    @guarded
-    def action_edit_and_fork(self) -> None:
-        """``e`` on one of the user's messages: edit it into a new thread (the original
-        stays); the messages before it come along."""
-        view, record = self.focused, self.chat.record
-        if not isinstance(view, MessageView) or record is None:
-            return
-        if view.turn.role is not Role.USER:
-            self.notify("Edit and fork starts from one of your questions", timeout=4)
-            return
-        if self.refuse_write("Forking a thread"):
-            return
-        position = next((n for n, t in enumerate(self.chat.turns, 1) if t is view.turn), None)
-        if position is None:
-            return
-        editor = ForkEditScreen(view.turn.text, settle_seconds=SETTLE_SECONDS)
-        self.app.push_screen(editor, partial(self._fork_with, record, position))
-
-    @guarded
-    def _fork_with(self, record: ThreadRecord, position: int, text: str | None) -> None:
-        if not text:
-            return
-        self.replying = True
-        self.retry_target = None
-        self.run(work.edit_and_fork(self.services, self.post_message, self.profile_name,
-                                    record, position, text, self.retry_key),
-                 group="reply", exclusive=True)
-
-    @guarded
-    def action_thread_model(self) -> None:
-        """Pick the model the thread's next replies come from (``m``, the palette)."""
-        record = self.target_record()
-        if record is None:
-            self.notify("No thread to set a model for", severity="warning")
-            return
-        if self.refuse_write("Changing the model"):
-            return
-        cached = self._models.get(record.profile or self.profile_name)
-        if cached is not None:  # one /v1/models per profile and session
-            self._models_listed(msg.ModelsListed(record.id, cached))
-            return
-        self.run(work.list_models(self.services, self.post_message, self.profile_name,
-                                  record), group="models", exclusive=True)
-
-    @on(msg.ModelsListed)
-    @guarded
-    def _models_listed(self, message: msg.ModelsListed) -> None:
-        record = self.sidebar.get(message.thread_id)
-        if record is None:
-            return
-        if message.models:
-            self._models[record.profile or self.profile_name] = message.models
-        profile = self.services.config.profiles.get(record.profile) or self.profile
-        current = record.model or profile.model
-        picker = ModelPicker(message.models, current, message.note,
-                             settle_seconds=SETTLE_SECONDS)
-        self.app.push_screen(picker, partial(self._model_picked, record, current))
-
-    @guarded
-    def _model_picked(self, record: ThreadRecord, current: str, model: str | None) -> None:
-        if model and model != current:
-            self.run(work.update(self.services, self.post_message, record.id, model=model),
-                     group="update")
-            self.notify(f"Replies in this thread now come from {model}", timeout=5)
-
-    @guarded
-    def action_thread_instructions(self) -> None:
-        """Edit the thread's instructions (``i``, the palette)."""
-        record = self.target_record()
-        if record is None:
-            self.notify("No thread to give instructions to", severity="warning")
-            return
-        if self.refuse_write("Changing the instructions"):
-            return
-        profile = self.services.config.profiles.get(record.profile) or self.profile
-        editor = InstructionsScreen(record.instructions or "", profile.instructions,
-                                    settle_seconds=SETTLE_SECONDS)
-        self.app.push_screen(editor, partial(self._instructions_given, record))
-
-    @guarded
-    def _instructions_given(self, record: ThreadRecord, text: str | None) -> None:
-        if text is None or text == (record.instructions or ""):
-            return
-        self.run(work.update(self.services, self.post_message, record.id,
-                             instructions=text or None), group="update")
-        self.notify("Instructions saved: they go with the next message"
-                    if text else "The thread follows its profile's instructions again",
-                    timeout=5)
-
-    @on(msg.ThreadContinued)
-    @guarded
-    def _thread_continued(self, message: msg.ThreadContinued) -> None:
-        self.sidebar.upsert(message.new)
-        if message.original is not None:
-            self.sidebar.upsert(message.original)
-        else:  # moved: the original left the record
-            self.sidebar.remove_thread(message.original_id)
-        self.notify(message.summary, title="Continued", timeout=10)
-        if message.new.profile and message.new.profile != self.profile_name:
-            self.activate_profile(message.new.profile)  # the new thread is that profile's
-        self.open_thread(message.new.id)
 
     def retry_text(self) -> str | None:
         """The prompt to send again when the open thread's last reply failed or was stopped."""
