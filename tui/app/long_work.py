@@ -15,18 +15,17 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import WorkerState
 
 from tui.app import messages as msg
 from tui.app import work
 from tui.app.errors import guarded
+from tui.app.screen_part import ScreenBasics, ScreenPart
 from tui.app.screens.confirm import SETTLE_SECONDS
 from tui.app.screens.import_history import ImportPathScreen, import_question
 from tui.app.widgets.progress_strip import ProgressStrip
-from tui.app.widgets.sidebar import Sidebar
 from tui.core.bar_costs import BarCosts
-from tui.core.records import Identity, Profile
+from tui.core.records import Identity
 from tui.core.safe_text import one_line
 from tui.core.wording import plural
 
@@ -34,34 +33,17 @@ if TYPE_CHECKING:  # the history readers load when an import runs
     from tui.core.history_import import HistoryKind
 
 
-class Host(Protocol):
-    """What this part uses of ``MainScreen`` besides what every Textual screen has."""
+class Host(ScreenBasics, Protocol):
+    """What this part uses of ``MainScreen`` besides ``ScreenBasics``."""
 
-    services: work.Services
     identity: Identity | None
     costs: BarCosts | None
-
-    @property
-    def profile(self) -> Profile: ...
-
-    @property
-    def profile_name(self) -> str: ...
-
-    @property
-    def sidebar(self) -> Sidebar: ...
-
-    def run(
-        self, job: Coroutine[Any, Any, None], *, group: str, exclusive: bool = False,
-        on_error: Callable[[str], object] | None = None,
-    ) -> Worker[None]: ...
-
-    def refuse_write(self, what: str) -> bool: ...
 
 SHOWN_PROBLEMS = 5
 """Problems named in an import's summary (the rest are counted)."""
 
 
-class LongWork:
+class LongWork(ScreenPart):
     """Costs in the bar, the progress strip, the palette's "Import history…"."""
 
     _costs_asked: tuple[str, str | None] | None = None
@@ -70,10 +52,6 @@ class LongWork:
     @property
     def _screen(self) -> Host:
         return cast(Host, self)
-
-    @property
-    def _textual(self) -> Screen[None]:
-        return cast(Screen[None], self)
 
     @property
     def progress_strip(self) -> ProgressStrip:

@@ -12,59 +12,40 @@ Textual's naming convention (``on_models_listed`` for ``ModelsListed``), which, 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from functools import partial
 from typing import Any, Protocol, cast
 
 from textual.content import Content
-from textual.screen import Screen
-from textual.worker import Worker
 
 from tui.app import messages as msg
 from tui.app import work
 from tui.app.errors import guarded
+from tui.app.screen_part import ScreenBasics, ScreenPart
 from tui.app.screens.confirm import SETTLE_SECONDS, ConfirmScreen
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.screens.thread_settings import ForkEditScreen, InstructionsScreen, ModelPicker
 from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.message import MessageView
-from tui.app.widgets.sidebar import Sidebar
-from tui.core.records import Profile, Role, ThreadRecord
+from tui.core.records import Role, ThreadRecord
 from tui.core.safe_text import one_line
 
 Models = list[tuple[str, dt.date | None]]
 
 
-class Host(Protocol):
-    """What this part uses of ``MainScreen`` besides what every Textual screen has."""
+class Host(ScreenBasics, Protocol):
+    """What this part uses of ``MainScreen`` besides ``ScreenBasics``."""
 
-    services: work.Services
     replying: bool
     retry_target: tuple[str, str] | None
-
-    @property
-    def profile(self) -> Profile: ...
-
-    @property
-    def profile_name(self) -> str: ...
 
     @property
     def retry_key(self) -> str: ...
 
     @property
-    def sidebar(self) -> Sidebar: ...
-
-    @property
     def chat(self) -> ChatPane: ...
 
     def target_record(self) -> ThreadRecord | None: ...
-
-    def refuse_write(self, what: str) -> bool: ...
-
-    def run(
-        self, job: Coroutine[Any, Any, None], *, group: str, exclusive: bool = False,
-        on_error: Callable[[str], object] | None = None,
-    ) -> Worker[None]: ...
 
     def run_with_progress(
         self, job: Coroutine[Any, Any, None], *, group: str, what: str
@@ -75,7 +56,7 @@ class Host(Protocol):
     def open_thread(self, thread_id: str, *, focus_composer: bool = True) -> None: ...
 
 
-class ThreadActions:
+class ThreadActions(ScreenPart):
     """Continue or move a thread, edit and fork, the thread's model and instructions."""
 
     _models_by_profile: dict[str, Models] | None = None
@@ -86,14 +67,21 @@ class ThreadActions:
         return cast(Host, self)
 
     @property
-    def _textual(self) -> Screen[None]:
-        return cast(Screen[None], self)
-
-    @property
     def _models(self) -> dict[str, Models]:
         if self._models_by_profile is None:
             self._models_by_profile = {}
         return self._models_by_profile
+
+    def _thread_to_change(self, missing: str, change: str) -> ThreadRecord | None:
+        """The thread an action changes (the open one, else the sidebar's highlight); None,
+        with the reason said, when there is none or the record is read-only."""
+        record = self._host.target_record()
+        if record is None:
+            self._textual.notify(missing, severity="warning")
+            return None
+        if self._host.refuse_write(change):
+            return None
+        return record
 
     # ------------------------------------------------------------ continue, move
 
@@ -102,11 +90,8 @@ class ThreadActions:
         """Continue the thread under a profile the user picks (a new thread with the same
         history); ``move`` then deletes the original, after asking."""
         screen = self._host
-        record = screen.target_record()
+        record = self._thread_to_change("No thread to continue", "Continuing a thread")
         if record is None:
-            self._textual.notify("No thread to continue", severity="warning")
-            return
-        if screen.refuse_write("Continuing a thread"):
             return
         verb = "Move" if move else "Continue"
         picker = ProfilePicker(
@@ -200,11 +185,8 @@ class ThreadActions:
     def action_thread_model(self) -> None:
         """Pick the model the thread's next replies come from (``m``, the palette)."""
         screen = self._host
-        record = screen.target_record()
+        record = self._thread_to_change("No thread to set a model for", "Changing the model")
         if record is None:
-            self._textual.notify("No thread to set a model for", severity="warning")
-            return
-        if screen.refuse_write("Changing the model"):
             return
         cached = self._models.get(record.profile or screen.profile_name)
         if cached is not None:  # one /v1/models per profile and session
@@ -240,11 +222,9 @@ class ThreadActions:
     def action_thread_instructions(self) -> None:
         """Edit the thread's instructions (``i``, the palette)."""
         screen = self._host
-        record = screen.target_record()
+        record = self._thread_to_change("No thread to give instructions to",
+                                        "Changing the instructions")
         if record is None:
-            self._textual.notify("No thread to give instructions to", severity="warning")
-            return
-        if screen.refuse_write("Changing the instructions"):
             return
         profile = screen.services.config.profiles.get(record.profile) or screen.profile
         editor = InstructionsScreen(record.instructions or "", profile.instructions,

@@ -1,0 +1,47 @@
+"""What every part of the main screen kept in a module of its own (a mixin of ``MainScreen``:
+``LongWork``, ``ThreadActions``) has: the screen, as Textual knows it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from textual.screen import Screen
+from textual.worker import Worker
+
+from tui.core.records import Profile
+
+if TYPE_CHECKING:  # the parts import this module; MainScreen's own modules come after it
+    from tui.app import work
+    from tui.app.widgets.sidebar import Sidebar
+
+
+class ScreenBasics(Protocol):
+    """What every part uses of ``MainScreen`` besides what every Textual screen has; each
+    part's ``Host`` adds its own."""
+
+    services: work.Services
+
+    @property
+    def profile(self) -> Profile: ...
+
+    @property
+    def profile_name(self) -> str: ...
+
+    @property
+    def sidebar(self) -> Sidebar: ...
+
+    def run(
+        self, job: Coroutine[Any, Any, None], *, group: str, exclusive: bool = False,
+        on_error: Callable[[str], object] | None = None,
+    ) -> Worker[None]: ...
+
+    def refuse_write(self, what: str) -> bool: ...
+
+
+class ScreenPart:
+    """A mixin of ``MainScreen``: ``self`` is the screen, typed here as Textual's."""
+
+    @property
+    def _textual(self) -> Screen[None]:
+        return cast(Screen[None], self)
