@@ -312,8 +312,14 @@ def test_a_read_only_record_uses_a_current_index_and_else_reads_transcripts(
 def test_without_fts5_the_search_reads_transcripts_and_says_so_once(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tui.core import search_words
+
+    def no_fts5(texts: list[str]) -> list[list[str]]:
+        raise sqlite3.OperationalError("no such module: fts5")
+
     monkeypatch.setattr(search_index, "_fts5", False)
-    add(store, "conv_a", "The Walrus said", "Straße and more")
+    monkeypatch.setattr(search_words, "_split_by_sqlite", no_fts5)  # as such a SQLite does
+    add(store, "conv_a", "The Walrus said", "Straße and more", "un été chaud")
     assert found(store, "walrus") == ["conv_a"]
     assert found(store, "walrus") == ["conv_a"]
     notes = [p for p in store.take_problems() if p.kind is ProblemKind.SEARCH_INDEX]
@@ -326,6 +332,7 @@ def test_without_fts5_the_search_reads_transcripts_and_says_so_once(
     assert found(store, '"said walrus"') == []
     assert found(store, "walrus lunch") == []
     assert found(store, '* "') == []
+    assert found(store, '"été chaud"') == ["conv_a"]  # not split by the FTS5 it lacks
 
 
 def test_the_app_builds_in_the_background_and_reads_transcripts_meanwhile(

@@ -329,10 +329,10 @@ class SearchIndex:
         (``is_best_first`` says which): past that, ranking is most of the search's cost (bm25
         for every match, 100 ms for a word in each of 50,000 threads) and tells little, since
         words that common weigh next to nothing; the caller keeps its own order."""
-        match = match_of(text)
         if not fts5_available():
             self._say_unavailable()
             return None
+        match = match_of(text)  # after: a phrase's words may be split by SQLite's FTS5
         with self._lock:
             try:
                 db = self._ready_db()
