@@ -143,14 +143,27 @@ def test_the_pair_table_after_every_kind_of_write_is_what_a_build_makes(
 
 
 def test_an_older_index_is_built_again_quietly(data_dir: Path) -> None:
+    """An index of the first schema (no pair table, one digest row per thread), as the
+    previous threadtui made it, with a row it believed current: built again from the
+    transcripts, nothing reported, nothing moved aside."""
     with Store.open(data_dir) as store:
         add(store, "conv_a", "the budget meeting is at noon")
-        assert answered(store, '"budget meeting"') == {"conv_a"}
-    with sqlite3.connect(data_dir / INDEX_NAME) as db:  # as the first schema left it
-        db.execute("DROP TABLE pairs")
-        db.execute("UPDATE meta SET value = 1 WHERE key = 'schema'")
+    for name in os.listdir(data_dir):
+        if name.startswith(INDEX_NAME):
+            os.unlink(data_dir / name)
+    with sqlite3.connect(data_dir / INDEX_NAME) as db:  # the first schema's own statements
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
+        db.execute("CREATE TABLE threads (num INTEGER PRIMARY KEY, thread_id TEXT UNIQUE NOT"
+                   " NULL, file TEXT NOT NULL, stamp TEXT NOT NULL, digests BLOB)")
+        db.execute("CREATE VIRTUAL TABLE chunks USING fts5(body,"
+                   " tokenize = 'unicode61 remove_diacritics 2')")
+        db.execute("INSERT INTO threads VALUES (1, 'conv_a', 'x.json', 'stale', x'00')")
+        db.execute("INSERT INTO chunks (rowid, body) VALUES (1 << 20, 'words of another time')")
+        db.executemany("INSERT INTO meta VALUES (?, ?)",
+                       [("schema", 1), ("built", 1), ("pending", "")])
     with Store.open(data_dir) as store:
         assert answered(store, '"budget meeting"') == {"conv_a"}
+        assert answered(store, "another") == set()
         assert store.take_problems() == []  # derived and built again: nothing to report
     assert not [name for name in os.listdir(data_dir) if ".corrupt-" in name]
 
