@@ -12,9 +12,12 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import time
 from pathlib import Path
 
-from tui.core import search_words
+import pytest
+
+from tui.core import search_index, search_words
 from tui.core.damage import ProblemKind
 from tui.core.records import Role, ThreadRecord, Turn
 from tui.core.search_index import CHUNK_TURNS, INDEX_NAME, SCHEMA, index_text
@@ -142,16 +145,14 @@ def test_the_pair_table_after_every_kind_of_write_is_what_a_build_makes(
         assert answered(store, '"ΛΌΓΟΣ ZEBRA42"') == {"conv_2"}
 
 
-def test_an_older_index_is_built_again_quietly(data_dir: Path) -> None:
-    """An index of the first schema (no pair table, one digest row per thread), as the
-    previous threadtui made it, with a row it believed current: built again from the
-    transcripts, nothing reported, nothing moved aside."""
-    with Store.open(data_dir) as store:
-        add(store, "conv_a", "the budget meeting is at noon")
+def first_schema_index(data_dir: Path) -> None:
+    """The record's index replaced by one of the first schema (no pair table, one digest
+    row per thread), made with that schema's own statements, holding a row it believed
+    current."""
     for name in os.listdir(data_dir):
         if name.startswith(INDEX_NAME):
             os.unlink(data_dir / name)
-    with sqlite3.connect(data_dir / INDEX_NAME) as db:  # the first schema's own statements
+    with sqlite3.connect(data_dir / INDEX_NAME) as db:
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
         db.execute("CREATE TABLE threads (num INTEGER PRIMARY KEY, thread_id TEXT UNIQUE NOT"
                    " NULL, file TEXT NOT NULL, stamp TEXT NOT NULL, digests BLOB)")
@@ -161,11 +162,50 @@ def test_an_older_index_is_built_again_quietly(data_dir: Path) -> None:
         db.execute("INSERT INTO chunks (rowid, body) VALUES (1 << 20, 'words of another time')")
         db.executemany("INSERT INTO meta VALUES (?, ?)",
                        [("schema", 1), ("built", 1), ("pending", "")])
+
+
+def test_an_older_index_is_built_again_quietly(data_dir: Path) -> None:
+    """Built again from the transcripts (the command waits for it, and says so), nothing
+    reported, nothing moved aside."""
     with Store.open(data_dir) as store:
+        add(store, "conv_a", "the budget meeting is at noon")
+    first_schema_index(data_dir)
+    with Store.open(data_dir) as store:
+        assert store.search.needs_building()  # threadtui list says it indexes first
         assert answered(store, '"budget meeting"') == {"conv_a"}
         assert answered(store, "another") == set()
         assert store.take_problems() == []  # derived and built again: nothing to report
     assert not [name for name in os.listdir(data_dir) if ".corrupt-" in name]
+
+
+def test_the_app_replaces_an_older_index_on_the_builders_thread(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Emptying an older index of a million turns took 3.7 s: the app's record thread must
+    not wait for it. Until the build is done, searches read the transcripts."""
+    import threading
+
+    with Store.open(data_dir) as store:
+        add(store, "conv_a", "the budget meeting is at noon")
+    first_schema_index(data_dir)
+    made_on: list[str] = []
+    real_create = search_index._create
+
+    def create(db: sqlite3.Connection) -> None:
+        made_on.append(threading.current_thread().name)
+        real_create(db)
+
+    monkeypatch.setattr(search_index, "_create", create)
+    with Store.open(data_dir) as store:
+        store.search.use_background()
+        assert [record.id for record in store.list_threads(
+            text="meeting", full_text=True)] == ["conv_a"]
+        deadline = time.monotonic() + 30
+        while store.search.building and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert made_on == ["threadtui-search-index"]
+        assert answered(store, '"budget meeting"') == {"conv_a"}
+        assert store.take_problems() == []
 
 
 def test_a_newer_threadtuis_index_is_left_alone_and_transcripts_are_read(

@@ -226,6 +226,8 @@ class SearchIndex:
         self.progress: tuple[int, int] | None = None
         """(done, total) while a build runs; None otherwise."""
         self._said: set[str] = set()
+        self._older = False
+        """The last open found an older threadtui's index (``build`` replaces it)."""
         self._last: tuple[tuple[Any, ...], bool, list[str]] | None = None
         """The last answer: what it was for (query, connection, state), whether it serves a
         ranked question too (it was ranked, or too many matched to rank), the ids."""
@@ -368,9 +370,9 @@ class SearchIndex:
         if self.building:
             return None
         db = self._open(create=True)
-        if db is None:
+        if db is None and not self._older:
             return None
-        if _meta(db, "built") != 1:
+        if db is None or _meta(db, "built") != 1:  # missing, unfinished, or an older one
             if self.background:
                 self.start_building()
                 return None
@@ -441,7 +443,7 @@ class SearchIndex:
         if self.read_only or not fts5_available():
             return
         with self._lock:
-            db = self._open(create=True)
+            db = self._open(create=True, upgrade=True)
             if db is None:
                 return
             before = _meta(db, "pending")
@@ -541,8 +543,11 @@ class SearchIndex:
         db.execute("DELETE FROM threads WHERE num = ?", (row[0],))
 
     # -- the file --------------------------------------------------------------------------
-    def _open(self, *, create: bool = False) -> sqlite3.Connection | None:
-        """The connection (opened, checked, created when asked); None when unusable here."""
+    def _open(self, *, create: bool = False, upgrade: bool = False) -> sqlite3.Connection | None:
+        """The connection (opened, checked, created when asked); None when unusable here.
+        An older threadtui's index is emptied for building again only when ``upgrade`` (by
+        ``build``: in the app, on its own thread; dropping a large one takes seconds), else
+        ``_older`` says that is why there is none."""
         if self._broken and self._db is not None:
             self._db.close()
             self._db = None
@@ -555,8 +560,10 @@ class SearchIndex:
         if not exists and (self.read_only or not create):
             return None
         try:
-            self._db = self._connect()
+            self._db = self._connect(upgrade=upgrade)
+            self._older = False
         except sqlite3.DatabaseError as exc:
+            self._older = isinstance(exc, OlderIndex)
             if isinstance(exc, NewerIndex):
                 self._say_once(f"The search index {self.path} was made by a newer threadtui:"
                                " it is left as it is, and full-text search reads every"
@@ -569,7 +576,7 @@ class SearchIndex:
             self._db = self._connect()
         return self._db
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, upgrade: bool = False) -> sqlite3.Connection:
         if self.read_only:
             db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True,
                                  check_same_thread=False, isolation_level=None)
@@ -595,6 +602,8 @@ class SearchIndex:
                 elif type(schema) is int and schema < SCHEMA:
                     # An older threadtui's index: derived, so built again (as when missing),
                     # not reported as damage.
+                    if not upgrade:
+                        raise OlderIndex(f"schema {schema} is an older threadtui's")
                     for table in ("pairs", "chunks", "runs", "threads", "meta"):
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                     _create(db)
@@ -639,13 +648,17 @@ class SearchIndex:
             self._damage.report(ProblemKind.SEARCH_INDEX, words)
 
 
+class OlderIndex(sqlite3.DatabaseError):
+    """The index was made by an older threadtui: built again, by ``build``."""
+
+
 class NewerIndex(sqlite3.DatabaseError):
     """The index was made by a newer threadtui: left as it is (it would only be built again
     there), and not used here; searches read the transcripts."""
 
 
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
-    if isinstance(exc, NewerIndex):
+    if isinstance(exc, NewerIndex | OlderIndex):
         return False
     code = getattr(exc, "sqlite_errorcode", None)
     return code is None or code & 0xFF in _DAMAGE_CODES
