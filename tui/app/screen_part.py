@@ -1,19 +1,18 @@
-"""What every part of the main screen kept in a module of its own (a mixin of ``MainScreen``:
-``LongWork``, ``ThreadActions``) has: the screen, as Textual knows it."""
+"""What the parts of the main screen kept in modules of their own (mixins of ``MainScreen``:
+``LongWork``, ``ThreadActions``) share: the screen as Textual knows it (``ScreenPart``), and
+what each uses of ``MainScreen`` itself (``ScreenBasics``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
 from textual.screen import Screen
 from textual.worker import Worker
 
+from tui.app import work
+from tui.app.widgets.sidebar import Sidebar
 from tui.core.records import Profile
-
-if TYPE_CHECKING:  # the parts import this module; MainScreen's own modules come after it
-    from tui.app import work
-    from tui.app.widgets.sidebar import Sidebar
 
 
 class ScreenBasics(Protocol):
