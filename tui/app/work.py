@@ -203,17 +203,14 @@ def _note_identity(post: Post, profile: str, backend: Backend) -> None:
 
 
 async def load_rows(services: Services, post: Post) -> None:
-    """The first page for the first paint, then the rest of a large record.
+    """Every row of a large record, once its first page (``FIRST_PAGE`` rows, which the
+    screen read before its first paint) is on screen.
 
-    The rest is where a record opened lazily (``Store.open``) is read whole, so its refusals
+    This is where a record opened lazily (``Store.open``) is read whole, so its refusals
     land here (another process holding it past the bound, a newer threadtui's record): the
     first page stays listed, the user is told once, and it is tried again until it reads.
     """
     records = services.records
-    first = await records.call(Store.list_threads, limit=FIRST_PAGE)
-    post(RowsLoaded(first, replace=True))
-    if len(first) < FIRST_PAGE:
-        return
     told = False
     while True:
         try:
