@@ -108,7 +108,6 @@ from tui.core.thread_docs import (
     to_record,
     turn_docs,
 )
-from tui.core.thread_query import newest_first
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.transcripts import dialect_for_id, merge_turns, transcript_file_name
 from tui.core.trash import TRASH_DIR, TrashEntry, TrashFiles, TrashReason, restorable_row
@@ -266,7 +265,9 @@ class Store:
         """Whether the rows and state answered from the head are still the index's."""
         threads = self._index.threads_data()
         shown = [row["id"] for row in head.rows]
-        if newest_first(threads)[: len(shown)] != shown:
+        # The list's order as the listing that follows will want it (kept per version).
+        order = self._queries.ordered_ids(threads, self._index.storage.version)
+        if order[: len(shown)] != shown:
             return False
         if head.complete and len(threads) != len(shown):
             return False
