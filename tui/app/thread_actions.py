@@ -160,12 +160,12 @@ class ThreadActions(ScreenPart):
             return
         if screen.refuse_write("Forking a thread"):
             return
-        position = next((n for n, t in enumerate(screen.chat.turns, 1) if t is view.turn),
-                        None)
-        if position is None:
+        index = screen.chat.index_of(view)
+        if index is None:
             return
         editor = ForkEditScreen(view.turn.text, settle_seconds=SETTLE_SECONDS)
-        self._textual.app.push_screen(editor, partial(self._fork_with, record, position))
+        # The question by its place counted from 1, as ``work.edit_and_fork`` takes it.
+        self._textual.app.push_screen(editor, partial(self._fork_with, record, index + 1))
 
     @guarded
     def _fork_with(self, record: ThreadRecord, position: int, text: str | None) -> None:

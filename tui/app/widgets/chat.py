@@ -281,7 +281,7 @@ class ChatPane(Vertical):
             self._find_return = focused
             self._find_told.clear()
             anchor = None
-            index = self._index_of(focused) if isinstance(focused, MessageView) else None
+            index = self.index_of(focused) if isinstance(focused, MessageView) else None
             if index is not None:
                 anchor = (index, 0)
             elif isinstance(focused, EarlierMessages):
@@ -307,7 +307,7 @@ class ChatPane(Vertical):
                             timeout=5)
             return
         finder, bar_open = self.finder, bool(self.find_bar.display)
-        here = self._index_of(focused) if isinstance(focused, MessageView) else None
+        here = self.index_of(focused) if isinstance(focused, MessageView) else None
         current = finder.current_span()
         if finder.query == query and current is not None and (bar_open or current[0] == here):
             await finder.step(direction)
@@ -331,7 +331,8 @@ class ChatPane(Vertical):
         if view is not None:
             self.focus_message(view)
 
-    def _index_of(self, view: MessageView) -> int | None:
+    def index_of(self, view: MessageView) -> int | None:
+        """Where ``view``'s turn stands in the transcript (None: not one of its messages)."""
         for index, turn in enumerate(self.turns):
             if turn is view.turn:
                 return index
