@@ -9,6 +9,8 @@ and the Textual internals ``ThreadDriver`` relies on are still there.
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 
 from app_harness import AppEnv, idle, wait_until
@@ -84,6 +86,31 @@ def test_an_uninstalled_shutdown_never_exits_the_process() -> None:
     shutdown = Shutdown()
     shutdown.request(Stop("x", 143))  # no app attached, no handlers: nothing happens
     assert shutdown.stop == Stop("x", 143)
+
+
+def test_a_second_signal_after_the_app_ended_still_ends_the_process_with_the_stops_status(
+) -> None:
+    """The app has stopped cleanly for a SIGTERM and handed back the signal handlers, but
+    the process is still ending (the record closing, the interpreter's exit): a second
+    SIGTERM then must still end it at once with 143, not kill it by the signal. Under load
+    the reliability test's second SIGTERM landed there."""
+    script = (
+        "import asyncio, os, signal, sys\n"
+        "from tui.app.shutdown import Shutdown\n"
+        "async def main():\n"
+        "    with Shutdown(grace=60) as shutdown:\n"
+        "        got = asyncio.Event()\n"
+        "        shutdown.attach(asyncio.get_running_loop(), lambda stop: got.set())\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        await got.wait()\n"
+        "        shutdown.detach()\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)  # the app has ended; the process has not\n"
+        "    await asyncio.sleep(10)\n"
+        "    sys.exit(0)\n"
+        "asyncio.run(main())\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", script], timeout=30)
+    assert ended.returncode == 143
 
 
 def test_the_textual_internals_the_driver_relies_on_are_still_there() -> None:

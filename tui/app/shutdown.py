@@ -126,6 +126,11 @@ class Shutdown:
         return self
 
     def uninstall(self) -> None:
+        """Put the earlier handlers back, unless a stop was asked for: the app has ended, but
+        the process has not (the record closing, the interpreter's own exit), and a second
+        signal meanwhile must still end it at once with the stop's status, not kill it."""
+        if self.stop is not None:
+            return
         for signum, handler in self._previous.items():
             with contextlib.suppress(ValueError, TypeError):
                 signal.signal(signum, handler)
