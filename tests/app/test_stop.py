@@ -113,6 +113,41 @@ def test_a_second_signal_after_the_app_ended_still_ends_the_process_with_the_sto
     assert ended.returncode == 143
 
 
+def test_after_a_signals_stop_the_launcher_ends_the_process_before_the_interpreters_teardown(
+) -> None:
+    """Python puts the default handlers back before it tears its modules down (Textual's
+    are many: a few hundred ms under load), so a second SIGTERM there killed the process by
+    the signal instead of ending it with 143. After a stop, ``launch`` ends the process once
+    the app and the record are done; the teardown, where a finaliser here sends the second
+    SIGTERM, never comes."""
+    script = (
+        "import argparse, asyncio, os, signal, sys, time, types\n"
+        "from tui.commands import launch as launcher\n"
+        "class SecondSignalInTheTeardown:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        time.sleep(5)\n"
+        "def app_stopped_by_a_sigterm(*, shutdown, **_):\n"
+        "    async def app():\n"
+        "        got = asyncio.Event()\n"
+        "        shutdown.attach(asyncio.get_running_loop(), lambda stop: got.set())\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        await got.wait()\n"
+        "        shutdown.detach()\n"
+        "    asyncio.run(app())\n"
+        "    print('the app ended', flush=False)\n"
+        "    return shutdown.stop.status\n"
+        "launcher.run_app = app_stopped_by_a_sigterm\n"
+        "keep = SecondSignalInTheTeardown()\n"
+        "ctx = types.SimpleNamespace(config=None, data_dir=None, keyring=None)\n"
+        "sys.exit(launcher.launch(argparse.Namespace(demo=False), ctx))\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", script], timeout=30,
+                           capture_output=True, text=True)
+    assert ended.returncode == 143, ended.stderr
+    assert ended.stdout == "the app ended\n"  # buffered output is flushed before the end
+
+
 def test_the_textual_internals_the_driver_relies_on_are_still_there() -> None:
     source = inspect.getsource(LinuxDriver)
     for needle in ("self._file = sys.__stderr__", "WriterThread(self._file)",

@@ -14,7 +14,8 @@ output. Each is handled like the user stopping the reply:
    (``restate_stop``: "… finished: the terminal closed", "…: SIGTERM asked threadtui
    to stop"). Then ``App.exit()``:
    Textual restores the terminal where one remains, the record is closed, the launcher
-   removes ``--demo``'s temporary directory, and the process exits with ``Stop.status``.
+   removes ``--demo``'s temporary directory, and ``end_process`` exits with ``Stop.status``
+   there, before the interpreter's own teardown (where a second signal would kill it).
 3. If that takes longer than ``GRACE_SECONDS``, or a second SIGHUP/SIGTERM arrives meanwhile,
    ``hard_exit`` restores the terminal's modes (best effort, never blocking), runs the
    registered clean-ups (the demo directory) and ends the process at once.
@@ -35,6 +36,7 @@ import contextlib
 import fcntl
 import os
 import signal
+import sys
 import termios
 import threading
 from collections.abc import Callable
@@ -127,8 +129,9 @@ class Shutdown:
 
     def uninstall(self) -> None:
         """Put the earlier handlers back, unless a stop was asked for: the app has ended, but
-        the process has not (the record closing, the interpreter's own exit), and a second
-        signal meanwhile must still end it at once with the stop's status, not kill it."""
+        the process has not (the record closing, the demo's directory going, until
+        ``end_process``), and a second signal meanwhile must still end it at once with the
+        stop's status, not kill it."""
         if self.stop is not None:
             return
         for signum, handler in self._previous.items():
@@ -204,6 +207,22 @@ class Shutdown:
             loop.call_soon_threadsafe(target, stop)
         except RuntimeError:  # the loop has closed: the app is done
             self.hard_exit()
+
+    def end_process(self) -> None:
+        """After a stop that was asked for, once the app has ended, the record is closed and
+        the demo's directory removed: exit now with the stop's status.
+
+        Otherwise the interpreter's teardown follows, and Python puts the default handlers
+        back before it tears the modules down (Textual's are many: a few hundred ms under
+        load). A second SIGTERM there killed the process by the signal instead of ending it
+        with 143. The teardown has nothing left to do: the standard streams are flushed
+        here, and nothing else of ours is open."""
+        if self.stop is None:
+            return
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(self.stop.status)
 
     # ------------------------------------------------------------ the hard way
 

@@ -10,7 +10,8 @@ record are shown as notifications once the app is up, never as a traceback.
 SIGHUP and SIGTERM are caught for the whole run (``tui.app.shutdown``, which imports no
 Textual): while the app runs they stop it like esc and exit 129 / 143 with the partial reply
 recorded; before or after it, and on a second signal, they end the process at once, removing
-``--demo``'s temporary directory.
+``--demo``'s temporary directory. After a signal's stop the process ends as soon as the app,
+the record and the demo are done (``Shutdown.end_process``).
 """
 
 from __future__ import annotations
@@ -38,17 +39,19 @@ READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 def launch(args: argparse.Namespace, ctx: CliContext) -> int:
     with Shutdown() as shutdown:
         if getattr(args, "demo", False):
-            return _launch_demo(args, shutdown)
-        config = ctx.config
-        return run_app(
-            config=config,
-            data_dir=ctx.data_dir,
-            keyring=ctx.keyring,
-            profile=getattr(args, "profile", None),
-            cli_theme=getattr(args, "theme", None),
-            remember_theme=True,
-            shutdown=shutdown,
-        )
+            status = _launch_demo(args, shutdown)
+        else:
+            status = run_app(
+                config=ctx.config,
+                data_dir=ctx.data_dir,
+                keyring=ctx.keyring,
+                profile=getattr(args, "profile", None),
+                cli_theme=getattr(args, "theme", None),
+                remember_theme=True,
+                shutdown=shutdown,
+            )
+    shutdown.end_process()  # a signal's stop ends here, with its status
+    return status
 
 
 def run_app(
