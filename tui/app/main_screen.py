@@ -4,15 +4,15 @@ The screen owns what the user is looking at as reactives (the active profile and
 server said about it, the open thread, whether a reply streams, what ctrl+r would send) and
 the widgets follow them: the bar is data-bound, the rest is updated by watchers. Everything
 that waits (network, key commands, the record) runs as a worker from ``tui.app.work``; the
-workers post typed messages (``tui.app.messages``) and the handlers here are the only code
-that changes what is on screen. A dialog is pushed from a message handler with a callback,
-never awaited inside a worker: cancelling a worker can never leave a dialog that does nothing.
+workers post typed messages (``tui.app.messages``) and the handlers here and in the screen's
+parts (``LongWork``, ``ThreadActions``, ``ReplyFlow``) are the only code that changes what is
+on screen. A dialog is pushed from a message handler with a callback, never awaited inside a
+worker: cancelling a worker can never leave a dialog that does nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Coroutine
 from functools import partial
@@ -28,7 +28,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList, TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from tui.app import messages as msg
 from tui.app import work
@@ -36,6 +36,7 @@ from tui.app.errors import guarded, report
 from tui.app.export import default_export_dir
 from tui.app.focus import focus_now
 from tui.app.long_work import LongWork
+from tui.app.reply_flow import KEPT_IN_MEMORY, ReplyFlow, why_closed
 from tui.app.screens.confirm import ConfirmScreen
 from tui.app.screens.first_run import FirstRunScreen, first_run_text
 from tui.app.screens.rename import ExportFolderScreen, RenameScreen
@@ -47,19 +48,15 @@ from tui.app.widgets.owner_prompt import OwnerPrompt
 from tui.app.widgets.progress_strip import ProgressStrip
 from tui.app.widgets.sidebar import Sidebar
 from tui.app.widgets.switcher import SwitcherBar
-from tui.core.api.base import NotFound
 from tui.core.app_state import SIDEBAR_WIDTH, load_state
 from tui.core.bar_costs import BarCosts
 from tui.core.models import Shutdowns, short_warning
-from tui.core.ownership import ASSISTANTS_SHUTDOWN, Verdict, is_retired
+from tui.core.ownership import Verdict
 from tui.core.records import RESPONSE_IDS, Identity, Profile, ThreadRecord, ThreadStatus
 from tui.core.safe_text import one_line
 from tui.core.session import ReplyNotStored
 from tui.core.store import Store, StoreError
 from tui.core.wording import plural
-
-KEPT_IN_MEMORY = "kept in memory, stored when the record can take it"
-"""Said under a reply the record refused: threadtui keeps writing it on every poll."""
 
 NARROW_WIDTH = 72
 """Below this many columns the sidebar is hidden unless the user asks for it (ctrl+b)."""
@@ -79,7 +76,7 @@ class Body(Horizontal):
             screen.apply_width(event.size.width)
 
 
-class MainScreen(LongWork, ThreadActions, Screen[None]):
+class MainScreen(LongWork, ThreadActions, ReplyFlow, Screen[None]):
     AUTO_FOCUS = "#composer"
     """Keys typed before the first frame (one SSH packet at start-up) are text: they go to the
     composer from the very first key, before anything is loaded."""
@@ -135,7 +132,6 @@ class MainScreen(LongWork, ThreadActions, Screen[None]):
         self._identities: dict[str, Identity] = {}
         self._shutdowns: dict[str, Shutdowns] = {}  # what each profile's /models said
         self._sidebar_wanted: bool | None = None
-        self._stream: tuple[str, MessageView] | None = None
         self.draft = ""
         """What the composer holds, kept here so it can be saved after the screen is gone."""
 
@@ -451,13 +447,13 @@ class MainScreen(LongWork, ThreadActions, Screen[None]):
         record = self.chat.record
         if record is None:
             return
-        if record.id in message.removed and not self._streaming_here():
+        if record.id in message.removed and not self.streaming_here():
             self.run(self._show_new(focus_composer=False), group="view", exclusive=True)
             return
         fresh = next((r for r in message.records if r.id == record.id), None)
         if fresh is not None:
             self._show_record(fresh)
-        if (fresh is not None or message.transcripts) and not self._streaming_here():
+        if (fresh is not None or message.transcripts) and not self.streaming_here():
             self.run(work.reread_transcript(self.services, self.post_message, fresh or record),
                      group="reread", exclusive=True)
 
@@ -507,7 +503,7 @@ class MainScreen(LongWork, ThreadActions, Screen[None]):
         self.sidebar.mark_open(record.id if record is not None else None)
         gone = record is not None and record.status is ThreadStatus.GONE
         self.composer.placeholder = (
-            f"This thread is {_why_closed(record)}: ctrl+n starts a new chat with your text"
+            f"This thread is {why_closed(record)}: ctrl+n starts a new chat with your text"
             if record is not None and gone
             else READ_ONLY_PLACEHOLDER if self.services.read_only is not None
             else COMPOSER_PLACEHOLDER
@@ -553,7 +549,7 @@ class MainScreen(LongWork, ThreadActions, Screen[None]):
     @guarded
     async def _transcript_refreshed(self, message: msg.TranscriptRefreshed) -> None:
         shown = self.chat.record
-        if shown is not None and shown.id == message.record.id and not self._streaming_here():
+        if shown is not None and shown.id == message.record.id and not self.streaming_here():
             await self.chat.merge(message.turns)
 
     @on(msg.RetryOffered)
@@ -634,192 +630,12 @@ class MainScreen(LongWork, ThreadActions, Screen[None]):
         if yes:
             self.run(work.forget(self.services, self.post_message, record), group="forget")
 
-    # ------------------------------------------------------------ sending
+    # ------------------------------------------------------------ the composer's draft
 
     @on(TextArea.Changed, "#composer")
     @guarded
     def _composer_changed(self, event: TextArea.Changed) -> None:
         self.draft = event.text_area.text
-
-    @on(Composer.Submitted)
-    @guarded
-    def _submitted(self, event: Composer.Submitted) -> None:
-        event.stop()
-        record = self.chat.record
-        if record is not None and record.status is ThreadStatus.GONE:
-            self.notify(f"This thread is {_why_closed(record)}, so it cannot take a message."
-                        " Your text is kept: ctrl+n starts a new chat with it.",
-                        severity="warning", timeout=10)
-            self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts
-                                    else event.text)
-            return
-        if self.services.read_only is not None:
-            # Nothing sent: the reply could not be kept, and the record is the only copy.
-            self.refuse_write("Sending (your text is kept in the composer)")
-            self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts
-                                    else event.text)
-            return
-        if self.replying:
-            self.notify("A reply is still streaming: esc stops it", severity="warning")
-            self.composer.load_text(event.composer.prompts[-1] if event.composer.prompts else "")
-            return
-        self._send(event.text)
-
-    def _send(self, text: str, *, again: bool = False) -> None:
-        self.replying = True
-        self.retry_target = None
-        self.run(
-            work.send(self.services, self.post_message, self.profile_name, self.chat.record,
-                      text, self.retry_key, again=again),
-            group="reply", exclusive=True,
-            on_error=lambda incident: self.post_message(msg.ReplyAborted(text, incident)),
-        )
-
-    @guarded
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "reply" and event.state in (
-            WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED
-        ):
-            self.replying = any(
-                w.group == "reply" and w.is_running for w in self.workers
-            )
-
-    def _streaming_here(self) -> bool:
-        shown = self.chat.record
-        return self._stream is not None and shown is not None and self._stream[0] == shown.id
-
-    @on(msg.ThreadCreated)
-    @guarded
-    def _thread_created(self, message: msg.ThreadCreated) -> None:
-        if self.chat.record is None:
-            self.chat.record = message.record
-            self.chat.update_record(message.record)
-            self.open_record = message.record
-        self.sidebar.upsert(message.record)
-
-    @on(msg.ReplyStarted)
-    @guarded
-    async def _reply_started(self, message: msg.ReplyStarted) -> None:
-        shown = self.chat.record
-        if shown is None or shown.id != message.thread_id:
-            return
-        if message.question is not None:
-            await self.chat.add_turn(message.question)
-        view = await self.chat.add_turn(message.reply, streaming=True)
-        view.start_stream()
-        self._stream = (message.thread_id, view)
-
-    @on(msg.ReplyDelta)
-    @guarded
-    async def _reply_delta(self, message: msg.ReplyDelta) -> None:
-        if self._stream is None or self._stream[0] != message.thread_id:
-            return
-        view = self._stream[1]
-        if message.refusal and not view.turn.refusal:
-            view.turn.refusal = True  # labelled as it streams, not only once it is stored
-            view.refresh_chrome()
-        if view.is_attached:
-            await view.write(message.text)
-        else:
-            view.turn.text += message.text
-
-    @on(msg.ReplyEnded)
-    @guarded
-    async def _reply_ended(self, message: msg.ReplyEnded) -> None:
-        stream, self._stream = self._stream, None
-        self.refresh_costs()  # the reply is in the record already
-        reply = message.reply
-        if message.retry_prompt is not None:
-            self.retry_target = (message.thread_id, message.retry_prompt)
-        if stream is None or stream[0] != message.thread_id:
-            return
-        view = stream[1]
-        turn = view.turn
-        turn.usage, turn.response_id, turn.item_id = reply.usage, reply.response_id, reply.item_id
-        turn.interrupted, turn.error = reply.interrupted, reply.error
-        turn.refusal = reply.refusal or (turn.refusal and reply.interrupted)
-        if message.hint and not isinstance(message.error, NotFound):
-            view.hint = message.hint
-        final = reply.text if reply.text or not reply.interrupted else None
-        if view.is_attached:
-            await view.end_stream(final)
-            return
-        await view.abandon_stream()  # the user opened another thread meanwhile
-        shown = self.chat.record
-        if shown is not None and shown.id == message.thread_id:
-            # The thread was left and opened again while the reply streamed: show it whole.
-            self.open_thread(shown.id, focus_composer=False)
-
-    @on(msg.ReplyAborted)
-    @guarded
-    async def _reply_aborted(self, message: msg.ReplyAborted) -> None:
-        """The reply worker failed on something unforeseen: end the reply on screen as a
-        failed one that ctrl+r asks again; if nothing was sent, the question goes back to
-        the composer. Either way nothing typed is lost."""
-        stream, self._stream = self._stream, None
-        if stream is None:
-            self.post_message(msg.PromptReturned(message.text))
-            return
-        thread_id, view = stream
-        view.turn.interrupted = True
-        view.turn.error = message.reason
-        if not message.reason.startswith(KEPT_IN_MEMORY):  # else: stored on the next poll
-            view.hint = f"{self.retry_key} asks again"
-            self.retry_target = (thread_id, message.text)
-        # Ended in a worker of its own: the stream may still be mounting its first block, and
-        # waiting for that here would hold up every other message of the screen.
-        ending = view.end_stream(None) if view.is_attached else view.abandon_stream()
-        self.run(ending, group="end-stream")
-
-    @on(msg.InternalError)
-    @guarded
-    def _internal_error(self, message: msg.InternalError) -> None:
-        """A failure to show an incident (the transcript torn down as the app exits) is
-        swallowed here, never reported as one more incident: that one would be shown, fail
-        and be reported again without end. The notification and the log have it already."""
-        with contextlib.suppress(Exception):
-            self.chat.show_notice(message.incident.sentence())
-
-    @on(msg.PromptReturned)
-    @guarded
-    def _prompt_returned(self, message: msg.PromptReturned) -> None:
-        """Nothing typed is lost: a prompt that could not be sent goes back to the composer
-        (before anything typed since), and no longer needs keeping as a draft."""
-        composer = self.composer
-        if message.text not in composer.text:
-            composer.insert(message.text + ("\n" if composer.text else ""), location=(0, 0))
-        self.run(work.forget_draft(self.services), group="draft")
-
-    @guarded
-    def action_cancel_reply(self) -> None:
-        self.workers.cancel_group(self, "reply")
-
-    @guarded
-    def action_retry(self) -> None:
-        text = self.retry_text()
-        if text is not None and not self.refuse_write("Asking again"):
-            self._send(text, again=True)
-
-    @guarded
-    def action_regenerate(self) -> None:
-        record = self.chat.record
-        if record is None:
-            self.notify("Open a thread to regenerate its last reply", severity="warning")
-            return
-        if self.refuse_write("Regenerating"):
-            return
-        self.replying = True
-        self.retry_target = None
-        self.run(work.regenerate(self.services, self.post_message, self.profile_name, record,
-                                 self.retry_key), group="reply", exclusive=True)
-
-    def retry_text(self) -> str | None:
-        """The prompt to send again when the open thread's last reply failed or was stopped."""
-        target = self.retry_target
-        record = self.chat.record
-        if target is None or record is None or target[0] != record.id:
-            return None
-        return target[1]
 
     # ------------------------------------------------------------ sidebar actions
 
@@ -1036,9 +852,3 @@ def delete_question(record: ThreadRecord, profile: str) -> ConfirmScreen:
     )
     return ConfirmScreen("Delete thread", body, yes="Delete", no="Cancel")
 
-
-def _why_closed(record: ThreadRecord) -> str:
-    """Why a thread takes no message, in the words its row uses (retired, or gone)."""
-    if is_retired(record):
-        return "retired (the Assistants API was shut down on " + ASSISTANTS_SHUTDOWN + ")"
-    return "gone from the server"

@@ -1,6 +1,6 @@
 """What the parts of the main screen kept in modules of their own (mixins of ``MainScreen``:
-``LongWork``, ``ThreadActions``) share: the screen as Textual knows it (``ScreenPart``), and
-what each uses of ``MainScreen`` itself (``ScreenBasics``)."""
+``LongWork``, ``ThreadActions``, ``ReplyFlow``) share: the screen as Textual knows it
+(``ScreenPart``), and what each uses of ``MainScreen`` itself (``ScreenBasics``)."""
 
 from __future__ import annotations
 
