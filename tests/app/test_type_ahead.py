@@ -6,10 +6,14 @@ in one burst used to deliver "launch" to the sidebar, whose `n` opened a new cha
 
 from __future__ import annotations
 
-from app_harness import AppEnv, idle
+import asyncio
+
+from app_harness import NOW, AppEnv, idle, wait_until
 from textual import events
 
 from tui.app.app import ThreadApp
+from tui.app.widgets.sidebar import WARM_CHUNK
+from tui.core.records import ThreadRecord
 
 
 def burst(app: ThreadApp, keys: list[tuple[str, str | None]]) -> None:
@@ -48,3 +52,32 @@ async def test_list_receives_the_keys_typed_right_after_leaving_the_filter(
         assert app.main.sidebar.filter_input.value == ""
         assert app.focused is app.main.sidebar.thread_list
         assert app.main.sidebar.thread_list.highlighted == 1
+
+
+async def test_a_sentence_typed_while_every_row_is_prepared_for_the_filter_is_not_held_up(
+    app_env: AppEnv,
+) -> None:
+    """Once every row of a large record is in the list, each row's filter text is made a
+    chunk at a time. A sentence typed meanwhile (one SSH packet) reaches the composer between
+    two chunks, not after all of them: the chunks were a chain of ``call_later``, and
+    Textual's message pump runs queued messages back to back without giving the loop back
+    (at 100,000 rows, keys waited about 200 ms)."""
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        sidebar, composer = app.main.sidebar, app.main.composer
+        assert app.focused is composer
+        rows = [
+            ThreadRecord(id=f"conv_{n:06d}", title=f"thread number {n}", profile="work",
+                         last_active=NOW - n)
+            for n in range(WARM_CHUNK * 20)
+        ]
+        sentence = "please summarise the launch notes"
+        sidebar.load(rows)
+        burst(app, [(ch if ch != " " else "space", ch) for ch in sentence])
+        while composer.text != sentence:
+            await asyncio.sleep(0)
+        assert not sidebar.filter_ready  # the sentence did not wait for every chunk
+        await wait_until(pilot, lambda: sidebar.filter_ready, timeout=30)
+        assert composer.text == sentence
+        assert sidebar.count == len(rows)

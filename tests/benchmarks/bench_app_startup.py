@@ -16,8 +16,13 @@ Two ways of measuring, each next to a floor taken in the same run:
 - **Headless** (every row, memory): each run a fresh subprocess (80x24); the parent takes the
   time before spawning it, the child prints ``time.time()`` once the first screen with the
   newest row has been painted, again once every row is in the list and painted, and its
-  peak resident memory. The baseline is the same bare OptionList app, headless: its first
-  screen already holds every row.
+  peak resident memory. Also the event loop's longest stall after the first paint (keys
+  typed then wait that long): while the record's thread reads the whole index, next to the
+  index parsed by ``json.loads`` alone (one call that holds the GIL throughout); and from
+  the rows' arrival in the list until each is ready for the filter, next to what it would be
+  without chunks (every row's filter text made in one go).
+  The baseline is the same bare OptionList app, headless: its first screen already holds
+  every row.
 
 Targets (issue 15, at 100,000 threads): first screen in a real terminal ≤ 0.35 s; every row
 listed ≤ 0.8 × the bare OptionList's time; peak memory (ru_maxrss) ≤ 1.5 × the bare app's.
@@ -27,6 +32,8 @@ The children run with bytecode caching on, as an installed threadtui does.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import gc
 import json
 import os
 import resource
@@ -100,6 +107,7 @@ def child_app(data_dir: Path) -> None:
     from tui.commands.launch import open_record
     from tui.core.config import load_config
     from tui.core.keys import KeyRing
+    from tui.core.thread_query import record_haystack
 
     expected = len(json.loads((data_dir / "titles.json").read_text()))
     first: dict[str, float] = {}
@@ -117,17 +125,47 @@ def child_app(data_dir: Path) -> None:
             first["painted"] = time.time()
             newest = store.list_threads(limit=1)[0]
             assert listing.highlighted_id == newest.id or listing.shown_records[0].id == newest.id
+            self.run_worker(self.longest_stall(), exit_on_error=False)
             self.wait_for_all()
+
+        async def longest_stall(self) -> None:
+            """The longest the event loop went without a turn (keys typed then wait that
+            long), from the first paint: while the record's thread reads the whole index
+            ("reading"), and from the stall in which every row arrived in the list until
+            each is ready for the filter ("listing"); then what the listing's stall would be
+            without chunks: every row's filter text made in one go, on the loop."""
+            sidebar = self.main.sidebar
+            last, longest = time.perf_counter(), {"reading": 0.0, "listing": 0.0}
+            while not (sidebar.count >= expected and sidebar.filter_ready):
+                await asyncio.sleep(0.001)
+                now = time.perf_counter()
+                phase = "listing" if sidebar.count >= expected else "reading"  # what ended it
+                longest[phase], last = max(longest[phase], now - last), now
+            rows = list(sidebar.thread_list.shown_records)  # every row: no filter
+            started = time.perf_counter()
+            for record in rows:
+                record_haystack(record)
+            first.update(stall_reading=longest["reading"], stall_listing=longest["listing"],
+                         one_go=time.perf_counter() - started)
 
         def wait_for_all(self) -> None:
             if self.main.sidebar.count < expected:
                 self.set_timer(0.005, self.wait_for_all)
                 return
-            self.call_after_refresh(self.report_all)
+            self.call_after_refresh(self.every_row_painted)
+
+        def every_row_painted(self) -> None:
+            first["all"] = time.time()
+            self.report_all()
 
         def report_all(self) -> None:
-            print(json.dumps({"painted": first["painted"], "all": time.time(),
+            if "one_go" not in first:
+                self.set_timer(0.005, self.report_all)
+                return
+            print(json.dumps({"painted": first["painted"], "all": first["all"],
                               "store_open": first["store_open"],
+                              "stall_reading": first["stall_reading"],
+                              "stall_listing": first["stall_listing"], "one_go": first["one_go"],
                               "rows": self.main.sidebar.thread_list.option_count,
                               "rss_kb": peak_rss_kb()}))
             self.exit()
@@ -198,7 +236,10 @@ def run_child(kind: str, data_dir: Path) -> dict[str, float]:
         raise RuntimeError(f"{kind} child failed ({out.returncode}):\n{out.stderr[-3000:]}")
     result = json.loads(lines[-1])
     return {"first": float(result["painted"]) - started, "all": float(result["all"]) - started,
-            "mb": result["rss_kb"] / 1024, "store_open": float(result.get("store_open", 0.0))}
+            "mb": result["rss_kb"] / 1024, "store_open": float(result.get("store_open", 0.0)),
+            "stall_reading": float(result.get("stall_reading", 0.0)),
+            "stall_listing": float(result.get("stall_listing", 0.0)),
+            "one_go": float(result.get("one_go", 0.0))}
 
 
 # --------------------------------------------------------------------------- a real terminal
@@ -338,19 +379,35 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure_headless(
     data_dir: Path, runs: int
-) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+) -> tuple[list[dict[str, float]], list[dict[str, float]], list[float]]:
     run_child("bare", data_dir)  # warm the file cache and .pyc files for both
     run_child("app", data_dir)
     bare: list[dict[str, float]] = []
     ours: list[dict[str, float]] = []
+    parses: list[float] = []
     for _ in range(runs):  # interleaved, so drift on a shared machine hits both
         bare.append(run_child("bare", data_dir))
         ours.append(run_child("app", data_dir))
-    return bare, ours
+        parses.append(index_parse_seconds(data_dir))
+    return bare, ours, parses
+
+
+def index_parse_seconds(data_dir: Path) -> float:
+    """The floor of the loop's longest stall: ``json.loads`` of the whole index, the
+    record's one call that holds the GIL throughout (the app pauses the GC for it too)."""
+    raw = (data_dir / "data" / "index.json").read_bytes()
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        json.loads(raw.decode("utf-8"))
+        return time.perf_counter() - started
+    finally:
+        gc.enable()
 
 
 def report_headless(
-    threads: int, bare: list[dict[str, float]], ours: list[dict[str, float]]
+    threads: int, bare: list[dict[str, float]], ours: list[dict[str, float]],
+    parses: list[float],
 ) -> None:
     first = median_of(ours, "first")
     all_ratio = median_of(ours, "all") / median_of(bare, "all")
@@ -375,7 +432,16 @@ def report_headless(
           f" (target ≤ {TARGET_ALL_ROWS_RATIO}) {verdict(all_ratio <= TARGET_ALL_ROWS_RATIO)},"
           f" memory {memory_ratio:.2f} (target ≤ {TARGET_MEMORY_RATIO})"
           f" {verdict(memory_ratio <= TARGET_MEMORY_RATIO)}")
+    def stall(key: str) -> str:
+        runs = ", ".join(f"{run[key] * 1000:.0f}" for run in ours)
+        return f"median {median_of(ours, key) * 1000:4.0f} ms (runs: {runs})"
 
+    print("      the loop's longest stall after the first paint (keys typed then wait that long):")
+    print(f"        while the whole index is read:  {stall('stall_reading')};"
+          f" floor, json.loads of the index alone: {statistics.median(parses) * 1000:.0f} ms")
+    print(f"        rows listed → ready to filter:  {stall('stall_listing')};"
+          f" without chunks, every row's filter text in one go:"
+          f" {median_of(ours, 'one_go') * 1000:.0f} ms")
 
 if __name__ == "__main__":
     sys.exit(main())

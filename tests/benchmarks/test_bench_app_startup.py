@@ -27,3 +27,6 @@ def test_bench_app_startup_runs_quick_in_a_real_terminal_and_headless() -> None:
     assert "floor, bare OptionList of the first 200 titles: median" in out
     assert "floor, python -c 'import textual.app':     median" in out
     assert "threadtui every row:" in out and "ratios to the bare OptionList" in out
+    assert "the loop's longest stall after the first paint" in out
+    assert "floor, json.loads of the index alone:" in out
+    assert "rows listed → ready to filter:" in out and "every row's filter text in one go:" in out

@@ -9,6 +9,7 @@ worker (see ``ThreadApp``), because transcripts are not in memory.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import gc
 from collections.abc import Collection, Iterable
@@ -44,8 +45,8 @@ NARROW_COLUMNS = 30
 FULL_TEXT_PREFIX = "?"
 _RECORD = itemgetter(0)  # of a (record, haystack) pair
 MATCH_CACHE_SIZE = 32
-WARM_CHUNK = 4_000
-"""Rows whose haystack is made per turn of the event loop after a load (a few ms each), so
+WARM_CHUNK = 1_000
+"""Rows whose haystack is made per turn of the event loop after a load (about 2 ms each), so
 the first filter keystroke at 100,000 rows finds them made instead of taking 0.25 s."""
 
 
@@ -104,7 +105,6 @@ class Sidebar(Vertical):
             tuple[str, ...], tuple[list[tuple[ThreadRecord, str]], list[ThreadRecord]]
         ] = {}
         self._pairs: list[tuple[ThreadRecord, str]] | None = None
-        self._warm_from: int | None = None
         self._terminal = (80, False)
 
     def compose(self) -> ComposeResult:
@@ -306,6 +306,11 @@ class Sidebar(Vertical):
         self._match_cache[words] = (candidates, records)
         return records
 
+    @property
+    def filter_ready(self) -> bool:
+        """Every row's filter text is made, in list order: a filter keystroke makes none."""
+        return self._pairs is not None
+
     def _all_pairs(self) -> list[tuple[ThreadRecord, str]]:
         """Every row with its haystack, in list order; haystacks are made once per row
         (``thread_query.record_haystack``) and kept until the row changes."""
@@ -321,36 +326,45 @@ class Sidebar(Vertical):
         return self._pairs
 
     def _start_warming(self) -> None:
-        """From the first row again (a load replaced the haystacks); one chain at a time."""
-        running = self._warm_from is not None
-        self._warm_from = 0
-        if not running:
-            self.call_later(self._warm)
+        """From the first row again (a load replaced the haystacks): the chunks of an earlier
+        load stop, and this load's start."""
+        self.run_worker(self._warm(), group="warm", exclusive=True, exit_on_error=False)
 
     @guarded
-    def _warm(self) -> None:
-        """Make the haystacks of the next ``WARM_CHUNK`` rows, then yield to the event loop
-        (keys and paints come first) and carry on: after a load, every row's haystack is
-        ready before the first filter keystroke needs it. Rows that change later get theirs
-        when a filter next looks at them (``_all_pairs``)."""
-        start = self._warm_from
-        if start is None:
-            return
-        order, hay = self._order, self._haystacks
-        end = min(len(order), start + WARM_CHUNK)
-        for record in order[start:end]:
-            if record.id not in hay:
-                hay[record.id] = record_haystack(record)
-        if end < len(order):
-            self._warm_from = end
-            self.call_later(self._warm)
-            return
-        self._warm_from = None
-        self._all_pairs()  # every row with its haystack, in list order: the first scan's
-        # What a load built (the rows, their haystacks and pairs) lives until the next load:
-        # exempt from the cyclic GC like what start-up built (``ThreadApp._settle_memory``).
-        # At 100,000 rows a full collection walked them in 50-100 ms, now and then, in the
-        # middle of a keystroke.
+    async def _warm(self) -> None:
+        """Make the haystacks of ``WARM_CHUNK`` rows at a time, and the rows' pairs in list
+        order with them, giving the event loop back before each chunk (keys and paints come
+        first): after a load, every row's haystack is ready before the first filter
+        keystroke needs it. Rows that change later get theirs when a filter next looks at
+        them (``_all_pairs``).
+
+        A worker, not a chain of ``call_later``: Textual's message pump runs the messages
+        queued for a widget back to back, so that chain never gave the loop back, and keys
+        typed after a load at 100,000 rows waited for every chunk (about 200 ms).
+
+        What a load built (the rows, their haystacks and pairs) lives until the next load:
+        it is exempt from the cyclic GC like what start-up built (``ThreadApp._settle_memory``),
+        the rows before the first chunk and the rest after the last. At 100,000 rows a full
+        collection walked them in 50-150 ms, in the middle of a chunk or of a keystroke."""
+        gc.freeze()
+        order = self._order
+        pairs: list[tuple[ThreadRecord, str]] = []
+        for start in range(0, len(order), WARM_CHUNK):
+            await asyncio.sleep(0)
+            if self._order is not order:  # a change meanwhile: the pairs are made anew
+                break
+            hay = self._haystacks
+            for record in order[start:start + WARM_CHUNK]:
+                text = hay.get(record.id)
+                if text is None:
+                    text = hay[record.id] = record_haystack(record)
+                pairs.append((record, text))
+        await asyncio.sleep(0)
+        if self._pairs is None:
+            if self._order is order:
+                self._pairs = pairs
+            else:
+                self._all_pairs()
         gc.freeze()
 
     def refresh_rows(self) -> None:
