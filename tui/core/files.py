@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +158,11 @@ def read_file(path: Path) -> tuple[bytes, FileSignature] | None:
         return None
 
 
-def parse_json(path: Path, raw: bytes) -> Any:
+def parse_json(path: Path, raw: bytes, loads: Callable[[str], Any] = json.loads) -> Any:
+    """``raw`` as JSON, or ``CorruptFile`` saying why not; ``loads`` is ``json.loads`` or a
+    reader that returns and raises what it would (``snapshot_layout.loads_tables``)."""
     try:
-        return json.loads(raw.decode("utf-8"))
+        return loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise CorruptFile(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:

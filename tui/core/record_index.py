@@ -47,6 +47,7 @@ from tui.core.migrations import (
 )
 from tui.core.record_changes import NOTHING, RecordChanges
 from tui.core.safe_text import printable
+from tui.core.snapshot_layout import loads_tables
 from tui.core.storage import JournalPosition, JournalStorage, TableChanges
 from tui.core.transcript_files import TranscriptFiles
 from tui.core.wording import agree, plural
@@ -268,7 +269,7 @@ class RecordIndex:
         raw, file_sig = loaded
         try:
             with paused():  # millions of objects, no cycles (gc_pause)
-                data, changed = self._prepare(parse_json(self.path, raw))
+                data, changed = self._prepare(parse_json(self.path, raw, loads_tables))
         except CorruptFile as exc:
             # Damaged under a running session: what this session last read is worth keeping.
             kept = self.storage.read() if self.storage.loaded else None

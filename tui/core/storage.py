@@ -54,6 +54,7 @@ from tui.core.files import (
 from tui.core.journal import Lines, encode, parse
 from tui.core.locks import InterProcessLock, ReplyMarks
 from tui.core.migrations import CURRENT_VERSION, STORE_DOC, STORE_TABLE
+from tui.core.snapshot_layout import dumps_tables
 
 __all__ = [
     "JOURNAL_FORMAT",
@@ -259,7 +260,7 @@ class JournalStorage(Storage):
         store_doc = dict(data.get(STORE_TABLE, {}).get(STORE_DOC) or {})
         store_doc.update(schema_version=CURRENT_VERSION, generation=generation)
         data[STORE_TABLE] = {STORE_DOC: store_doc}
-        payload = dumps(data)
+        payload = dumps_tables(data)  # a row to a line: read a batch at a time
         self._stale = True  # until the new journal is in place
         snapshot_sig = atomic_write(self.path, payload, self._tmp_dir)
         self._generation = generation
