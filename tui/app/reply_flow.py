@@ -22,7 +22,6 @@ from tui.app import messages as msg
 from tui.app import work
 from tui.app.errors import guarded
 from tui.app.screen_part import ScreenBasics, ScreenPart
-from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.message import MessageView
 from tui.core.api.base import NotFound
@@ -36,22 +35,12 @@ KEPT_IN_MEMORY = "kept in memory, stored when the record can take it"
 class Host(ScreenBasics, Protocol):
     """What this part uses of ``MainScreen`` besides ``ScreenBasics``."""
 
-    replying: bool
-    retry_target: tuple[str, str] | None
     open_record: ThreadRecord | None
-
-    @property
-    def retry_key(self) -> str: ...
-
-    @property
-    def chat(self) -> ChatPane: ...
 
     @property
     def composer(self) -> Composer: ...
 
     def refresh_costs(self) -> None: ...
-
-    def open_thread(self, thread_id: str, *, focus_composer: bool = True) -> None: ...
 
 
 class ReplyFlow(ScreenPart):

@@ -11,15 +11,27 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from tui.app import work
+from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.sidebar import Sidebar
 from tui.core.records import Profile
 
 
 class ScreenBasics(Protocol):
-    """What every part uses of ``MainScreen`` besides what every Textual screen has; each
-    part's ``Host`` adds its own."""
+    """What more than one part uses of ``MainScreen`` besides what every Textual screen has;
+    each part's ``Host`` adds what only it uses."""
 
     services: work.Services
+    replying: bool
+    retry_target: tuple[str, str] | None
+    """(thread id, prompt) that ctrl+r sends again."""
+
+    @property
+    def chat(self) -> ChatPane: ...
+
+    @property
+    def retry_key(self) -> str: ...
+
+    def open_thread(self, thread_id: str, *, focus_composer: bool = True) -> None: ...
 
     @property
     def profile(self) -> Profile: ...

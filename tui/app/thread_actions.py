@@ -25,7 +25,6 @@ from tui.app.screen_part import ScreenBasics, ScreenPart
 from tui.app.screens.confirm import SETTLE_SECONDS, ConfirmScreen
 from tui.app.screens.profile_picker import ProfilePicker
 from tui.app.screens.thread_settings import ForkEditScreen, InstructionsScreen, ModelPicker
-from tui.app.widgets.chat import ChatPane
 from tui.app.widgets.message import MessageView
 from tui.core.records import Role, ThreadRecord
 from tui.core.safe_text import one_line
@@ -36,15 +35,6 @@ Models = list[tuple[str, dt.date | None]]
 class Host(ScreenBasics, Protocol):
     """What this part uses of ``MainScreen`` besides ``ScreenBasics``."""
 
-    replying: bool
-    retry_target: tuple[str, str] | None
-
-    @property
-    def retry_key(self) -> str: ...
-
-    @property
-    def chat(self) -> ChatPane: ...
-
     def target_record(self) -> ThreadRecord | None: ...
 
     def run_with_progress(
@@ -52,8 +42,6 @@ class Host(ScreenBasics, Protocol):
     ) -> None: ...
 
     def activate_profile(self, name: str) -> None: ...
-
-    def open_thread(self, thread_id: str, *, focus_composer: bool = True) -> None: ...
 
 
 class ThreadActions(ScreenPart):
