@@ -88,8 +88,10 @@ def test_threadtui_opens_a_read_only_record_read_only_and_keeps_a_message_typed(
         term = UnprivilegedTerminal(prefix, ["--config", str(config), "--data-dir", str(data)],
                                     env, base)
         try:
-            screen = term.wait_for("read-only record", timeout=30, what="the bar's note")
-            assert "from the snapshot" in screen
+            # Both, not one then the other from the same read: a read may end mid-frame.
+            term.wait_for(lambda screen: "read-only record" in screen
+                          and "from the snapshot" in screen,
+                          timeout=30, what="the bar's note and the thread listed")
             term.wait_for("1 thread", what="the sidebar's count")
             dismiss_toast(term, "is open read-only")  # it covers the composer
             term.type("kept here")
