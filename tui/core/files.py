@@ -173,8 +173,14 @@ def parse_json(path: Path, raw: bytes, loads: Callable[[str], Any] = json.loads)
         raise CorruptFile(path, "not valid JSON (nested too deeply)") from None
 
 
+encode_compact: Callable[[Any], str] = json.JSONEncoder(
+    ensure_ascii=True, separators=(",", ":"), allow_nan=False
+).encode
+"""Compact, ASCII-only JSON text: a lone surrogate in some title can never make a write fail.
+One encoder for every call (``json.dumps`` with arguments makes one per call), so a caller
+encoding many small values (the snapshot, a row at a time) pays nothing more per value."""
+
+
 def dumps(value: Any) -> bytes:
-    """Compact, ASCII-only JSON: a lone surrogate in some title can never make a write fail."""
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode(
-        "ascii"
-    )
+    """``encode_compact`` as the bytes a file holds."""
+    return encode_compact(value).encode("ascii")

@@ -34,6 +34,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tui.core.files import encode_compact
+
 ROWS_PER_BATCH = 1_000
 """Rows per ``json.loads`` call: about 2.5 ms each at 430 bytes a row."""
 
@@ -44,13 +46,15 @@ _END = "}}"
 
 
 def dumps_tables(data: Mapping[str, Mapping[str, Any]]) -> bytes:
-    """The snapshot's bytes: compact, ASCII-only JSON (as ``files.dumps``), a row to a line."""
+    """The snapshot's bytes: ``files.encode_compact`` JSON, a row to a line."""
     if not data:
         return b"{}"
     lines: list[str] = []
     for number, (table, rows) in enumerate(data.items()):
-        lines.append(("{" if number == 0 else "},") + _dumps(table) + ":{")
-        lines.append(",\n".join(_dumps(key) + ":" + _dumps(row) for key, row in rows.items()))
+        lines.append(("{" if number == 0 else "},") + encode_compact(table) + ":{")
+        lines.append(",\n".join(
+            encode_compact(key) + ":" + encode_compact(row) for key, row in rows.items()
+        ))
     lines.append(_END)
     return "\n".join(line for line in lines if line).encode("ascii")
 
@@ -94,7 +98,3 @@ def _tables_by_lines(text: str) -> list[tuple[str, list[str]]] | None:
             return None
     return tables
 
-
-_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
-"""As ``files.dumps`` encodes; one encoder for every row (``json.dumps`` with arguments
-makes one per call)."""
