@@ -81,3 +81,35 @@ async def test_a_sentence_typed_while_every_row_is_prepared_for_the_filter_is_no
         await wait_until(pilot, lambda: sidebar.filter_ready, timeout=30)
         assert composer.text == sentence
         assert sidebar.count == len(rows)
+
+
+async def test_a_row_changed_while_the_rows_are_prepared_does_not_hold_up_a_sentence(
+    app_env: AppEnv,
+) -> None:
+    """Another session's change arrives while the rows are prepared for the filter: the
+    preparing starts over on the new order a chunk at a time (what it made is kept), so a
+    sentence typed then still lands between two chunks, and the filter finds the changed
+    row under its new title."""
+    app = app_env.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await idle(pilot, app)
+        sidebar, composer = app.main.sidebar, app.main.composer
+        rows = [
+            ThreadRecord(id=f"conv_{n:06d}", title=f"thread number {n}", profile="work",
+                         last_active=NOW - n)
+            for n in range(WARM_CHUNK * 20)
+        ]
+        sidebar.load(rows)
+        for _ in range(3):
+            await asyncio.sleep(0)  # a few chunks made
+        assert not sidebar.filter_ready
+        sidebar.upsert(ThreadRecord(id="conv_000007", title="renamed elsewhere",
+                                    profile="work", last_active=NOW + 1))
+        sentence = "is the launch still on"
+        burst(app, [(ch if ch != " " else "space", ch) for ch in sentence])
+        while composer.text != sentence:
+            await asyncio.sleep(0)
+        assert not sidebar.filter_ready  # the sentence did not wait for every row
+        await wait_until(pilot, lambda: sidebar.filter_ready, timeout=30)
+        sidebar.set_query("renamed elsewhere")
+        assert [r.id for r in sidebar.thread_list.shown_records] == ["conv_000007"]

@@ -335,8 +335,8 @@ class Sidebar(Vertical):
         """Make the haystacks of ``WARM_CHUNK`` rows at a time, and the rows' pairs in list
         order with them, giving the event loop back before each chunk (keys and paints come
         first): after a load, every row's haystack is ready before the first filter
-        keystroke needs it. Rows that change later get theirs when a filter next looks at
-        them (``_all_pairs``).
+        keystroke needs it. A row that changes meanwhile starts it over on the new order;
+        rows that change later get theirs when a filter next looks at them (``_all_pairs``).
 
         A worker, not a chain of ``call_later``: Textual's message pump runs the messages
         queued for a widget back to back, so that chain never gave the loop back, and keys
@@ -347,11 +347,14 @@ class Sidebar(Vertical):
         the rows before the first chunk and the rest after the last. At 100,000 rows a full
         collection walked them in 50-150 ms, in the middle of a chunk or of a keystroke."""
         gc.freeze()
-        order = self._order
+        order, start = self._order, 0
         pairs: list[tuple[ThreadRecord, str]] = []
-        for start in range(0, len(order), WARM_CHUNK):
+        while True:
             await asyncio.sleep(0)
-            if self._order is not order:  # a change meanwhile: the pairs are made anew
+            if self._order is not order:  # a row changed meanwhile: over again, in chunks
+                order, pairs, start = self._order, [], 0  # (the haystacks made are kept)
+                continue
+            if start >= len(order):
                 break
             hay = self._haystacks
             for record in order[start:start + WARM_CHUNK]:
@@ -359,12 +362,9 @@ class Sidebar(Vertical):
                 if text is None:
                     text = hay[record.id] = record_haystack(record)
                 pairs.append((record, text))
-        await asyncio.sleep(0)
-        if self._pairs is None:
-            if self._order is order:
-                self._pairs = pairs
-            else:
-                self._all_pairs()
+            start += WARM_CHUNK
+        if self._pairs is None:  # else a filter keystroke made them meanwhile
+            self._pairs = pairs
         gc.freeze()
 
     def refresh_rows(self) -> None:
